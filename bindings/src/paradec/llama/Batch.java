@@ -1,0 +1,152 @@
+package paradec.llama;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import paradec.llama.internal.LlamaLib;
+import paradec.llama.internal.llama_batch;
+
+/**
+ * A native llama_batch of token ids, filled in Java and handed to {@link Context#decode(Batch)}.
+ * Every value is checked as it is added, against the context the batch was made for, so nothing
+ * out of range reaches llama.cpp.
+ */
+public final class Batch implements AutoCloseable {
+    private final Arena arena;
+    private final MemorySegment struct;
+    private final MemorySegment tokens;
+    private final MemorySegment positions;
+    private final MemorySegment seqCounts;
+    private final MemorySegment seqPointers;
+    private final MemorySegment outputs;
+    private final int capacity;
+    private final int maxSeqPerToken;
+    private final int vocabSize;
+    private final int maxSequences;
+    private final int maxPosition;
+    private int size;
+    private int outputCount;
+    private boolean closed;
+
+    Batch(int capacity, int maxSeqPerToken, int vocabSize, int maxSequences, int maxPosition) {
+        if (capacity < 1) throw new IllegalArgumentException("batch capacity must be >= 1, got " + capacity);
+        if (maxSeqPerToken < 1 || maxSeqPerToken > maxSequences) {
+            throw new IllegalArgumentException("sequences per token must be in [1, " + maxSequences + "], got " + maxSeqPerToken);
+        }
+        this.capacity = capacity;
+        this.maxSeqPerToken = maxSeqPerToken;
+        this.vocabSize = vocabSize;
+        this.maxSequences = maxSequences;
+        this.maxPosition = maxPosition;
+        this.arena = Arena.ofShared();
+        this.struct = LlamaLib.llama_batch_init(arena, capacity, 0, maxSeqPerToken);
+        long n = capacity;
+        this.tokens = llama_batch.token(struct).reinterpret(n * Integer.BYTES);
+        this.positions = llama_batch.pos(struct).reinterpret(n * Integer.BYTES);
+        this.seqCounts = llama_batch.n_seq_id(struct).reinterpret(n * Integer.BYTES);
+        this.seqPointers = llama_batch.seq_id(struct).reinterpret((n + 1) * ValueLayout.ADDRESS.byteSize());
+        this.outputs = llama_batch.logits(struct).reinterpret(n);
+        llama_batch.n_tokens(struct, 0);
+    }
+
+    /** Empties the batch for reuse. */
+    public Batch clear() {
+        checkOpen();
+        size = 0;
+        outputCount = 0;
+        llama_batch.n_tokens(struct, 0);
+        return this;
+    }
+
+    /** Adds a token of sequence 0. */
+    public Batch add(int token, int position, boolean output) {
+        return add(token, position, output, 0);
+    }
+
+    /**
+     * Adds one token.
+     *
+     * @param output whether the logits of this token are wanted
+     * @param seqIds the sequences the token belongs to (at least one)
+     * @throws IllegalArgumentException for a token outside the vocabulary, a position outside the
+     *                                  context, a sequence id >= n_seq_max, or too many sequence ids
+     * @throws IllegalStateException    if the batch is full or closed
+     */
+    public Batch add(int token, int position, boolean output, int... seqIds) {
+        checkOpen();
+        if (size >= capacity) throw new IllegalStateException("batch is full (" + capacity + " tokens)");
+        if (token < 0 || token >= vocabSize) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + vocabSize + ")");
+        }
+        if (position < 0 || position >= maxPosition) {
+            throw new IllegalArgumentException("position " + position + " is outside the context [0, " + maxPosition + ")");
+        }
+        if (seqIds.length < 1 || seqIds.length > maxSeqPerToken) {
+            throw new IllegalArgumentException("a token needs 1.." + maxSeqPerToken + " sequence ids, got " + seqIds.length);
+        }
+        MemorySegment ids = seqPointers.getAtIndex(ValueLayout.ADDRESS, size).reinterpret((long) maxSeqPerToken * Integer.BYTES);
+        for (int i = 0; i < seqIds.length; i++) {
+            int s = seqIds[i];
+            if (s < 0 || s >= maxSequences) {
+                throw new IllegalArgumentException("sequence id " + s + " is outside [0, n_seq_max=" + maxSequences + ")");
+            }
+            ids.setAtIndex(ValueLayout.JAVA_INT, i, s);
+        }
+        tokens.setAtIndex(ValueLayout.JAVA_INT, size, token);
+        positions.setAtIndex(ValueLayout.JAVA_INT, size, position);
+        seqCounts.setAtIndex(ValueLayout.JAVA_INT, size, seqIds.length);
+        outputs.set(ValueLayout.JAVA_BYTE, size, (byte) (output ? 1 : 0));
+        if (output) outputCount++;
+        size++;
+        llama_batch.n_tokens(struct, size);
+        return this;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int outputCount() {
+        return outputCount;
+    }
+
+    public int token(int i) {
+        checkIndex(i);
+        return tokens.getAtIndex(ValueLayout.JAVA_INT, i);
+    }
+
+    public int position(int i) {
+        checkIndex(i);
+        return positions.getAtIndex(ValueLayout.JAVA_INT, i);
+    }
+
+    public boolean isOutput(int i) {
+        checkIndex(i);
+        return outputs.get(ValueLayout.JAVA_BYTE, i) != 0;
+    }
+
+    private void checkIndex(int i) {
+        if (i < 0 || i >= size) throw new IndexOutOfBoundsException("batch index " + i + " outside [0, " + size + ")");
+    }
+
+    MemorySegment struct() {
+        checkOpen();
+        return struct;
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("batch is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        LlamaLib.llama_batch_free(struct);
+        arena.close();
+    }
+}

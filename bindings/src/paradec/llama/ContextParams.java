@@ -1,0 +1,43 @@
+package paradec.llama;
+
+/**
+ * Settings of an inference context.
+ *
+ * @param contextLength KV positions per sequence (n_ctx); 0 takes the model's trained length
+ * @param batchSize     most tokens one decode may carry (n_batch)
+ * @param microBatch    most tokens computed at once (n_ubatch, clamped to batchSize); diffusion
+ *                      models need it to cover the whole sequence
+ * @param maxSequences  distinct sequence ids (n_seq_max)
+ * @param threads       CPU threads for generation and batches; 0 = available processors
+ * @param unifiedKv     one KV buffer shared by all sequences (needed when one token belongs to several)
+ */
+public record ContextParams(int contextLength, int batchSize, int microBatch, int maxSequences, int threads, boolean unifiedKv) {
+    public static final int MAX_SEQUENCES = 256;
+
+    public ContextParams {
+        if (contextLength < 0) throw new IllegalArgumentException("contextLength must be >= 0, got " + contextLength);
+        if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        if (microBatch < 1) throw new IllegalArgumentException("microBatch must be >= 1, got " + microBatch);
+        if (maxSequences < 1 || maxSequences > MAX_SEQUENCES) {
+            throw new IllegalArgumentException("maxSequences must be in [1, " + MAX_SEQUENCES + "], got " + maxSequences);
+        }
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        microBatch = Math.min(microBatch, batchSize);
+    }
+
+    public static ContextParams of(int contextLength) {
+        return new ContextParams(contextLength, 512, 512, 1, 0, false);
+    }
+
+    public ContextParams withBatch(int batch, int ubatch) {
+        return new ContextParams(contextLength, batch, ubatch, maxSequences, threads, unifiedKv);
+    }
+
+    public ContextParams withSequences(int n, boolean unified) {
+        return new ContextParams(contextLength, batchSize, microBatch, n, threads, unified);
+    }
+
+    public ContextParams withThreads(int n) {
+        return new ContextParams(contextLength, batchSize, microBatch, maxSequences, n, unifiedKv);
+    }
+}

@@ -1,0 +1,189 @@
+package paradec.llama;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import paradec.gguf.GgufFile;
+import paradec.llama.internal.LlamaLib;
+import paradec.llama.internal.llama_model_params;
+import paradec.llama.internal.llama_progress_callback;
+
+/**
+ * A loaded GGUF model. Owns the native llama_model and frees it on {@link #close()}.
+ *
+ * <p>Every file is checked by the pure-Java GGUF validator before llama.cpp sees it, so a corrupt
+ * or hostile file becomes an {@link IOException} instead of a native abort.
+ */
+public final class Model implements AutoCloseable {
+    private final Arena arena;
+    private final MemorySegment handle;
+    private final Vocab vocab;
+    private final Path path;
+    private final java.util.Set<Context> contexts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private boolean closed;
+
+    private Model(Arena arena, MemorySegment handle, Path path) {
+        this.arena = arena;
+        this.handle = handle;
+        this.path = path;
+        this.vocab = new Vocab(this, LlamaLib.llama_model_get_vocab(handle));
+    }
+
+    /**
+     * Loads a model.
+     *
+     * @throws NoSuchFileException if the file does not exist
+     * @throws paradec.gguf.GgufFormatException if the file is not a well-formed GGUF
+     * @throws ModelLoadException if llama.cpp refuses the file or the progress listener cancelled
+     * @throws IOException if the file cannot be read
+     */
+    public static Model load(Path path, ModelParams params) throws IOException {
+        if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "model file does not exist");
+        if (!Files.isRegularFile(path)) throw new IOException(path + ": not a regular file");
+        if (!Files.isReadable(path)) throw new AccessDeniedException(path.toString(), null, "model file is not readable");
+        GgufFile.validate(path);
+        NativeLibrary.ensureLoaded();
+
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment mparams = LlamaLib.llama_model_default_params(arena);
+            llama_model_params.n_gpu_layers(mparams, params.gpuLayers());
+            llama_model_params.vocab_only(mparams, params.vocabOnly());
+            boolean[] cancelled = {false};
+            if (params.progress() != null) {
+                var listener = params.progress();
+                MemorySegment cb = llama_progress_callback.allocate((progress, user) -> {
+                    try {
+                        boolean go = listener.test(progress);
+                        if (!go) cancelled[0] = true;
+                        return go;
+                    } catch (RuntimeException e) {
+                        // an exception must not unwind through native frames
+                        cancelled[0] = true;
+                        return false;
+                    }
+                }, arena);
+                llama_model_params.progress_callback(mparams, cb);
+            }
+            MemorySegment h = LlamaLib.llama_model_load_from_file(arena.allocateFrom(path.toAbsolutePath().toString()), mparams);
+            if (h.equals(MemorySegment.NULL)) {
+                throw new ModelLoadException(cancelled[0]
+                        ? path + ": load cancelled by the progress listener"
+                        : path + ": llama.cpp could not load this model (see the llama.cpp log lines for the reason)");
+            }
+            return new Model(arena, h, path);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    public static Model load(Path path) throws IOException {
+        return load(path, ModelParams.defaults());
+    }
+
+    MemorySegment handle() {
+        checkOpen();
+        return handle;
+    }
+
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("model is closed");
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Vocab vocab() {
+        checkOpen();
+        return vocab;
+    }
+
+    public int contextLengthTrained() {
+        return LlamaLib.llama_model_n_ctx_train(handle());
+    }
+
+    public int embeddingLength() {
+        return LlamaLib.llama_model_n_embd(handle());
+    }
+
+    public int layerCount() {
+        return LlamaLib.llama_model_n_layer(handle());
+    }
+
+    public long parameterCount() {
+        return LlamaLib.llama_model_n_params(handle());
+    }
+
+    public long sizeBytes() {
+        return LlamaLib.llama_model_size(handle());
+    }
+
+    /** True for masked-diffusion models (LLaDA, Dream, ...): no KV memory, bidirectional attention. */
+    public boolean isDiffusion() {
+        return LlamaLib.llama_model_is_diffusion(handle());
+    }
+
+    public String description() {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment buf = tmp.allocate(256);
+            int n = LlamaLib.llama_model_desc(handle(), buf, 256);
+            return n < 0 ? "" : buf.getString(0);
+        }
+    }
+
+    /** A metadata value as llama.cpp renders it, or null when the key is absent. */
+    public String metadata(String key) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment k = tmp.allocateFrom(key);
+            int size = 256;
+            while (true) {
+                MemorySegment buf = tmp.allocate(size);
+                int n = LlamaLib.llama_model_meta_val_str(handle(), k, buf, size);
+                if (n < 0) return null;
+                if (n < size) return buf.getString(0);
+                size = n + 1;
+            }
+        }
+    }
+
+    /** The model's built-in chat template, or null. */
+    public String chatTemplate() {
+        return Strings.fromC(LlamaLib.llama_model_chat_template(handle(), MemorySegment.NULL));
+    }
+
+    /** Creates an inference context on this model. */
+    public Context newContext(ContextParams params) {
+        checkOpen();
+        Context c = new Context(this, params);
+        synchronized (contexts) {
+            contexts.add(c);
+        }
+        return c;
+    }
+
+    void forget(Context c) {
+        synchronized (contexts) {
+            contexts.remove(c);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        // contexts reference the model's weights: they go first
+        Context[] open;
+        synchronized (contexts) {
+            open = contexts.toArray(new Context[0]);
+        }
+        for (Context c : open) c.close();
+        closed = true;
+        LlamaLib.llama_model_free(handle);
+        arena.close();
+    }
+}

@@ -1,0 +1,10 @@
+package paradec.llama;
+
+import java.io.IOException;
+
+/** A model file could not be loaded: llama.cpp refused it, or the load was cancelled. */
+public class ModelLoadException extends IOException {
+    public ModelLoadException(String message) {
+        super(message);
+    }
+}

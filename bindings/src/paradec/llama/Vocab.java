@@ -1,0 +1,138 @@
+package paradec.llama;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import paradec.llama.internal.LlamaLib;
+
+/**
+ * The tokenizer of a {@link Model}. Valid while its model is open. All lengths handed to llama.cpp
+ * are UTF-8 byte lengths, never Java char counts.
+ */
+public final class Vocab {
+    /** llama.cpp's "no token" value. */
+    public static final int NO_TOKEN = -1;
+
+    private final Model model;
+    private final MemorySegment handle;
+    private final int size;
+
+    Vocab(Model model, MemorySegment handle) {
+        this.model = model;
+        this.handle = handle;
+        this.size = LlamaLib.llama_vocab_n_tokens(handle);
+    }
+
+    private MemorySegment handle() {
+        model.checkOpen();
+        return handle;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int bos() {
+        return LlamaLib.llama_vocab_bos(handle());
+    }
+
+    public int eos() {
+        return LlamaLib.llama_vocab_eos(handle());
+    }
+
+    public int eot() {
+        return LlamaLib.llama_vocab_eot(handle());
+    }
+
+    /** The diffusion mask token, or {@link #NO_TOKEN}. */
+    public int mask() {
+        return LlamaLib.llama_vocab_mask(handle());
+    }
+
+    /** True for end-of-generation tokens (EOS, EOT, ...). */
+    public boolean isEndOfGeneration(int token) {
+        checkToken(token);
+        return LlamaLib.llama_vocab_is_eog(handle(), token);
+    }
+
+    /** @throws IllegalArgumentException if the id is outside [0, size) */
+    public void checkToken(int token) {
+        if (token < 0 || token >= size) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + size + ")");
+        }
+    }
+
+    /** The raw text of a token as stored in the vocabulary. */
+    public String text(int token) {
+        checkToken(token);
+        return Strings.fromC(LlamaLib.llama_vocab_get_text(handle(), token));
+    }
+
+    /**
+     * Tokenizes UTF-8 text.
+     *
+     * @param addSpecial   add BOS/EOS as the model is configured to
+     * @param parseSpecial recognise control tokens written in the text
+     */
+    public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment src = tmp.allocate(Math.max(1, utf8.length));
+            MemorySegment.copy(utf8, 0, src, ValueLayout.JAVA_BYTE, 0, utf8.length);
+            int capacity = utf8.length + 8;
+            MemorySegment out = tmp.allocate(ValueLayout.JAVA_INT, capacity);
+            int n = LlamaLib.llama_tokenize(handle(), src, utf8.length, out, capacity, addSpecial, parseSpecial);
+            if (n == Integer.MIN_VALUE) throw new IllegalArgumentException("text too long to tokenize");
+            if (n < 0) {
+                capacity = -n;
+                out = tmp.allocate(ValueLayout.JAVA_INT, capacity);
+                n = LlamaLib.llama_tokenize(handle(), src, utf8.length, out, capacity, addSpecial, parseSpecial);
+                if (n < 0) throw new LlamaException("llama_tokenize failed (" + n + ")");
+            }
+            return out.asSlice(0, (long) n * Integer.BYTES).toArray(ValueLayout.JAVA_INT);
+        }
+    }
+
+    /** The UTF-8 bytes of one token; a token may hold part of a multi-byte character. */
+    public byte[] pieceBytes(int token, boolean renderSpecial) {
+        checkToken(token);
+        try (Arena tmp = Arena.ofConfined()) {
+            int capacity = 64;
+            while (true) {
+                MemorySegment buf = tmp.allocate(capacity);
+                int n = LlamaLib.llama_token_to_piece(handle(), token, buf, capacity, 0, renderSpecial);
+                if (n >= 0) return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+                capacity = -n;
+            }
+        }
+    }
+
+    /** Text of a single token; invalid UTF-8 (a split character) shows as U+FFFD. */
+    public String piece(int token) {
+        return new String(pieceBytes(token, false), StandardCharsets.UTF_8);
+    }
+
+    /** Joins the bytes of the tokens and decodes them once, so characters split across tokens survive. */
+    public String detokenize(int[] tokens, boolean renderSpecial) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (int t : tokens) bytes.writeBytes(pieceBytes(t, renderSpecial));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** llama.cpp's own detokenizer (handles leading-space and special-token removal rules). */
+    public String detokenizeNative(int[] tokens, boolean removeSpecial, boolean unparseSpecial) {
+        for (int t : tokens) checkToken(t);
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment ids = tmp.allocateFrom(ValueLayout.JAVA_INT, tokens);
+            int capacity = Math.max(16, tokens.length * 8);
+            while (true) {
+                MemorySegment buf = tmp.allocate(capacity);
+                int n = LlamaLib.llama_detokenize(handle(), ids, tokens.length, buf, capacity, removeSpecial, unparseSpecial);
+                if (n >= 0) return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                capacity = -n;
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package paradec.decode;
+
+import java.lang.foreign.MemorySegment;
+import paradec.llama.Batch;
+import paradec.llama.Context;
+
+/** Plain autoregressive decoding: one token per llama_decode. The reference every parallel decoder must match. */
+public final class ArDecoder implements Decoder {
+    @Override
+    public String name() {
+        return "ar";
+    }
+
+    @Override
+    public GenerationResult generate(Context ctx, int[] prompt, GenerationSettings settings, TokenListener listener) {
+        Prompts.check(ctx, prompt, 0);
+        long t0 = System.nanoTime();
+        long calls0 = ctx.decodeCalls();
+        long decode0 = ctx.decodeNanos();
+        Sampler sampler = Samplers.of(settings.sampling());
+        Output out = new Output(ctx.model().vocab(), settings.maxNewTokens(), listener);
+        int vocab = ctx.vocabSize();
+        try (Batch batch = ctx.newBatch(Math.min(ctx.batchSize(), Math.max(prompt.length, 1)))) {
+            MemorySegment logits = Prompts.evaluate(ctx, batch, prompt);
+            int position = prompt.length;
+            int iteration = 0;
+            while (true) {
+                int token = sampler.sample(logits, vocab);
+                if (settings.trace() != null) {
+                    settings.trace().onStep(new TraceStep(name(), iteration++, position - 1, new int[0], new int[] {token}, 0, new int[] {token}));
+                }
+                if (!out.accept(token)) break;
+                if (position >= ctx.positionsPerSequence()) {
+                    out.stop(StopReason.CONTEXT_FULL);
+                    break;
+                }
+                batch.clear().add(token, position, true, 0);
+                ctx.decode(batch);
+                logits = ctx.logits(0);
+                position++;
+            }
+        }
+        return new GenerationResult(name(), prompt.length, out.tokens(), out.stopReason(), ctx.decodeCalls() - calls0,
+                System.nanoTime() - t0, ctx.decodeNanos() - decode0, 0, 1);
+    }
+}
