@@ -1,0 +1,14 @@
+package paradec.diffusion;
+
+/** Dream's margin ordering: commit the schedule's k masked positions with the largest top1 - top2 probability margin. */
+public final class MarginPolicy implements UnmaskingPolicy {
+    @Override
+    public int[] select(StepContext step) {
+        return Ranking.topK(step.maskedPositions(), step.scheduledCount(), p -> step.stats(p).probabilityMargin());
+    }
+
+    @Override
+    public String name() {
+        return "margin";
+    }
+}

@@ -1,0 +1,7 @@
+package paradec.diffusion;
+
+/** Receives every step right after its tokens are committed. */
+@FunctionalInterface
+public interface StepListener {
+    void onStep(StepRecord record);
+}

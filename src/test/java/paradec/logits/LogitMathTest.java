@@ -1,0 +1,185 @@
+package paradec.logits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+class LogitMathTest {
+
+    /** Naive reference: explicit probabilities in doubles, lowest-id ties. */
+    private static RowStats naive(float[] x, int excluded) {
+        int i1 = -1;
+        for (int i = 0; i < x.length; i++) {
+            if (i != excluded && (i1 < 0 || x[i] > x[i1])) {
+                i1 = i;
+            }
+        }
+        int i2 = -1;
+        for (int i = 0; i < x.length; i++) {
+            if (i != excluded && i != i1 && (i2 < 0 || x[i] > x[i2])) {
+                i2 = i;
+            }
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : x) {
+            max = Math.max(max, v);
+        }
+        double z = 0;
+        for (float v : x) {
+            z += Math.exp(v - max);
+        }
+        double h = 0;
+        for (float v : x) {
+            double p = Math.exp(v - max) / z;
+            if (p > 0) {
+                h -= p * Math.log(p);
+            }
+        }
+        double c = Math.exp(x[i1] - max) / z;
+        double p2 = i2 < 0 ? 0 : Math.exp(x[i2] - max) / z;
+        float m = i2 < 0 ? Float.POSITIVE_INFINITY : x[i1] - x[i2];
+        return new RowStats(i1, c, i2, p2, m, h);
+    }
+
+    private static MemorySegment seg(float[] x) {
+        return Logits.ofRows(new float[][] {x}).row(0);
+    }
+
+    private static void assertClose(RowStats want, RowStats got, String what) {
+        assertEquals(want.top1(), got.top1(), what + " top1");
+        assertEquals(want.top2(), got.top2(), what + " top2");
+        assertEquals(want.margin(), got.margin(), 0f, what + " margin");
+        assertRel(want.confidence(), got.confidence(), what + " confidence");
+        assertRel(want.secondProbability(), got.secondProbability(), what + " p2");
+        assertEquals(want.entropy(), got.entropy(), 1e-9 * Math.max(1, want.entropy()), what + " entropy");
+    }
+
+    private static void assertRel(double want, double got, String what) {
+        assertEquals(want, got, 1e-9 * Math.max(Math.abs(want), 1e-300), what);
+    }
+
+    private static float[] randomRow(SplittableRandom rnd, int n, int kind) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = switch (kind) {
+                case 0 -> (float) rnd.nextGaussian() * 3f;
+                case 1 -> (float) (rnd.nextGaussian() * 1e4 + 5e4); // huge
+                case 2 -> (float) (rnd.nextGaussian() * 50 - 1e5); // very negative
+                case 3 -> rnd.nextInt(4); // many ties
+                default -> rnd.nextInt(10) == 0 ? Float.NEGATIVE_INFINITY : (float) rnd.nextGaussian();
+            };
+        }
+        return x;
+    }
+
+    @Test
+    void scalarAndVectorMatchNaiveOnRandomRows() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int[] sizes = {1, 2, 3, 7, 15, 16, 17, 31, 33, 100, 1000, 4099};
+        for (int n : sizes) {
+            for (int kind = 0; kind < 5; kind++) {
+                float[] x = randomRow(rnd, n, kind);
+                int[] exclusions = n > 1 ? new int[] {-1, 0, n - 1, rnd.nextInt(n)} : new int[] {-1};
+                for (int ex : exclusions) {
+                    RowStats want = naive(x, ex);
+                    String what = "n=" + n + " kind=" + kind + " ex=" + ex;
+                    assertClose(want, LogitMath.statsScalar(seg(x), n, ex), what + " scalar");
+                    RowStats vec = LogitMath.statsVector(seg(x), n, ex);
+                    assertClose(want, vec, what + " vector");
+                    RowStats sc = LogitMath.statsScalar(seg(x), n, ex);
+                    assertEquals(sc.top1(), vec.top1());
+                    assertEquals(sc.top2(), vec.top2());
+                }
+            }
+        }
+    }
+
+    @Test
+    void tiesGoToLowestId() {
+        float[] x = new float[40];
+        x[5] = 3f;
+        x[21] = 3f;
+        x[33] = 3f;
+        for (RowStats s : new RowStats[] {LogitMath.statsScalar(seg(x), 40, -1), LogitMath.statsVector(seg(x), 40, -1)}) {
+            assertEquals(5, s.top1());
+            assertEquals(21, s.top2());
+            assertEquals(0f, s.margin());
+        }
+        assertEquals(5, LogitMath.argmax(seg(x), 40));
+        assertEquals(21, LogitMath.argmaxExcluding(seg(x), 40, 5));
+    }
+
+    @Test
+    void excludedTokenStaysInNormaliser() {
+        // token 2 (the "mask") has the largest logit: it is never top1, but it takes probability mass
+        float[] x = {0f, 1f, 5f, 1f};
+        RowStats s = LogitMath.stats(seg(x), 4, 2);
+        assertEquals(1, s.top1());
+        assertEquals(3, s.top2());
+        double z = 1 + 2 * Math.E + Math.exp(5);
+        assertRel(Math.E / z, s.confidence(), "confidence includes mask in Z");
+        // an enormous excluded logit must not overflow
+        float[] y = {0f, 1f, 1e30f};
+        RowStats t = LogitMath.stats(seg(y), 3, 2);
+        assertEquals(1, t.top1());
+        assertEquals(0.0, t.confidence(), 0.0);
+        assertEquals(0.0, t.entropy(), 1e-12);
+    }
+
+    @Test
+    void singleCandidateHasNoSecond() {
+        RowStats s = LogitMath.stats(seg(new float[] {2f, 9f}), 2, 1);
+        assertEquals(0, s.top1());
+        assertEquals(-1, s.top2());
+        assertEquals(Float.POSITIVE_INFINITY, s.margin());
+        assertEquals(0.0, s.secondProbability());
+    }
+
+    @Test
+    void uniformEntropyIsLogN() {
+        float[] x = new float[1000];
+        RowStats s = LogitMath.stats(seg(x), 1000, -1);
+        assertEquals(Math.log(1000), s.entropy(), 1e-12);
+        assertEquals(1e-3, s.confidence(), 1e-15);
+    }
+
+    @Test
+    void logSumExpAndSoftmax() {
+        float[] x = {1f, 2f, 3f, Float.NEGATIVE_INFINITY};
+        double lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
+        assertEquals(lse, LogitMath.logSumExp(seg(x), 4), 1e-12);
+        double[] p = new double[4];
+        LogitMath.softmax(seg(x), 4, 2.0, p);
+        double z = Math.exp(0.5) + Math.exp(1) + Math.exp(1.5);
+        assertEquals(Math.exp(1.5) / z, p[2], 1e-12);
+        assertEquals(0.0, p[3]);
+        assertThrows(IllegalArgumentException.class, () -> LogitMath.softmax(seg(x), 4, 0.0, p));
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        MemorySegment s = seg(new float[] {1f, 2f});
+        assertThrows(IllegalArgumentException.class, () -> LogitMath.stats(s, 0));
+        assertThrows(IllegalArgumentException.class, () -> LogitMath.stats(s, 2, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> LogitMath.stats(s, 3));
+        assertThrows(IllegalArgumentException.class, () -> LogitMath.stats(seg(new float[] {1f}), 1, 0));
+    }
+
+    @Test
+    void viewValidatesRows() {
+        LogitsView v = Logits.ofRows(new float[][] {{1f, 2f}, {3f, 4f}});
+        assertEquals(4f, v.get(1, 1));
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> v.row(2));
+        assertTrue(e.getMessage().contains("row 2"));
+        assertThrows(IndexOutOfBoundsException.class, () -> v.get(0, 2));
+        assertThrows(IllegalArgumentException.class, () -> Logits.ofRows(new float[][] {{1f}, {1f, 2f}}));
+        assertTrue(v.row(0).isReadOnly());
+        assertThrows(IllegalArgumentException.class,
+                () -> v.row(0).set(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, 1f));
+    }
+}
