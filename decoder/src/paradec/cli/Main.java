@@ -1,0 +1,109 @@
+package paradec.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import paradec.gguf.GgufTool;
+import paradec.llama.LlamaException;
+
+/**
+ * The paradec command line. Exit codes: 0 ok, 2 usage error, 3 bad model or input, 1 internal error.
+ * Errors are one line on stderr; --verbose adds the stack trace.
+ */
+public final class Main {
+    public static final int OK = 0;
+    public static final int INTERNAL = 1;
+    public static final int USAGE = 2;
+    public static final int BAD_INPUT = 3;
+
+    static final String USAGE_TEXT = """
+            usage: paradec <command> [options]
+              generate   [-m MODEL] -p PROMPT [-n MAX_NEW] [--decoder ar|jacobi|lookahead|llada|random|origin|entropy|
+                         margin|fast-dllm|fast-dllm-factor|eb|klass|dico] [--temp T] [--top-k K] [--top-p P] [--seed S]
+                         [--ctx N] [--threads N] [--gpu-layers N] [--window N|auto] [--ngram N] [--guesses G]
+                         [--init-from FILE] [--trace FILE] [--gen-length L] [--block-length B] [--steps S]
+                         [--threshold T] [--factor F] [--cfg C] [--json] [--verbose]
+              tokenize   -m MODEL [--vocab-only] -p TEXT
+              bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
+                         [--against-llama-cpp] [--out FILE]
+              trace-view FILE -o OUT.svg|OUT.html
+              inspect    MODEL
+              synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
+            """;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int rc = run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(rc);
+    }
+
+    /** Runs one command; never calls System.exit, so tests can call it in-process. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
+        if (rest.length == 0 || rest[0].equals("--help") || rest[0].equals("-h") || rest[0].equals("help")) {
+            (rest.length == 0 ? err : out).print(USAGE_TEXT);
+            return rest.length == 0 ? USAGE : OK;
+        }
+        try {
+            return switch (rest[0]) {
+                case "generate" -> GenerateCommand.run(rest, out, err);
+                case "tokenize" -> TokenizeCommand.run(rest, out);
+                case "bench" -> BenchCommand.run(rest, out, err);
+                case "trace-view" -> TraceViewCommand.run(rest, out);
+                case "inspect", "synth" -> GgufTool.run(rest, out, err);
+                default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
+            };
+        } catch (UsageException e) {
+            err.println("paradec: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return USAGE;
+        } catch (NoSuchFileException e) {
+            err.println("paradec: no such file: " + e.getFile() + (e.getReason() != null ? " (" + e.getReason() + ")" : ""));
+            if (verbose) e.printStackTrace(err);
+            return BAD_INPUT;
+        } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+            err.println("paradec: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return BAD_INPUT;
+        } catch (LlamaException | IllegalStateException e) {
+            err.println("paradec: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return INTERNAL;
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            err.println("paradec: internal error: " + e);
+            if (verbose) e.printStackTrace(err);
+            return INTERNAL;
+        }
+    }
+
+    /** The repository root: where models/ and build/ live. */
+    static Path root() {
+        return Path.of(System.getProperty("paradec.root", ".")).toAbsolutePath().normalize();
+    }
+
+    /** -m MODEL, or the default model: the trained code-ar when shipped, else the synthesized one. */
+    static Path modelPath(Options o) throws UsageException {
+        String m = o.get("-m", "--model");
+        if (m != null) return Path.of(m);
+        for (Path p : DefaultModels.candidates(root())) if (Files.isRegularFile(p)) return p;
+        throw new UsageException("no -m given and no default model under " + root().resolve("models")
+                + " (run 'make demo' or 'make models')");
+    }
+
+    static String readText(Path file) throws IOException {
+        return Files.readString(file, StandardCharsets.UTF_8);
+    }
+
+    static String joined(int[] tokens) {
+        return Arrays.stream(tokens).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+    }
+}

@@ -1,0 +1,111 @@
+package paradec.engine;
+
+import java.lang.foreign.MemorySegment;
+import paradec.diffusion.DenoisingModel;
+import paradec.llama.Batch;
+import paradec.llama.Context;
+import paradec.llama.ContextParams;
+import paradec.llama.Model;
+import paradec.llama.Vocab;
+import paradec.logits.LogitsView;
+
+/**
+ * A llama.cpp diffusion model (LLaDA, Dream, ...) behind {@link DenoisingModel}: each forward is
+ * one llama_decode of the whole sequence with logits for every position, re-aligned when the
+ * model shifts its logits (row p-1 then holds the distribution of position p).
+ */
+public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable {
+    private final Model model;
+    private final Context context;
+    private final Batch batch;
+    private final Vocab vocab;
+    private final int mask;
+    private final boolean shiftLogits;
+    private final int maxLength;
+
+    /**
+     * @param maxSequenceLength prompt + generation length this instance must hold
+     * @throws IllegalArgumentException if the model is not a diffusion model or has no mask token
+     */
+    public LlamaDenoisingModel(Model model, int maxSequenceLength, int threads) {
+        if (!model.isDiffusion()) throw new IllegalArgumentException(model.path() + " is not a diffusion model");
+        this.model = model;
+        this.vocab = model.vocab();
+        this.mask = vocab.mask();
+        if (mask < 0) throw new IllegalArgumentException(model.path() + " has no mask token (tokenizer.ggml.mask_token_id)");
+        if (maxSequenceLength < 2) throw new IllegalArgumentException("sequence length must be >= 2");
+        String shift = model.metadata("diffusion.shift_logits");
+        // llama.cpp treats a missing key as true
+        this.shiftLogits = shift == null || Boolean.parseBoolean(shift.trim());
+        this.context = model.newContext(new ContextParams(maxSequenceLength, maxSequenceLength, maxSequenceLength, 1, threads, false));
+        this.maxLength = Math.min(context.microBatch(), context.contextLength());
+        this.batch = context.newBatch(maxLength);
+    }
+
+    public boolean shiftsLogits() {
+        return shiftLogits;
+    }
+
+    public Context context() {
+        return context;
+    }
+
+    @Override
+    public int vocabSize() {
+        return context.vocabSize();
+    }
+
+    @Override
+    public int maskToken() {
+        return mask;
+    }
+
+    @Override
+    public int maxSequenceLength() {
+        return maxLength;
+    }
+
+    @Override
+    public boolean isEndOfGeneration(int token) {
+        return vocab.isEndOfGeneration(token);
+    }
+
+    @Override
+    public LogitsView forward(int[] tokens) {
+        if (tokens.length > maxLength) {
+            throw new IllegalArgumentException("sequence of " + tokens.length + " tokens exceeds this model's n_ubatch=" + maxLength);
+        }
+        batch.clear();
+        for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, true, 0);
+        context.decode(batch);
+        MemorySegment all = context.outputLogits();
+        int rows = tokens.length;
+        int vocabSize = context.vocabSize();
+        long rowBytes = (long) vocabSize * Float.BYTES;
+        boolean shift = shiftLogits;
+        return new LogitsView() {
+            @Override
+            public int rows() {
+                return rows;
+            }
+
+            @Override
+            public int vocabSize() {
+                return vocabSize;
+            }
+
+            @Override
+            public MemorySegment row(int r) {
+                if (r < 0 || r >= rows) throw new IndexOutOfBoundsException("row " + r + " outside [0, " + rows + ")");
+                int source = shift ? Math.max(0, r - 1) : r;
+                return all.asSlice(source * rowBytes, rowBytes);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        batch.close();
+        context.close();
+    }
+}
