@@ -39,7 +39,8 @@ public final class GgufWriter {
 
     public GgufWriter put(String key, GgufValue value) {
         checkKey(key);
-        entries.put(key, new Entry(value.type(), Objects.requireNonNull(value, "value"), null));
+        Objects.requireNonNull(value, "value");
+        entries.put(key, new Entry(value.type(), value, null));
         return this;
     }
 
@@ -200,10 +201,11 @@ public final class GgufWriter {
      * Writes the file. It is written next to {@code out} under a temporary name and then moved into place,
      * so a reader never sees a half-written model.
      *
+     * @return {@code out}
      * @throws IOException if writing fails
      * @throws IllegalArgumentException if {@code general.alignment} was put with a bad value
      */
-    public void write(Path out) throws IOException {
+    public Path write(Path out) throws IOException {
         int alignment = alignment();
         Path abs = out.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp" + ProcessHandle.current().pid());
@@ -257,6 +259,7 @@ public final class GgufWriter {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
         }
+        return out;
     }
 
     private static long alignUp(long x, long a) {
