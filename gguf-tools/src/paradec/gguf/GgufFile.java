@@ -501,9 +501,9 @@ public final class GgufFile implements AutoCloseable {
         private GgufValue readValue(GgufType type, String what, int depth) throws GgufFormatException {
             return switch (type) {
                 case UINT8 -> new GgufValue(type, null, (short) (u8(what) & 0xFF));
-                case INT8 -> new GgufValue(type, null, (byte) u8(what));
+                case INT8 -> new GgufValue(type, null, u8(what));
                 case UINT16 -> new GgufValue(type, null, u16(what) & 0xFFFF);
-                case INT16 -> new GgufValue(type, null, (short) u16(what));
+                case INT16 -> new GgufValue(type, null, u16(what));
                 case UINT32 -> new GgufValue(type, null, u32(what));
                 case INT32 -> new GgufValue(type, null, (int) u32(what));
                 case UINT64, INT64 -> new GgufValue(type, null, i64(what));
