@@ -1,0 +1,325 @@
+package paradec.diffusion;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.Test;
+
+import paradec.logits.Logits;
+import paradec.logits.LogitsView;
+
+class GeneratorTest {
+
+    static final int V = 16;
+    static final int MASK = 15;
+    static final int EOS = 14;
+
+    /** Favours target[p] at generation position p with logit strength(p); the mask token gets maskLogit. */
+    static final class FakeModel implements DenoisingModel {
+        final int promptLength;
+        final int[] target;
+        final double[] strength;
+        final float maskLogit;
+        int maxSeq = 4096;
+        int calls;
+        final List<int[]> seen = new ArrayList<>();
+
+        FakeModel(int promptLength, int[] target, double[] strength, float maskLogit) {
+            this.promptLength = promptLength;
+            this.target = target;
+            this.strength = strength;
+            this.maskLogit = maskLogit;
+        }
+
+        @Override
+        public int vocabSize() {
+            return V;
+        }
+
+        @Override
+        public int maskToken() {
+            return MASK;
+        }
+
+        @Override
+        public int maxSequenceLength() {
+            return maxSeq;
+        }
+
+        @Override
+        public boolean isEndOfGeneration(int token) {
+            return token == EOS;
+        }
+
+        @Override
+        public LogitsView forward(int[] tokens) {
+            calls++;
+            seen.add(tokens.clone());
+            float[][] rows = new float[tokens.length][V];
+            for (int p = promptLength; p < tokens.length; p++) {
+                int g = p - promptLength;
+                rows[p][MASK] = maskLogit;
+                rows[p][target[g]] = (float) strength[g];
+                // a guided pass sees masked prompt positions: make it favour token 0 weakly
+                if (tokens[0] == MASK) {
+                    rows[p][0] = 3f;
+                }
+            }
+            return Logits.ofRows(rows);
+        }
+    }
+
+    static int[] target(int n) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = 1 + (i * 7) % 13; // tokens 1..13: never mask, never EOS
+        }
+        return t;
+    }
+
+    static double[] strength(int n, double base) {
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = base + (i % 3); // position-dependent confidence
+        }
+        return s;
+    }
+
+    static final int[] PROMPT = {2, 3, 4};
+
+    private static FakeModel easy(int n) {
+        return new FakeModel(PROMPT.length, target(n), strength(n, 12), 2f);
+    }
+
+    @Test
+    void vanillaFillsEveryMaskInBlockOrderWithOneForwardPerStep() {
+        FakeModel m = new FakeModel(PROMPT.length, target(32), strength(32, 4), 2f);
+        List<StepRecord> trace = new ArrayList<>();
+        DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
+        DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, s, new LowConfidencePolicy(), trace::add);
+        assertArrayEquals(target(32), r.tokens());
+        assertEquals(32, r.steps());
+        assertEquals(32, r.forwardCalls());
+        assertEquals(32, trace.size());
+        int lastBlock = 0;
+        for (StepRecord rec : trace) {
+            assertTrue(rec.blockIndex() >= lastBlock);
+            lastBlock = rec.blockIndex();
+            for (int pos : rec.committedPositions()) {
+                assertEquals(rec.blockIndex(), pos / 8, "commit outside the current block");
+            }
+        }
+        // every forward call: the prompt intact, masks only where not yet committed
+        for (int[] t : m.seen) {
+            assertArrayEquals(PROMPT, Arrays.copyOf(t, 3));
+        }
+        DiffusionResult half = new DiffusionGenerator().generate(easy(32), PROMPT, DiffusionSettings.of(32, 8, 16),
+                new LowConfidencePolicy(), null);
+        assertEquals(16, half.steps());
+        assertArrayEquals(target(32), half.tokens());
+    }
+
+    @Test
+    void maskTokenIsNeverCommittedEvenWhenItsLogitIsHighest() {
+        FakeModel m = new FakeModel(PROMPT.length, target(16), strength(16, 4), 30f);
+        for (UnmaskingPolicy p : policies()) {
+            DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, DiffusionSettings.of(16, 8, 16), p, null);
+            assertArrayEquals(target(16), r.tokens(), p.name());
+        }
+        DiffusionResult sampled = new DiffusionGenerator().generate(m, PROMPT,
+                DiffusionSettings.of(16, 8, 16).withTemperature(1.5).withSeed(3), new LowConfidencePolicy(), null);
+        assertFalse(Arrays.stream(sampled.tokens()).anyMatch(t -> t == MASK));
+    }
+
+    private static List<UnmaskingPolicy> policies() {
+        return List.of(new LowConfidencePolicy(), new RandomPolicy(), new OriginPolicy(), new EntropyPolicy(),
+                new MarginPolicy(), new FastDllmThresholdPolicy(), new FastDllmFactorPolicy(), new EbSamplerPolicy(),
+                new KlassPolicy(), new DicoPolicy());
+    }
+
+    @Test
+    void greedyIsDeterministicAndSamplingIsSeeded() {
+        DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
+        int[] a = new DiffusionGenerator().generate(easy(32), PROMPT, s, new RandomPolicy(), null).tokens();
+        int[] b = new DiffusionGenerator().generate(easy(32), PROMPT, s, new RandomPolicy(), null).tokens();
+        assertArrayEquals(a, b);
+        FakeModel weak = new FakeModel(PROMPT.length, target(32), strength(32, 0.5), 0f);
+        DiffusionSettings hot = s.withTemperature(1.0).withSeed(11);
+        int[] x = new DiffusionGenerator().generate(weak, PROMPT, hot, new LowConfidencePolicy(), null).tokens();
+        int[] y = new DiffusionGenerator().generate(weak, PROMPT, hot, new LowConfidencePolicy(), null).tokens();
+        assertArrayEquals(x, y);
+        assertFalse(Arrays.equals(x, target(32)), "weak logits at temperature 1 should not reproduce the argmax");
+    }
+
+    @Test
+    void everyPolicyFinishesAndAdaptiveOnesNeedFewerSteps() {
+        DiffusionSettings s = DiffusionSettings.of(64, 32, 64);
+        for (UnmaskingPolicy p : policies()) {
+            DiffusionResult r = new DiffusionGenerator().generate(easy(64), PROMPT, s, p, null);
+            assertArrayEquals(target(64), r.tokens(), p.name());
+            boolean adaptive = !(p instanceof LowConfidencePolicy || p instanceof RandomPolicy
+                    || p instanceof OriginPolicy || p instanceof EntropyPolicy || p instanceof MarginPolicy);
+            if (adaptive) {
+                assertTrue(r.steps() < 64, p.name() + " took " + r.steps());
+            } else {
+                assertEquals(64, r.steps(), p.name());
+            }
+            assertEquals(r.steps(), r.forwardCalls());
+        }
+    }
+
+    @Test
+    void dicoUsesAtMostAThirdOfVanillaSteps() {
+        DiffusionSettings s = DiffusionSettings.defaults();
+        FakeModel m = new FakeModel(PROMPT.length, target(128), strength(128, 9), 2f);
+        int vanilla = new DiffusionGenerator().generate(m, PROMPT, s, new LowConfidencePolicy(), null).steps();
+        List<StepRecord> trace = new ArrayList<>();
+        DiffusionResult dico = new DiffusionGenerator().generate(m, PROMPT, s, new DicoPolicy(), trace::add);
+        assertEquals(128, vanilla);
+        assertTrue(dico.steps() * 3 <= vanilla, "dico " + dico.steps());
+        assertArrayEquals(target(128), dico.tokens());
+        assertTrue(trace.stream().allMatch(r -> !r.phase().isEmpty()));
+        assertTrue(dico.policyStats().containsKey("divide_steps"));
+    }
+
+    @Test
+    void cfgDoublesForwardCallsAndMasksThePrompt() {
+        FakeModel m = easy(16);
+        DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, DiffusionSettings.of(16, 8, 16).withCfgScale(1.0),
+                new LowConfidencePolicy(), null);
+        assertEquals(16, r.steps());
+        assertEquals(32, r.forwardCalls());
+        assertArrayEquals(new int[] {MASK, MASK, MASK}, Arrays.copyOf(m.seen.get(1), 3));
+        assertArrayEquals(target(16), r.tokens(), "(cfg+1)(cond-uncond) keeps the conditional argmax here");
+    }
+
+    @Test
+    void stopsEarlyAfterEndOfGeneration() {
+        int[] t = target(32);
+        for (int i = 5; i < 32; i++) {
+            t[i] = EOS;
+        }
+        double[] str = new double[32];
+        for (int i = 0; i < 32; i++) {
+            str[i] = 20 - 0.5 * i; // left positions most confident: vanilla goes left to right
+        }
+        FakeModel m = new FakeModel(PROMPT.length, t, str, 2f);
+        DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, DiffusionSettings.of(32, 8, 32),
+                new LowConfidencePolicy(), null);
+        assertEquals(6, r.steps(), "positions 0..5 committed, then the tail is padding");
+        assertTrue(r.stoppedEarly());
+        assertArrayEquals(t, r.tokens());
+        DiffusionResult trimmed = new DiffusionGenerator().generate(m, PROMPT,
+                DiffusionSettings.of(32, 8, 32).withTrimAtEog(true), new LowConfidencePolicy(), null);
+        assertArrayEquals(Arrays.copyOf(t, 5), trimmed.tokens());
+    }
+
+    @Test
+    void refusesBadInputBeforeAnyForwardCall() {
+        FakeModel m = easy(32);
+        m.maxSeq = 34;
+        DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
+        DiffusionGenerator g = new DiffusionGenerator();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> g.generate(m, PROMPT, s, new LowConfidencePolicy(), null));
+        assertTrue(e.getMessage().contains("maximum sequence length"));
+        m.maxSeq = 4096;
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[0], s, new LowConfidencePolicy(), null));
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {1, MASK}, s, new LowConfidencePolicy(), null));
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {1, V}, s, new LowConfidencePolicy(), null));
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {-1}, s, new LowConfidencePolicy(), null));
+        assertEquals(0, m.calls);
+    }
+
+    @Test
+    void badSettingsAreRefused() {
+        List<Supplier<DiffusionSettings>> bad = List.of(
+                () -> DiffusionSettings.of(30, 8, 32),
+                () -> DiffusionSettings.of(32, 8, 30),
+                () -> DiffusionSettings.of(0, 8, 32),
+                () -> DiffusionSettings.of(32, 8, 32).withTemperature(-1),
+                () -> DiffusionSettings.of(32, 8, 32).withCfgScale(Double.NaN),
+                () -> DiffusionSettings.defaults().withSchedule(null));
+        for (Supplier<DiffusionSettings> b : bad) {
+            assertThrows(IllegalArgumentException.class, b::get);
+        }
+        DiffusionSettings d = DiffusionSettings.defaults();
+        assertEquals(128, d.genLength());
+        assertEquals(32, d.blockLength());
+        assertEquals(128, d.steps());
+        assertEquals(0.0, d.temperature());
+    }
+
+    @Test
+    void misbehavingPolicyIsCaught() {
+        UnmaskingPolicy outside = step -> new int[] {step.blockEnd()};
+        assertThrows(IllegalStateException.class, () -> new DiffusionGenerator().generate(easy(16), PROMPT,
+                DiffusionSettings.of(16, 8, 16), outside, null));
+        UnmaskingPolicy empty = step -> new int[0];
+        assertThrows(IllegalStateException.class, () -> new DiffusionGenerator().generate(easy(16), PROMPT,
+                DiffusionSettings.of(16, 8, 16), empty, null));
+    }
+
+    @Test
+    void schedules() {
+        BlockSchedule b = new BlockSchedule(32, 8, 16);
+        assertEquals(4, b.numBlocks());
+        assertEquals(4, b.stepsPerBlock());
+        int[] got = new int[4];
+        int left = 10;
+        for (int i = 0; i < 4; i++) {
+            got[i] = b.tokensAt(i, 4, 10, left);
+            left -= got[i];
+        }
+        assertArrayEquals(new int[] {3, 3, 2, 2}, got);
+        assertEquals(1, b.tokensAt(0, 4, 2, 2), "more steps than masks: at least one");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BlockSchedule(32, 8, 6));
+        assertTrue(e.getMessage().contains("multiple"));
+        DreamTimestepSchedule d = new DreamTimestepSchedule();
+        assertEquals(1.0, d.t(0, 10), 0);
+        assertEquals(1 - 0.5 * (1 - 1e-3), d.t(5, 10), 1e-15);
+        int remaining = 32;
+        int steps = 0;
+        for (int s = 0; s < 8 && remaining > 0; s++) {
+            int k = d.tokensAt(s, 8, 32, remaining);
+            assertTrue(k >= 1 && k <= remaining);
+            remaining -= k;
+            steps++;
+        }
+        assertEquals(0, remaining);
+        assertEquals(8, steps);
+        DiffusionResult r = new DiffusionGenerator().generate(easy(32), PROMPT,
+                DiffusionSettings.of(32, 8, 16).withSchedule(DiffusionSettings.ScheduleKind.DREAM),
+                new LowConfidencePolicy(), null);
+        assertArrayEquals(target(32), r.tokens());
+        assertTrue(r.steps() <= 16);
+    }
+
+    @Test
+    void jsonlTrace() {
+        StringWriter out = new StringWriter();
+        JsonlTraceWriter w = new JsonlTraceWriter(out);
+        w.header(3, 16, 8, "dico \"v1\"\n");
+        new DiffusionGenerator().generate(easy(16), PROMPT, DiffusionSettings.of(16, 8, 16), new DicoPolicy(), w);
+        String[] lines = out.toString().split("\n");
+        assertEquals("{\"kind\":\"diffusion-header\",\"prompt_length\":3,\"gen_length\":16,\"block_length\":8,"
+                + "\"policy\":\"dico \\\"v1\\\"\\n\"}", lines[0]);
+        assertTrue(lines.length > 1);
+        assertTrue(lines[1].startsWith("{\"kind\":\"diffusion\",\"step\":0,\"block\":0,\"positions\":["), lines[1]);
+        assertTrue(lines[1].contains("\"phase\":\"DIVIDE\""), lines[1]);
+        String one = JsonlTraceWriter.toJson(new StepRecord(4, 1, new int[] {8, 9}, new double[] {0.5, Double.NaN},
+                new int[] {3, 4}, ""));
+        assertEquals("{\"kind\":\"diffusion\",\"step\":4,\"block\":1,\"positions\":[8,9],\"confidences\":[0.5,null],"
+                + "\"tokens\":[3,4],\"phase\":\"\"}", one);
+        assertEquals("\"a\\u0001b\\\\\"", JsonlTraceWriter.quote("a\u0001b\\"));
+    }
+}
