@@ -19,7 +19,7 @@ record DecoderSpec(Decoder decoder, int sequences, boolean unifiedKv, int batch,
         return switch (name) {
             case "ar" -> new DecoderSpec(new ArDecoder(), 1, false, 512, 0);
             case "jacobi" -> {
-                String w = o.get("auto", "--window");
+                String w = o.getOr("auto", "--window");
                 int window = w.equals("auto") ? JacobiSettings.AUTO : o.getInt(8, 1, JacobiSettings.MAX_WINDOW, "--window");
                 GuessInit init = GuessInit.LOOKUP;
                 String initName = o.get("--guess-init");
@@ -30,7 +30,7 @@ record DecoderSpec(Decoder decoder, int sequences, boolean unifiedKv, int batch,
                 yield new DecoderSpec(new JacobiDecoder(s), 1, false, 512, JacobiSettings.MAX_WINDOW);
             }
             case "lookahead" -> {
-                String w = o.get("auto", "--window");
+                String w = o.getOr("auto", "--window");
                 int window = w.equals("auto") ? LookaheadSettings.AUTO : o.getInt(8, 1, LookaheadSettings.MAX_W, "--window");
                 LookaheadSettings s;
                 try {

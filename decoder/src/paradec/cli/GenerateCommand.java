@@ -54,7 +54,7 @@ final class GenerateCommand {
 
     private static int autoregressive(Options o, Model model, int[] prompt, int threads, boolean json, PrintStream out)
             throws UsageException, IOException {
-        String name = o.get("ar", "--decoder");
+        String name = o.getOr("ar", "--decoder");
         int maxNew = o.getInt(64, 1, 1_000_000, "-n");
         SamplingSettings sampling = sampling(o);
         DecoderSpec spec = DecoderSpec.parse(name, o, model);
@@ -85,7 +85,7 @@ final class GenerateCommand {
 
     private static int diffusion(Options o, Model model, int[] prompt, int threads, boolean json, PrintStream out)
             throws UsageException, IOException {
-        String name = o.get("llada", "--decoder");
+        String name = o.getOr("llada", "--decoder");
         int genLength = o.getInt(128, 1, 1 << 16, "--gen-length", "-n");
         int blockLength = o.getInt(Math.min(32, genLength), 1, 1 << 16, "--block-length");
         int steps = o.getInt(genLength, 1, 1 << 20, "--steps");

@@ -48,6 +48,7 @@ public final class Main {
     /** Runs one command; never calls System.exit, so tests can call it in-process. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
+        if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
         if (rest.length == 0 || rest[0].equals("--help") || rest[0].equals("-h") || rest[0].equals("help")) {
             (rest.length == 0 ? err : out).print(USAGE_TEXT);

@@ -66,7 +66,7 @@ final class Options {
         return null;
     }
 
-    String get(String def, String... names) {
+    String getOr(String def, String... names) {
         String v = get(names);
         return v == null ? def : v;
     }

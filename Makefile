@@ -1,0 +1,73 @@
+# paradec build. `make demo` builds everything and runs the main job; `make test` runs the tests.
+# Everything built lands in build/ (native) and target/ (Java), both ignored by git.
+
+SHELL := /bin/bash
+ROOT := $(abspath .)
+JDK := $(shell bin/find-jdk 2>/dev/null)
+MVN := JAVA_HOME=$(JDK) mvn -q -B
+GPU ?=
+CUDA_ARCH ?= 90
+JOBS ?= $(shell nproc)
+
+# llama.cpp v0.5.0 comes as the git bundle inside this npm package (no other route reaches it here).
+LLAMA_NPM := node-llama-cpp@3.22.1
+LLAMA_BUNDLE_SHA256 := 5f5d1105d5df040738d87b8290e5d17e7362131cdcfdb0831618e0ea528b4a51
+LLAMA_SRC := build/llama-src
+NATIVE_DIR := build/llama$(if $(GPU),-$(GPU),)
+NATIVE_LIB := $(NATIVE_DIR)/bin/libllama.so
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF \
+  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON
+ifeq ($(GPU),cuda)
+CMAKE_FLAGS += -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$(CUDA_ARCH) -DGGML_NATIVE=OFF
+else
+CMAKE_FLAGS += -DGGML_NATIVE=ON
+endif
+NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench
+JAR := target/paradec.jar
+SYNTH_AR := models/generated/synth-llama.gguf
+SPM_VOCAB := $(LLAMA_SRC)/models/ggml-vocab-llama-spm.gguf
+PARADEC := bin/paradec
+
+.PHONY: all native jdk jar demo test bindings models clean bench
+
+all: native jar
+
+jdk:
+	@test -n "$(JDK)" || { bin/find-jdk; exit 1; }
+
+$(LLAMA_SRC)/CMakeLists.txt:
+	@mkdir -p build/npm
+	cd build/npm && npm pack --silent $(LLAMA_NPM) >/dev/null
+	tar -xzf build/npm/node-llama-cpp-3.22.1.tgz -C build/npm package/llama/gitRelease.bundle
+	echo "$(LLAMA_BUNDLE_SHA256)  build/npm/package/llama/gitRelease.bundle" | sha256sum -c --quiet
+	rm -rf $(LLAMA_SRC) && git clone -q build/npm/package/llama/gitRelease.bundle $(LLAMA_SRC)
+
+$(NATIVE_LIB): | $(LLAMA_SRC)/CMakeLists.txt
+	cmake -S $(LLAMA_SRC) -B $(NATIVE_DIR) $(CMAKE_FLAGS) > build/cmake-configure.log
+	cmake --build $(NATIVE_DIR) -j $(JOBS) --target $(NATIVE_TARGETS)
+
+native: $(NATIVE_LIB)
+
+$(JAR): pom.xml $(shell find bindings/src bindings/generated gguf-tools/src decoder/src -name '*.java' 2>/dev/null)
+	@test -n "$(JDK)" || { bin/find-jdk; exit 1; }
+	$(MVN) -DskipTests package
+
+jar: $(JAR)
+
+$(SYNTH_AR): $(JAR) | $(LLAMA_SRC)/CMakeLists.txt
+	@mkdir -p $(dir $@)
+	$(PARADEC) synth --arch llama --layers 4 --embd 256 --heads 8 --heads-kv 4 --ff 768 --ctx 2048 --seed 7 \
+	  --vocab-from $(SPM_VOCAB) -o $@
+
+# Regenerates the jextract bindings (needs jextract on PATH; see bindings/README.md).
+bindings: | $(LLAMA_SRC)/CMakeLists.txt
+	bindings/regenerate.sh
+
+demo: native jar $(SYNTH_AR)
+	$(PARADEC) demo
+
+test: native jar $(SYNTH_AR)
+	JAVA_HOME=$(JDK) mvn -B test -Dparadec.native.dir=$(ROOT)/$(NATIVE_DIR)/bin
+
+clean:
+	rm -rf target models/generated
