@@ -33,6 +33,7 @@ public final class Main {
               bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
                          [--against-llama-cpp] [--out FILE]
               trace-view FILE -o OUT.svg|OUT.html
+              demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
             """;
@@ -59,6 +60,7 @@ public final class Main {
                 case "generate" -> GenerateCommand.run(rest, out, err);
                 case "tokenize" -> TokenizeCommand.run(rest, out);
                 case "bench" -> BenchCommand.run(rest, out, err);
+                case "demo" -> DemoCommand.run(rest, out, err);
                 case "trace-view" -> TraceViewCommand.run(rest, out);
                 case "inspect", "synth" -> GgufTool.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");

@@ -10,6 +10,7 @@ import java.util.Set;
 final class Options {
     private final Map<String, String> values = new HashMap<>();
     private final List<String> positional = new ArrayList<>();
+    private String[] raw = new String[0];
 
     /**
      * @param withValue options that take a value (short aliases included, e.g. "-m")
@@ -17,6 +18,7 @@ final class Options {
      */
     static Options parse(String[] args, int from, Set<String> withValue, Set<String> flags) throws UsageException {
         Options o = new Options();
+        o.raw = args.clone();
         for (int i = from; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("-") && a.length() > 1 && !isNumber(a)) {
@@ -103,6 +105,11 @@ final class Options {
         } catch (NumberFormatException e) {
             throw new UsageException(names[0] + " needs a number, got '" + v + "'");
         }
+    }
+
+    /** The command line as given, subcommand included. */
+    String[] raw() {
+        return raw.clone();
     }
 
     List<String> positional() {

@@ -1,10 +1,16 @@
 package paradec.decode;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import paradec.llama.Batch;
 import paradec.llama.Context;
+import paradec.llama.NativeLibrary;
 
 /**
  * The measured cost of one llama_decode of k tokens (every logits row requested) on this machine,
@@ -48,10 +54,70 @@ public final class CostCurve {
         return nanos[k] / nanos[1];
     }
 
-    /** The curve of this context, measured now or taken from the cache. Leaves the KV memory empty. */
+    /**
+     * The curve of this context: from the in-process cache, else from the on-disk cache
+     * ({@value #CACHE_DIR_PROPERTY}, default ~/.cache/paradec), else measured now and stored.
+     * Leaves the KV memory empty.
+     */
     public static CostCurve of(Context ctx) {
-        String key = ctx.model().path().toAbsolutePath() + "|" + ctx.contextLength() + "|" + ctx.batchSize() + "|" + ctx.maxSequences();
-        return CACHE.computeIfAbsent(key, k -> measure(ctx, 5));
+        String key = cacheKey(ctx);
+        return CACHE.computeIfAbsent(key, k -> {
+            Path file = cacheDir().resolve("cost-" + Integer.toHexString(k.hashCode()) + ".txt");
+            CostCurve stored = read(file, k);
+            if (stored != null) return stored;
+            CostCurve measured = measure(ctx, 5);
+            write(file, k, measured);
+            return measured;
+        });
+    }
+
+    public static final String CACHE_DIR_PROPERTY = "paradec.cache.dir";
+
+    private static Path cacheDir() {
+        String dir = System.getProperty(CACHE_DIR_PROPERTY);
+        return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "paradec");
+    }
+
+    // same model file, context shape, thread count and native build: same curve
+    private static String cacheKey(Context ctx) {
+        Path model = ctx.model().path().toAbsolutePath();
+        long size = -1;
+        long modified = -1;
+        try {
+            size = Files.size(model);
+            modified = Files.getLastModifiedTime(model).toMillis();
+        } catch (IOException e) {
+            // unknown file facts only make the key less reusable
+        }
+        return model + "|" + size + "|" + modified + "|" + ctx.contextLength() + "|" + ctx.batchSize() + "|"
+                + ctx.maxSequences() + "|" + Runtime.getRuntime().availableProcessors() + "|" + NativeLibrary.ensureLoaded();
+    }
+
+    private static CostCurve read(Path file, String key) {
+        try {
+            if (!Files.isRegularFile(file)) return null;
+            List<String> lines = Files.readAllLines(file);
+            if (lines.size() != MAX_K + 2 || !lines.get(0).equals(key)) return null;
+            double[] full = new double[MAX_K + 1];
+            for (int k = 0; k <= MAX_K; k++) full[k] = Double.parseDouble(lines.get(k + 1));
+            for (int k = 1; k <= MAX_K; k++) if (!(full[k] > 0)) return null;
+            return new CostCurve(full);
+        } catch (IOException | RuntimeException e) {
+            return null; // a damaged cache file is measured again
+        }
+    }
+
+    private static void write(Path file, String key, CostCurve curve) {
+        try {
+            Files.createDirectories(file.getParent());
+            StringBuilder sb = new StringBuilder(key).append('\n');
+            for (int k = 0; k <= MAX_K; k++) sb.append(curve.nanos[k]).append('\n');
+            Path tmp = Files.createTempFile(file.getParent(), "cost", ".tmp");
+            Files.writeString(tmp, sb);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            // the cache is an optimisation: an unwritable home only costs a re-measurement
+        }
     }
 
     /** Measures the curve: median of {@code repeats} decodes at each sampled k, after a warm-up. */
@@ -61,13 +127,21 @@ public final class CostCurve {
         double[] costs = new double[ks.length];
         int token = Math.max(0, ctx.model().vocab().bos());
         try (Batch batch = ctx.newBatch(maxK)) {
-            for (int w = 0; w < 2; w++) run(ctx, batch, token, ks[ks.length - 1]);
-            for (int i = 0; i < ks.length; i++) {
-                long[] t = new long[repeats];
-                for (int r = 0; r < repeats; r++) t[r] = run(ctx, batch, token, ks[i]);
-                Arrays.sort(t);
-                costs[i] = t[repeats / 2];
+            for (int w = 0; w < 3; w++) {
+                run(ctx, batch, token, 1);
+                run(ctx, batch, token, ks[ks.length - 1]);
             }
+            // rounds over all k, so a slow moment of a shared machine hits every k alike
+            long[][] t = new long[ks.length][repeats];
+            for (int r = 0; r < repeats; r++) {
+                for (int i = 0; i < ks.length; i++) t[i][r] = run(ctx, batch, token, ks[i]);
+            }
+            for (int i = 0; i < ks.length; i++) {
+                Arrays.sort(t[i]);
+                costs[i] = t[i][repeats / 2];
+            }
+            // a decode of more tokens never costs less: noise that says otherwise is clipped
+            for (int i = ks.length - 2; i >= 0; i--) costs[i] = Math.min(costs[i], costs[i + 1]);
         } finally {
             ctx.clearMemory();
         }

@@ -241,14 +241,21 @@ public final class LogitMath {
      * @throws IllegalArgumentException if {@code n < 1}
      */
     public static int argmax(MemorySegment row, int n) {
-        return argmaxExcluding(row, n, -1);
+        check(row, n, -1);
+        if (SCALAR) return argmaxExcluding(row, n, -1);
+        // every AR-family step runs this on each verified row: a vector max, then the first lane holding it
+        FloatVector m = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        int lanes = FS.length();
+        int bound = FS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += lanes) m = m.max(FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER));
+        float best = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) best = Math.max(best, row.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+        int id = firstIndexOf(row, n, best, -1, -1);
+        // NaN rows compare unequal everywhere: fall back to the scalar rule
+        return id >= 0 ? id : argmaxExcluding(row, n, -1);
     }
 
-    /**
-     * Argmax ignoring {@code excludedToken} ({@code -1}: none), lowest id on ties.
-     *
-     * @throws IllegalArgumentException if {@code n < 1} or the excluded token is out of range or the only one
-     */
     public static int argmaxExcluding(MemorySegment row, int n, int excludedToken) {
         check(row, n, excludedToken);
         int best = -1;

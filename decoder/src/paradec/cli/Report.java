@@ -1,0 +1,92 @@
+package paradec.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import paradec.decode.CostCurve;
+import paradec.json.JsonWriter;
+
+/** Benchmark tables and report documents. */
+final class Report {
+    private Report() {}
+
+    static String table(List<BenchCommand.Run> runs, String baseline) {
+        Map<String, List<BenchCommand.Run>> byDecoder = new LinkedHashMap<>();
+        for (BenchCommand.Run r : runs) byDecoder.computeIfAbsent(r.decoder(), k -> new ArrayList<>()).add(r);
+        Map<String, BenchCommand.Run> base = new LinkedHashMap<>();
+        for (BenchCommand.Run r : byDecoder.getOrDefault(baseline, List.of())) base.put(r.prompt() + "/" + r.round(), r);
+
+        StringBuilder sb = new StringBuilder();
+        sb.append("| decoder | runs | tokens/s median [min-max] | speedup vs ").append(baseline)
+                .append(" median [min-max] | tokens/call | calls/run | Java/decode time | same tokens as ").append(baseline).append(" |\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
+        for (var e : byDecoder.entrySet()) {
+            List<BenchCommand.Run> rs = e.getValue();
+            double[] tps = rs.stream().mapToDouble(BenchCommand.Run::tokensPerSecond).toArray();
+            double[] tpc = rs.stream().mapToDouble(BenchCommand.Run::tokensPerCall).toArray();
+            double[] ratios = rs.stream().filter(r -> base.containsKey(r.prompt() + "/" + r.round()))
+                    .mapToDouble(r -> r.tokensPerSecond() / base.get(r.prompt() + "/" + r.round()).tokensPerSecond()).toArray();
+            double calls = rs.stream().mapToLong(BenchCommand.Run::calls).average().orElse(0);
+            double java = rs.stream().mapToDouble(BenchCommand.Run::javaMs).sum();
+            double decode = rs.stream().mapToDouble(BenchCommand.Run::decodeMs).sum();
+            boolean known = rs.stream().allMatch(r -> r.sameAsAr() != null);
+            long same = rs.stream().filter(r -> Boolean.TRUE.equals(r.sameAsAr())).count();
+            sb.append("| ").append(e.getKey()).append(" | ").append(rs.size())
+                    .append(" | ").append(BenchCommand.fmt(median(tps))).append(" [").append(BenchCommand.fmt(min(tps))).append('-').append(BenchCommand.fmt(max(tps))).append(']')
+                    .append(" | ").append(ratios.length == 0 ? "n/a" : BenchCommand.fmt(median(ratios)) + "x [" + BenchCommand.fmt(min(ratios)) + '-' + BenchCommand.fmt(max(ratios)) + ']')
+                    .append(" | ").append(BenchCommand.fmt(median(tpc)))
+                    .append(" | ").append(calls == 0 ? "n/a" : BenchCommand.fmt(calls))
+                    .append(" | ").append(decode == 0 ? "n/a" : BenchCommand.fmt(100 * java / decode) + "%")
+                    .append(" | ").append(known ? same + "/" + rs.size() : "n/a").append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    static String curveTable(CostCurve curve) {
+        StringBuilder sb = new StringBuilder("| k tokens per decode | 1 | 2 | 4 | 8 | 16 | 32 | 64 |\n|---|---|---|---|---|---|---|---|\n| ms |");
+        int[] ks = {1, 2, 4, 8, 16, 32, 64};
+        for (int k : ks) sb.append(' ').append(BenchCommand.fmt(curve.cost(k) / 1e6)).append(" |");
+        sb.append("\n| relative to k=1 |");
+        for (int k : ks) sb.append(' ').append(BenchCommand.fmt(curve.relative(k))).append(" |");
+        return sb.append('\n').toString();
+    }
+
+    static String json(List<BenchCommand.Run> runs, Path model) {
+        JsonWriter j = new JsonWriter().beginObject().field("model", model.toString()).beginArray("runs");
+        for (BenchCommand.Run r : runs) BenchCommand.runJson(j, r);
+        return j.endArray().endObject().toString();
+    }
+
+    static String document(String title, Path model, String description, String args, int repeat, List<String> prompts,
+                           int maxNew, int threads, String table, String extra) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# ").append(title).append("\n\n");
+        sb.append("Measured ").append(BenchCommand.today()).append(" on ").append(BenchCommand.machine()).append(", ")
+                .append(threads).append(" threads.\n\n");
+        sb.append("- Model: `").append(model.getFileName()).append("` (").append(description).append(")\n");
+        sb.append("- ").append(prompts.size()).append(" prompts x ").append(repeat).append(" rounds, ").append(maxNew)
+                .append(" new tokens each, greedy; decoders interleaved in one process, order rotated per run.\n");
+        sb.append("- Reproduce: `bin/paradec ").append(args).append("`\n\n");
+        sb.append(table).append('\n');
+        if (extra != null) sb.append(extra).append('\n');
+        return sb.toString();
+    }
+
+    static double median(double[] v) {
+        if (v.length == 0) return 0;
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(0);
+    }
+
+    static double max(double[] v) {
+        return Arrays.stream(v).max().orElse(0);
+    }
+}
