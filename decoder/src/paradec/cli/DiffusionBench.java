@@ -13,6 +13,8 @@ import paradec.diffusion.DiffusionGenerator;
 import paradec.diffusion.DiffusionResult;
 import paradec.diffusion.DiffusionSettings;
 import paradec.engine.LlamaDenoisingModel;
+import paradec.llama.ChatMessage;
+import paradec.llama.ChatTemplates;
 import paradec.llama.Model;
 
 /** The diffusion half of {@code paradec bench}: every unmasking policy on the same prompts, interleaved. */
@@ -20,6 +22,30 @@ final class DiffusionBench {
     private static final Pattern TOTAL = Pattern.compile("total time: ([0-9.]+)ms, time per step: ([0-9.]+)ms, sampling time per step: ([0-9.]+)ms");
 
     private DiffusionBench() {}
+
+    /**
+     * One run of llama-diffusion-cli with the same steps per block. Its blocks cover the whole
+     * n_ubatch (prompt included) from the prompt's end, so n_ubatch is the prompt plus the
+     * generation rounded up to a block, and its steps are blocks x steps-per-block; its
+     * tokens/s counts the positions it actually generates.
+     */
+    private static BenchCommand.Run llamaDiffusionCli(Path bin, Model model, String rawPrompt, int promptLength, int genLength,
+                                                      int blockLength, int stepsPerBlock, int threads, int p, int r,
+                                                      List<String> samplingTimes) throws IOException {
+        int ub = (promptLength + genLength + blockLength - 1) / blockLength * blockLength;
+        int steps = ub / blockLength * stepsPerBlock;
+        String log = LlamaCppTools.exec(List.of(bin.resolve("llama-diffusion-cli").toString(), "-m", model.path().toString(),
+                "-p", rawPrompt, "-ub", Integer.toString(ub), "-b", Integer.toString(ub), "-c", Integer.toString(ub),
+                "-t", Integer.toString(threads), "--diffusion-steps", Integer.toString(steps),
+                "--diffusion-block-length", Integer.toString(blockLength), "--diffusion-algorithm", "4", "--temp", "0"));
+        Matcher m = TOTAL.matcher(log);
+        if (!m.find()) throw new IOException("llama-diffusion-cli printed no timing line:\n" + LlamaCppTools.tail(log));
+        double totalMs = Double.parseDouble(m.group(1));
+        samplingTimes.add(m.group(3));
+        int generated = ub - promptLength;
+        return new BenchCommand.Run("llama-diffusion-cli (C++)", p, r, generated * 1000.0 / totalMs, (double) generated / steps,
+                steps, generated, 0, 0, null);
+    }
 
     static int run(Options o, Model model, List<String> decoders, List<String> prompts, int repeat, int threads,
                    boolean againstLlama, PrintStream out, PrintStream err) throws UsageException, IOException {
@@ -34,7 +60,15 @@ final class DiffusionBench {
             throw new UsageException(e.getMessage());
         }
         for (String d : decoders) DiffusionPolicies.create(d.trim(), o); // reject unknown names before any work
-        int[][] promptTokens = prompts.stream().map(p -> model.vocab().tokenize(p, true, true)).toArray(int[][]::new);
+        List<String> rawPrompts = prompts;
+        if (againstLlama) {
+            // llama-diffusion-cli always wraps the prompt in a chat template (chatml when the model has none):
+            // both sides then see the same tokens
+            String template = model.chatTemplate() != null ? model.chatTemplate() : "chatml";
+            prompts = prompts.stream().map(p -> ChatTemplates.apply(template, List.of(new ChatMessage("user", p)), true)).toList();
+        }
+        List<String> promptTexts = prompts;
+        int[][] promptTokens = promptTexts.stream().map(p -> model.vocab().tokenize(p, true, true)).toArray(int[][]::new);
         int longest = 0;
         for (int[] p : promptTokens) longest = Math.max(longest, p.length);
         String baseline = decoders.get(0).trim();
@@ -56,19 +90,8 @@ final class DiffusionBench {
                         runs.add(new BenchCommand.Run(d, p, r, tokens * 1e9 / wall, (double) tokens / res.steps(), res.steps(), tokens,
                                 res.forwardNanos() / 1e6, res.javaNanos() / 1e6, null));
                     }
-                    if (againstLlama) {
-                        int ub = promptTokens[p].length + genLength;
-                        String log = LlamaCppTools.exec(List.of(bin.resolve("llama-diffusion-cli").toString(), "-m", model.path().toString(),
-                                "-p", prompts.get(p), "--in-prefix", "", "-ub", Integer.toString(ub), "-b", Integer.toString(ub),
-                                "-c", Integer.toString(ub), "-t", Integer.toString(threads), "--diffusion-steps", Integer.toString(steps),
-                                "--diffusion-block-length", Integer.toString(blockLength), "--diffusion-algorithm", "4", "--temp", "0"));
-                        Matcher m = TOTAL.matcher(log);
-                        if (!m.find()) throw new IOException("llama-diffusion-cli printed no timing line:\n" + LlamaCppTools.tail(log));
-                        double totalMs = Double.parseDouble(m.group(1));
-                        llamaSampling.add(m.group(3));
-                        runs.add(new BenchCommand.Run("llama-diffusion-cli (C++)", p, r, genLength * 1000.0 / totalMs,
-                                (double) genLength / steps, steps, genLength, 0, 0, null));
-                    }
+                    if (againstLlama) runs.add(llamaDiffusionCli(bin, model, rawPrompts.get(p), promptTokens[p].length, genLength,
+                            blockLength, settings.stepsPerBlock(), threads, p, r, llamaSampling));
                 }
             }
         }
