@@ -1,9 +1,15 @@
 package paradec.trace;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,36 +37,65 @@ public final class TraceFile {
      * Reads a trace file (UTF-8).
      *
      * @throws IOException              if the file cannot be read ({@link java.nio.file.NoSuchFileException} if absent)
-     *                                  or is not UTF-8 (the message names the line)
+     *                                  or a line is not valid UTF-8 (the message names the line)
      * @throws IllegalArgumentException if a line is malformed; the message names the file and line number
      */
     public static Trace read(Path file) throws IOException {
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(r, file.toString());
+        String source = file.toString();
+        // bytes are split into lines before decoding, so a bad byte sequence is reported at its own line
+        // (a Reader decodes whole buffers ahead and could only say "somewhere in the file")
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        Lines lines = new Lines(source);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+            int lineNo = 0;
+            for (int b = in.read(); ; b = in.read()) {
+                if (b == '\n' || (b < 0 && line.size() > 0)) {
+                    lineNo++;
+                    String text;
+                    try {
+                        text = utf8.decode(ByteBuffer.wrap(line.toByteArray())).toString();
+                    } catch (CharacterCodingException e) {
+                        throw new IOException(source + ": line " + lineNo + ": not valid UTF-8", e);
+                    }
+                    if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);
+                    lines.accept(text, lineNo);
+                    line.reset();
+                } else if (b >= 0) {
+                    line.write(b);
+                }
+                if (b < 0) break;
+            }
         }
+        return lines.finish();
     }
 
     /**
      * Reads a trace from {@code in}; {@code source} names it in error messages.
      *
      * @throws IOException              if reading fails
-     * @throws IllegalArgumentException if the trace is empty or a line is malformed ("source:LINE: ...")
+     * @throws IllegalArgumentException if the trace is empty or a line is malformed ("source: line N: ...")
      */
     public static Trace read(Reader in, String source) throws IOException {
         BufferedReader r = in instanceof BufferedReader b ? b : new BufferedReader(in);
-        Builder builder = null;
+        Lines lines = new Lines(source);
         int lineNo = 0;
-        while (true) {
-            String line;
-            try {
-                line = r.readLine();
-            } catch (CharacterCodingException e) {
-                // the decoder's own message ("Input length = 1") does not say where the bad bytes are
-                throw new IOException(source + ": line " + (lineNo + 1) + ": not valid UTF-8", e);
-            }
-            if (line == null) break;
-            lineNo++;
-            if (line.isBlank()) continue;
+        for (String line; (line = r.readLine()) != null; ) lines.accept(line, ++lineNo);
+        return lines.finish();
+    }
+
+    /** Feeds lines to the builder the header chose, prefixing errors with the source and line number. */
+    private static final class Lines {
+        private final String source;
+        private Builder builder;
+
+        Lines(String source) {
+            this.source = source;
+        }
+
+        void accept(String line, int lineNo) {
+            if (line.isBlank()) return;
             try {
                 Map<String, Object> obj = JsonReader.parseObject(line);
                 String kind = str(obj, "kind");
@@ -78,8 +113,11 @@ public final class TraceFile {
                 throw new IllegalArgumentException(source + ": line " + lineNo + ": " + e.getMessage(), e);
             }
         }
-        if (builder == null) throw new IllegalArgumentException(source + ": empty trace (no header line)");
-        return builder.build();
+
+        Trace finish() {
+            if (builder == null) throw new IllegalArgumentException(source + ": empty trace (no header line)");
+            return builder.build();
+        }
     }
 
     private sealed interface Builder permits ArBuilder, DiffusionBuilder {
