@@ -284,7 +284,8 @@ public final class TraceRenderer {
                     } else {
                         svg.rect(x, y, g.cellW, g.rowH, fill, "cell", data, null);
                     }
-                    label(svg, g, labelSize, x, y, token[p], textOn(fill));
+                    // ids only where decided and in the final row: repeating them in every row is noise
+                    if (now || r == rows - 1) label(svg, g, labelSize, x, y, token[p], textOn(fill));
                 }
             }
             if (phases) {
