@@ -2,7 +2,6 @@ package paradec.decode;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import paradec.llama.Batch;
 import paradec.llama.Context;
 import paradec.logits.LogitMath;
@@ -41,7 +40,7 @@ public final class JacobiDecoder implements Decoder {
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(ctx.model().vocab(), gen.maxNewTokens(), listener);
         int vocab = ctx.vocabSize();
-        SplittableRandom random = new SplittableRandom(settings.seed());
+        GuessFiller filler = new GuessFiller(settings, maxWindow, vocab);
 
         // history = prompt followed by the output, the lookup initialiser's source
         int[] history = Arrays.copyOf(prompt, prompt.length + gen.maxNewTokens() + 1);
@@ -50,7 +49,6 @@ public final class JacobiDecoder implements Decoder {
         int knownGuesses = 0;
         int[] window = new int[maxWindow];
         int[] predictions = new int[maxWindow];
-        int[] draft = new int[maxWindow];
         long acceptedTotal = 0;
         int windowUsed = 0;
 
@@ -72,7 +70,7 @@ public final class JacobiDecoder implements Decoder {
                 k = Math.max(1, Math.min(k, Math.min(room, out.remaining())));
                 windowUsed = Math.max(windowUsed, k);
 
-                knownGuesses = fillGuesses(guesses, knownGuesses, k - 1, history, historyLength, prompt.length, draft, random, vocab);
+                filler.fill(guesses, knownGuesses, k - 1, history, historyLength, prompt.length);
                 window[0] = next;
                 System.arraycopy(guesses, 0, window, 1, k - 1);
                 batch.clear();
@@ -101,6 +99,7 @@ public final class JacobiDecoder implements Decoder {
                 }
                 knownGuesses = shifted;
                 if (tuner != null) tuner.observe(k, accepted);
+                filler.observe(accepted);
                 acceptedTotal += accepted;
 
                 int[] emitted = new int[accepted + 1];
@@ -128,39 +127,6 @@ public final class JacobiDecoder implements Decoder {
             }
         }
         return result(ctx, prompt, out, t0, calls0, decode0, acceptedTotal, windowUsed);
-    }
-
-    /**
-     * Completes guesses[0..count) for the next window: a lookup draft when one matches (it is
-     * conditioned on the settled token, unlike stale predictions), then the shifted predictions,
-     * then the initialiser.
-     */
-    private int fillGuesses(int[] guesses, int known, int count, int[] history, int historyLength, int promptLength,
-                            int[] draft, SplittableRandom random, int vocab) {
-        if (count <= 0) return known;
-        int drafted = 0;
-        if (settings.reference() != null) {
-            int[] ref = settings.reference();
-            drafted = NgramLookup.draft(ref, ref.length, history, historyLength, settings.ngram(), draft);
-            if (drafted == 0) {
-                // no anchor yet: align the reference with the output position
-                int generated = historyLength - promptLength;
-                for (int i = 0; i < count && generated + i < ref.length; i++) draft[drafted++] = ref[generated + i];
-            }
-        } else if (settings.init() == GuessInit.LOOKUP) {
-            drafted = NgramLookup.draft(history, historyLength, history, historyLength, settings.ngram(), draft);
-        }
-        if (drafted > 0) {
-            int n = Math.min(drafted, count);
-            System.arraycopy(draft, 0, guesses, 0, n);
-            if (n >= count) return count;
-            known = n; // stale predictions after a draft were conditioned on other tokens: fill fresh
-        }
-        int last = known > 0 ? guesses[known - 1] : history[historyLength - 1];
-        for (int i = known; i < count; i++) {
-            guesses[i] = settings.init() == GuessInit.RANDOM ? random.nextInt(vocab) : last;
-        }
-        return count;
     }
 
     private GenerationResult result(Context ctx, int[] prompt, Output out, long t0, long calls0, long decode0, long accepted, int window) {

@@ -18,18 +18,34 @@ final class NgramLookup {
      * @return how many draft tokens were written (0 when nothing matched)
      */
     static int draft(int[] source, int sourceLength, int[] history, int historyLength, int maxN, int[] draft) {
+        return draft(source, sourceLength, history, historyLength, maxN, draft, -1);
+    }
+
+    /**
+     * As {@link #draft(int[], int, int[], int, int, int[])}, but among several matches of the
+     * longest key prefers the one whose continuation starts closest to {@code expected} (the place
+     * a near-copy would be at now); -1 prefers the most recent match.
+     */
+    static int draft(int[] source, int sourceLength, int[] history, int historyLength, int maxN, int[] draft, int expected) {
         boolean self = source == history;
         for (int n = Math.min(maxN, historyLength); n >= 1; n--) {
             int keyStart = historyLength - n;
             // the match must end before the key itself when searching the history, or the draft is the key
             int lastStart = (self ? historyLength - 1 : sourceLength) - n;
+            int best = -1;
             for (int s = Math.min(lastStart, sourceLength - n - 1); s >= 0; s--) {
-                if (matches(source, s, history, keyStart, n)) {
-                    int from = s + n;
-                    int count = Math.min(draft.length, sourceLength - from);
-                    System.arraycopy(source, from, draft, 0, count);
-                    return count;
+                if (!matches(source, s, history, keyStart, n)) continue;
+                if (expected < 0) {
+                    best = s;
+                    break;
                 }
+                if (best < 0 || Math.abs(s + n - expected) < Math.abs(best + n - expected)) best = s;
+            }
+            if (best >= 0) {
+                int from = best + n;
+                int count = Math.min(draft.length, sourceLength - from);
+                System.arraycopy(source, from, draft, 0, count);
+                return count;
             }
         }
         return 0;
