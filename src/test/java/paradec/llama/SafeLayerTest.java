@@ -43,7 +43,7 @@ class SafeLayerTest {
     void setUp() throws IOException {
         modelPath = TestModels.generated(2, 64, 4, 512, 5);
         model = Model.load(modelPath);
-        ctx = model.newContext(new ContextParams(N_CTX, N_BATCH, N_BATCH, N_SEQ, 2, true));
+        ctx = model.newContext(new ContextParams(N_CTX, N_BATCH, N_BATCH, N_SEQ, 1, true));
     }
 
     @AfterAll
@@ -72,7 +72,7 @@ class SafeLayerTest {
     @Test
     void useAfterCloseThrows() throws IOException {
         Model m = Model.load(modelPath);
-        Context c = m.newContext(ContextParams.of(32).withThreads(2));
+        Context c = m.newContext(ContextParams.of(32).withThreads(1));
         Batch b = c.newBatch(4);
         b.add(1, 0, true);
         c.decode(b);
@@ -111,8 +111,8 @@ class SafeLayerTest {
     @Test
     void closingAModelClosesItsContexts() throws IOException {
         Model m = Model.load(modelPath);
-        Context c1 = m.newContext(ContextParams.of(32).withThreads(2));
-        Context c2 = m.newContext(ContextParams.of(32).withThreads(2));
+        Context c1 = m.newContext(ContextParams.of(32).withThreads(1));
+        Context c2 = m.newContext(ContextParams.of(32).withThreads(1));
         Batch b = c1.newBatch(2);
         b.add(1, 0, true);
         c2.close();
@@ -153,7 +153,7 @@ class SafeLayerTest {
     void batchLargerThanNBatchIsRejected() throws IOException {
         assertThrows(IllegalArgumentException.class, () -> ctx.newBatch(N_BATCH + 1));
         // a batch built for a context with a larger n_batch, handed to this one
-        try (Context big = model.newContext(new ContextParams(N_CTX, 64, 64, 1, 2, false));
+        try (Context big = model.newContext(new ContextParams(N_CTX, 64, 64, 1, 1, false));
              Batch b = big.newBatch(N_BATCH + 4)) {
             for (int i = 0; i < N_BATCH + 4; i++) b.add(1, i, false);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ctx.decode(b));
@@ -205,6 +205,21 @@ class SafeLayerTest {
         assertThrows(IllegalArgumentException.class, () -> ctx.removeTokens(-1, 0, -1));
         assertThrows(IllegalArgumentException.class, () -> ctx.copySequence(0, N_SEQ, 0, -1));
         assertThrows(IllegalArgumentException.class, () -> ctx.keepSequence(99));
+        assertStillWorks();
+    }
+
+    @Test
+    void smallContextWithManySequencesDoesNotAbort() throws IOException {
+        // n_batch is clamped to n_ctx (8) while 16 sequences need 16 output rows: llama.cpp used to
+        // hit GGML_ASSERT(n_outputs_max <= cparams.n_outputs_max) and abort the JVM on the first decode
+        try (Context c = model.newContext(new ContextParams(8, 64, 64, 16, 1, true))) {
+            try (Batch b = c.newBatch(Math.min(4, c.batchSize()), 16)) {
+                b.add(1, 0, true, 0).add(300, 1, true, 0, 1);
+                c.decode(b);
+                assertEquals(2, c.outputCount());
+                for (float x : c.logits(1).toArray(ValueLayout.JAVA_FLOAT)) assertTrue(Float.isFinite(x));
+            }
+        }
         assertStillWorks();
     }
 
