@@ -382,7 +382,8 @@ class SafeLayerTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            assertThrows(ModelLoadException.class, () -> Model.load(file));
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> Model.load(file));
+            assertTrue(e.getMessage().contains("unknown model architecture"), "llama.cpp's reason belongs in the message: " + e.getMessage());
         } finally {
             System.setErr(saved);
         }
