@@ -51,6 +51,11 @@ public final class Context implements AutoCloseable {
         llama_context_params.n_batch(cp, nBatch);
         llama_context_params.n_ubatch(cp, nUbatch);
         llama_context_params.n_seq_max(cp, p.maxSequences());
+        // llama.cpp caps the outputs of a ubatch at n_outputs_max (default: n_batch, itself clamped to
+        // n_ctx for causal models) yet reserves max(n_outputs, n_seq_max) output rows on every decode and
+        // aborts (GGML_ASSERT) when that exceeds the cap: a small n_ctx with many sequences killed the JVM.
+        int effectiveBatch = diffusion ? nBatch : Math.min(nBatch, nCtx);
+        if (p.maxSequences() > effectiveBatch) llama_context_params.n_outputs_max(cp, p.maxSequences());
         int threads = p.threads() > 0 ? p.threads() : Runtime.getRuntime().availableProcessors();
         llama_context_params.n_threads(cp, threads);
         llama_context_params.n_threads_batch(cp, threads);

@@ -69,11 +69,13 @@ public final class Model implements AutoCloseable {
                 }, arena);
                 llama_model_params.progress_callback(mparams, cb);
             }
+            NativeLibrary.clearError();
             MemorySegment h = LlamaLib.llama_model_load_from_file(arena.allocateFrom(path.toAbsolutePath().toString()), mparams);
             if (h.equals(MemorySegment.NULL)) {
                 throw new ModelLoadException(cancelled[0]
                         ? path + ": load cancelled by the progress listener"
-                        : path + ": llama.cpp could not load this model (see the llama.cpp log lines for the reason)");
+                        : path + ": llama.cpp could not load this model"
+                                + (NativeLibrary.firstError() != null ? ": " + NativeLibrary.firstError() : " (see the llama.cpp log lines)"));
             }
             return new Model(arena, h, path);
         } catch (IOException | RuntimeException e) {

@@ -103,8 +103,22 @@ public final class NativeLibrary {
         }
     }
 
+    // the first llama.cpp error line since the last clearError(), per thread: folded into exception
+    // messages, so that callers (the CLI) can report one line instead of pointing at the log
+    private static final ThreadLocal<String> firstError = new ThreadLocal<>();
+
+    static void clearError() {
+        firstError.remove();
+    }
+
+    /** The first llama.cpp error line logged on this thread since {@link #clearError()}, or null. */
+    static String firstError() {
+        return firstError.get();
+    }
+
     private static void emit(int level, String line) {
         if (line.isBlank()) return;
+        if (level == 4 && firstError.get() == null) firstError.set(line.strip());
         switch (level) {
             case 4 -> NATIVE_LOG.error(line);
             case 3 -> NATIVE_LOG.warn(line);

@@ -50,6 +50,11 @@ public final class Main {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        // errors are one line on stderr: llama.cpp's own error lines are folded into the exception
+        // messages, so its log is only shown with --verbose (or when configured explicitly)
+        if (!verbose && System.getProperty("org.slf4j.simpleLogger.log.llama.cpp") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.llama.cpp", "off");
+        }
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
         if (rest.length == 0 || rest[0].equals("--help") || rest[0].equals("-h") || rest[0].equals("help")) {
             (rest.length == 0 ? err : out).print(USAGE_TEXT);

@@ -92,9 +92,15 @@ public final class LookaheadDecoder implements Decoder {
                     out.stop(StopReason.CONTEXT_FULL);
                     break;
                 }
-                boolean branch = w > 0 && (planner == null || planner.branchOn) && position + span + w < ctx.positionsPerSequence();
+                // every batch row needs its own KV cell: the settled stream holds `position` cells of the
+                // unified cache, so the step may use at most contextLength - position rows
+                int freeCells = ctx.contextLength() - position;
+                boolean branch = w > 0 && (planner == null || planner.branchOn) && position + span + w < ctx.positionsPerSequence()
+                        && 1 + w * span <= freeCells;
                 List<int[]> candidates = pool.candidates(next, maxG);
                 if (position + span >= ctx.positionsPerSequence()) candidates = List.of();
+                int cellsForCandidates = freeCells - 1 - (branch ? w * span : 0);
+                if (candidates.size() * span > cellsForCandidates) candidates = candidates.subList(0, Math.max(0, cellsForCandidates / span));
                 int g = planner == null ? candidates.size() : planner.candidatesToSend(candidates.size());
                 candidates = candidates.subList(0, g);
 
