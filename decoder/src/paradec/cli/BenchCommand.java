@@ -58,16 +58,12 @@ final class BenchCommand {
             int longest = Arrays.stream(promptTokens).mapToInt(a -> a.length).max().orElse(1);
 
             Map<String, DecoderSpec> specs = new LinkedHashMap<>();
-            Map<String, Context> contexts = new LinkedHashMap<>();
-            try {
-                for (String d : decoders) {
-                    DecoderSpec spec = DecoderSpec.parse(d.trim(), o, model);
-                    specs.put(d.trim(), spec);
-                    contexts.put(d.trim(), model.newContext(spec.contextParams(longest + maxNew + spec.extraPositions() + 8, longest).withThreads(threads)));
-                }
+            for (String d : decoders) specs.put(d.trim(), DecoderSpec.parse(d.trim(), o, model));
+            try (Context ctx = model.newContext(DecoderSpec.shared(specs.values(), longest + maxNew, threads))) {
                 GenerationSettings settings = GenerationSettings.greedy(maxNew);
+                CostCurve curve = CostCurve.recalibrate(ctx);
                 // warm-up: JIT, cost-curve calibration, first-touch of the weights; not timed
-                for (String d : specs.keySet()) specs.get(d).decoder().generate(contexts.get(d), promptTokens[0], settings, null);
+                for (String d : specs.keySet()) specs.get(d).decoder().generate(ctx, promptTokens[0], settings, null);
 
                 LlamaCppTools tools = againstLlama ? new LlamaCppTools(Main.root(), modelPath, threads) : null;
                 List<Run> runs = new ArrayList<>();
@@ -79,7 +75,7 @@ final class BenchCommand {
                         // rotate the order so no decoder always runs first (caches, turbo, neighbours)
                         for (int i = 0; i < order.size(); i++) {
                             String d = order.get((i + r + p) % order.size());
-                            results.put(d, specs.get(d).decoder().generate(contexts.get(d), promptTokens[p], settings, null));
+                            results.put(d, specs.get(d).decoder().generate(ctx, promptTokens[p], settings, null));
                         }
                         ar = results.get("ar").tokens();
                         for (var e : results.entrySet()) {
@@ -93,7 +89,6 @@ final class BenchCommand {
                         }
                     }
                 }
-                CostCurve curve = CostCurve.of(contexts.get("ar"));
                 String table = Report.table(runs, "ar");
                 if (o.has("--json")) out.println(Report.json(runs, modelPath));
                 else out.print(table);
@@ -103,8 +98,6 @@ final class BenchCommand {
                     Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
                     err.println("wrote " + o.get("--out"));
                 }
-            } finally {
-                for (Context c : contexts.values()) c.close();
             }
         }
         return Main.OK;

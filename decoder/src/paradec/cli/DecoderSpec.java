@@ -49,4 +49,23 @@ record DecoderSpec(Decoder decoder, int sequences, boolean unifiedKv, int batch,
     ContextParams contextParams(int contextLength, int promptLength) {
         return new ContextParams(contextLength, batch, batch, sequences, 0, unifiedKv);
     }
+
+    /**
+     * One context that serves every given decoder: the most sequences, the largest batch and
+     * the most extra positions any of them needs. Comparisons then run on the same context, and
+     * no idle context's native thread pool competes with the one measured.
+     */
+    static ContextParams shared(java.util.Collection<DecoderSpec> specs, int promptAndNew, int threads) {
+        int seqs = 1;
+        int batch = 1;
+        int extra = 0;
+        boolean unified = false;
+        for (DecoderSpec s : specs) {
+            seqs = Math.max(seqs, s.sequences());
+            batch = Math.max(batch, s.batch());
+            extra = Math.max(extra, s.extraPositions());
+            unified |= s.unifiedKv();
+        }
+        return new ContextParams(promptAndNew + extra + 8, batch, batch, seqs, threads, unified);
+    }
 }

@@ -37,11 +37,12 @@ final class DemoCommand {
             GenerationSettings settings = GenerationSettings.greedy(maxNew);
             List<String> names = List.of("ar", "jacobi", "lookahead");
             GenerationResult[] results = new GenerationResult[names.size()];
-            for (int i = 0; i < names.size(); i++) {
-                DecoderSpec spec = DecoderSpec.parse(names.get(i), o, model);
-                try (Context ctx = model.newContext(spec.contextParams(prompt_.length + maxNew + spec.extraPositions() + 8, prompt_.length).withThreads(threads))) {
-                    spec.decoder().generate(ctx, prompt_, settings, null); // warm-up and cost-curve calibration
-                    results[i] = spec.decoder().generate(ctx, prompt_, settings, null);
+            List<DecoderSpec> specs = new java.util.ArrayList<>();
+            for (String name : names) specs.add(DecoderSpec.parse(name, o, model));
+            try (Context ctx = model.newContext(DecoderSpec.shared(specs, prompt_.length + maxNew, threads))) {
+                for (int i = 0; i < names.size(); i++) {
+                    specs.get(i).decoder().generate(ctx, prompt_, settings, null); // warm-up and cost-curve calibration
+                    results[i] = specs.get(i).decoder().generate(ctx, prompt_, settings, null);
                 }
             }
             out.println();
