@@ -181,8 +181,10 @@ public final class LookaheadDecoder implements Decoder {
 
                 // KV: the accepted candidate's cells join seq 0; everything speculative is dropped
                 if (accepted > 0) ctx.copySequence(1 + w + best, 0, position + 1, position + 1 + accepted);
+                // only sequences that held speculative tokens need clearing: each call walks the KV cells
                 for (int s = 1; s < sequences; s++) {
-                    ctx.removeTokens(s, position + 1, -1);
+                    boolean speculative = (branch && s <= w) || (s > w && s <= w + g);
+                    if (speculative) ctx.removeTokens(s, position + 1, -1);
                     if (accepted > 0) ctx.copySequence(0, s, position + 1, position + 1 + accepted);
                 }
                 position += 1 + accepted;
