@@ -101,13 +101,6 @@ final class GenerateCommand {
         }
         UnmaskingPolicy policy = DiffusionPolicies.create(name, o);
         int length = prompt.length + genLength;
-        // the context is sized to the request, so nothing else stops a sequence beyond what the model was
-        // trained for (llama.cpp only warns, then a huge non-causal micro-batch is allocated and computed)
-        int trained = model.contextLengthTrained();
-        if (trained > 0 && length > trained) {
-            throw new IllegalArgumentException("prompt (" + prompt.length + " tokens) + --gen-length " + genLength + " = "
-                    + length + " exceeds the model's context length " + trained);
-        }
         String tracePath = o.get("--trace");
         try (LlamaDenoisingModel dlm = new LlamaDenoisingModel(model, length, threads);
              var writer = tracePath == null ? null : Files.newBufferedWriter(Path.of(tracePath), StandardCharsets.UTF_8)) {

@@ -25,7 +25,8 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
 
     /**
      * @param maxSequenceLength prompt + generation length this instance must hold
-     * @throws IllegalArgumentException if the model is not a diffusion model or has no mask token
+     * @throws IllegalArgumentException if the model is not a diffusion model, has no mask token, or
+     *                                  the length exceeds the model's trained context
      */
     public LlamaDenoisingModel(Model model, int maxSequenceLength, int threads) {
         if (!model.isDiffusion()) throw new IllegalArgumentException(model.path() + " is not a diffusion model");
@@ -34,6 +35,13 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
         this.mask = vocab.mask();
         if (mask < 0) throw new IllegalArgumentException(model.path() + " has no mask token (tokenizer.ggml.mask_token_id)");
         if (maxSequenceLength < 2) throw new IllegalArgumentException("sequence length must be >= 2");
+        // the context is sized to the request, so nothing else stops a sequence beyond what the model was
+        // trained for (llama.cpp only warns, then allocates and computes one huge non-causal micro-batch)
+        int trained = model.contextLengthTrained();
+        if (trained > 0 && maxSequenceLength > trained) {
+            throw new IllegalArgumentException("prompt + generation = " + maxSequenceLength
+                    + " tokens exceeds the model's context length " + trained);
+        }
         String shift = model.metadata("diffusion.shift_logits");
         // llama.cpp treats a missing key as true
         this.shiftLogits = shift == null || Boolean.parseBoolean(shift.trim());
