@@ -35,6 +35,7 @@ public final class Main {
               trace-view FILE -o OUT.svg|OUT.html
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
+              export     CHECKPOINT_DIR [--f32] -o OUT.gguf   (a models/lab checkpoint to GGUF)
             """;
 
     private Main() {}
@@ -60,7 +61,7 @@ public final class Main {
                 case "tokenize" -> TokenizeCommand.run(rest, out);
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "trace-view" -> TraceViewCommand.run(rest, out);
-                case "inspect", "synth" -> GgufTool.run(rest, out, err);
+                case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
             };
         } catch (UsageException e) {
