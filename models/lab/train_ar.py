@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """Trains code-ar: a causal llama model on the stdlib corpus (next-token cross-entropy).
 
-    train_ar.py [--out build/lab/code-ar] [--minutes 20] [--steps 600] [--batch 8]
+    train_ar.py [--out build/lab/code-ar/stage1] [--minutes 20] [--steps 600] [--batch 8]
+                [--init-from PREVIOUS_RUN_DIR --lr 1e-3]
+
+A second run with --init-from continues from the first one's weights (fresh optimizer, its own
+warm-up and cosine, other batches); its loss.csv counts steps and tokens on from the first run's,
+so the two logs form one curve. (Each run stays under ~25 minutes on a shared 2-core machine.)
 
 Learning rate: linear warm-up, then cosine decay to 10% over the run's progress, where
 progress = max(step / steps, elapsed / budget): on a slow or busy machine the run ends
@@ -92,11 +97,16 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init-from", default=None)
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
+    prev = None
+    if a.init_from:
+        prev = json.load(open(os.path.join(a.init_from, "summary.json")))
+    stage = 1 if prev is None else prev.get("stage", 1) + 1
     torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(SEED + stage - 1)
     os.makedirs(a.out, exist_ok=True)
     sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
     train = encode_split(sp, os.path.join(a.corpus, "train.txt"))
@@ -106,12 +116,17 @@ def main():
     cfg = Config(n_vocab=sp.get_piece_size())
     model = Llama(cfg)
     model.init_weights(SEED)
+    if prev is not None:
+        model.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
+    step0 = prev.get("total_steps", prev["steps"]) if prev else 0
+    tok0 = prev.get("total_tokens", prev["tokens"]) if prev else 0
+    sec0 = prev.get("total_train_seconds", prev["train_seconds"]) if prev else 0.0
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.params.items() if not n.endswith("norm__weight")]
     nodecay = [p for n, p in model.params.items() if n.endswith("norm__weight")]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": nodecay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.95), eps=1e-8, foreach=True)
-    warmup = 30
+    warmup = 30 if prev is None else 10
     budget = a.minutes * 60
     T = cfg.n_ctx
     log = open(os.path.join(a.out, "loss.csv"), "w")
@@ -141,7 +156,7 @@ def main():
         hl = ""
         if step % 100 == 0:
             hl = f"{evaluate(model, held, T, 16):.4f}"
-        log.write(f"{step},{tokens},{lv:.4f},{hl},{a.lr * lr_scale:.6f},{elapsed:.1f}\n")
+        log.write(f"{step0 + step},{tok0 + tokens},{lv:.4f},{hl},{a.lr * lr_scale:.6f},{sec0 + elapsed:.1f}\n")
         log.flush()
         if step % 10 == 0:
             print(f"step {step} loss {lv:.3f} ema {ema:.3f} {hl} lr {a.lr * lr_scale:.2e} "
@@ -155,7 +170,10 @@ def main():
                "heldout_loss": round(held_loss, 4), "heldout_ppl": round(math.exp(held_loss), 3),
                "train_tokens_corpus": int(len(train)), "heldout_tokens_corpus": int(len(held)),
                "seed": SEED, "lr": a.lr, "threads": a.threads, "config": cfg.to_dict()}
-    log.write(f"{step},{tokens},{ema:.4f},{held_loss:.4f},0,{train_s:.1f}\n")
+    summary.update({"stage": stage, "init_from": a.init_from, "total_steps": step0 + step,
+                    "total_tokens": tok0 + tokens, "total_train_seconds": round(sec0 + train_s, 1),
+                    "torch": torch.__version__})
+    log.write(f"{step0 + step},{tok0 + tokens},{ema:.4f},{held_loss:.4f},0,{sec0 + train_s:.1f}\n")
     log.close()
     write_checkpoint(model, sp, a.out, {"name": "paradec-code-ar"})
     with open(os.path.join(a.out, "summary.json"), "w") as fh:

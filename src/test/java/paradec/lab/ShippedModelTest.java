@@ -107,6 +107,18 @@ class ShippedModelTest {
         }
     }
 
+    /**
+     * Largest |logit difference| allowed: the references use the file's own weight rounding, so what is left is
+     * llama.cpp's rounding of the activations (to F16 for F16 weights, to Q8_0 blocks for Q8_0 weights).
+     */
+    static double tolerance(Model model) {
+        String ft = model.metadata("general.file_type");
+        return switch (ft == null ? "" : ft.trim()) {
+            case "0", "1" -> 2e-2; // F32, F16
+            default -> 1.5e-1;     // Q8_0 and other 8-bit types
+        };
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"code-ar"})
     void logitsAndGreedyMatchPyTorch(String name) throws IOException {
@@ -116,12 +128,17 @@ class ShippedModelTest {
                 Context ctx = model.newContext(ContextParams.of(256).withThreads(2));
                 Batch batch = ctx.newBatch(256)) {
             int nVocab = ctx.vocabSize();
-            for (int r = 0; r < rows.size(); r += 4) {
+            double tol = tolerance(model);
+            int prompts = 0;
+            for (int r = 0; r < rows.size(); r += 6) {
+                assertEquals("prompt", rows.get(r)[0]);
                 String prompt = unescape(rows.get(r)[1]);
                 int[] promptIds = ids(rows.get(r)[2]);
                 int[] argmax = ids(rows.get(r + 1)[1]);
-                int[] greedy = ids(rows.get(r + 2)[1]);
-                String[] ref = rows.get(r + 3)[1].split(" ");
+                double[] margin = doubles(rows.get(r + 2)[1]);
+                int[] greedy = ids(rows.get(r + 3)[1]);
+                double[] gmargin = doubles(rows.get(r + 4)[1]);
+                double[] ref = doubles(rows.get(r + 5)[1]);
                 assertArrayEquals(promptIds, model.vocab().tokenize(prompt, true, false), "prompt ids of " + prompt);
 
                 ctx.clearMemory();
@@ -131,28 +148,36 @@ class ShippedModelTest {
                 }
                 ctx.decode(batch);
                 for (int i = 0; i < promptIds.length; i++) {
-                    assertEquals(argmax[i], argmax(ctx.logits(i), nVocab), "argmax at position " + i + " of " + prompt);
+                    if (margin[i] > 2 * tol) {
+                        assertEquals(argmax[i], argmax(ctx.logits(i), nVocab), "argmax at position " + i + " of " + prompt);
+                    }
                 }
                 MemorySegment last = ctx.logits(promptIds.length - 1);
                 double maxDiff = 0;
                 for (int v = 0; v < nVocab; v++) {
-                    maxDiff = Math.max(maxDiff, Math.abs(last.getAtIndex(ValueLayout.JAVA_FLOAT, v) - Double.parseDouble(ref[v])));
+                    maxDiff = Math.max(maxDiff, Math.abs(last.getAtIndex(ValueLayout.JAVA_FLOAT, v) - ref[v]));
                 }
-                System.out.printf("%s %s: max |logit diff| %.5f%n", name, rows.get(r)[1], maxDiff);
-                assertTrue(maxDiff < MAX_ABS_DIFF, "max |logit diff| " + maxDiff + " for " + prompt);
+                System.out.printf("%s %s: max |logit diff| %.5f (tolerance %.3f)%n", name, rows.get(r)[1], maxDiff, tol);
+                assertTrue(maxDiff < tol, "max |logit diff| " + maxDiff + " for " + prompt);
 
+                // Greedy continuation, compared up to the first step where PyTorch's own top-2 margin is within
+                // the rounding noise (there the two may legitimately pick different tokens).
                 int pos = promptIds.length;
                 int next = argmax(last, nVocab);
-                int[] got = new int[greedy.length];
-                for (int k = 0; k < greedy.length; k++) {
-                    got[k] = next;
+                for (int k = 0; k < greedy.length && gmargin[k] > 2 * tol; k++) {
+                    assertEquals(greedy[k], next, "greedy token " + k + " after " + prompt);
                     batch.clear();
                     batch.add(next, pos++, true);
                     ctx.decode(batch);
                     next = argmax(ctx.logits(0), nVocab);
                 }
-                assertArrayEquals(greedy, got, "greedy continuation of " + prompt);
+                prompts++;
             }
+            assertEquals(3, prompts);
         }
+    }
+
+    static double[] doubles(String s) {
+        return Arrays.stream(s.trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
     }
 }
