@@ -12,6 +12,9 @@ OUT_PREFIX.logits.tsv: for each of 3 prompts, the lines
     greedy TAB 16 greedily generated ids (PyTorch, full recompute per token)
     gmargin TAB the top-1 minus top-2 logit of each greedy step
     logits TAB all n_vocab logits of the last position (%.5f)
+For a diffusion (llada) checkpoint each block is instead: prompt (ids with BOS, without masks),
+masks TAB 16 (that many mask tokens follow the prompt), argmax and margin at every position of
+the whole sequence (bidirectional attention, no shift), and logits of the first masked position.
 The PyTorch forward pass uses the weights rounded as the shipped file stores them (F16, or
 ggml's Q8_0: blocks of 32 along a row, scale max|x|/127 stored as F16), so the comparison
 measures llama.cpp's arithmetic, not the export's rounding. (llama.cpp's CPU kernels also
@@ -83,6 +86,19 @@ def main(ckpt, spm_model, heldout, out, quant="F16"):
     m, props = load(ckpt, quant)
     with torch.no_grad(), open(out + ".logits.tsv", "w", encoding="utf-8") as fh:
         for p in PROMPTS:
+            if props["arch"] == "llada":
+                ids = [sp.bos_id()] + sp.encode(p)
+                mask_id = int(props["mask_token_id"])
+                seq = ids + [mask_id] * 16
+                logits = m(torch.tensor([seq]))[0]
+                top2 = logits.topk(2, dim=-1).values
+                fh.write("prompt\t" + esc(p) + "\t" + " ".join(map(str, ids)) + "\n")
+                fh.write("masks\t16\n")
+                fh.write("argmax\t" + " ".join(str(int(i)) for i in logits.argmax(-1)) + "\n")
+                fh.write("margin\t" + " ".join(f"{float(a - b):.5f}" for a, b in top2.tolist()) + "\n")
+                fh.write("logits\t" + " ".join(f"{v:.5f}" for v in logits[len(ids)].tolist()) + "\n")
+                print(repr(p), "->", repr(sp.decode([int(i) for i in logits.argmax(-1)[len(ids):]])))
+                continue
             ids = [sp.bos_id()] + sp.encode(p)
             logits = m(torch.tensor([ids]))[0]
             seq = list(ids)

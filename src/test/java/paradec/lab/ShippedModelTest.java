@@ -93,7 +93,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar"})
+    @ValueSource(strings = {"code-ar", "code-dlm"})
     void tokenizesLikeSentencePiece(String name) throws IOException {
         Path m = model(name);
         try (Model model = Model.load(m)) {
@@ -119,51 +119,69 @@ class ShippedModelTest {
         };
     }
 
+    /** The blocks of NAME.logits.tsv: each starts at a "prompt" line; key -> fields after the key. */
+    static List<java.util.Map<String, String[]>> blocks(List<String[]> rows) {
+        List<java.util.Map<String, String[]>> out = new ArrayList<>();
+        for (String[] row : rows) {
+            if (row[0].equals("prompt")) {
+                out.add(new java.util.HashMap<>());
+            }
+            out.get(out.size() - 1).put(row[0], Arrays.copyOfRange(row, 1, row.length));
+        }
+        return out;
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar"})
+    @ValueSource(strings = {"code-ar", "code-dlm"})
     void logitsAndGreedyMatchPyTorch(String name) throws IOException {
         Path m = model(name);
-        List<String[]> rows = tsv(name, "logits");
+        List<java.util.Map<String, String[]>> blocks = blocks(tsv(name, "logits"));
         try (Model model = Model.load(m);
                 Context ctx = model.newContext(ContextParams.of(256).withThreads(2));
                 Batch batch = ctx.newBatch(256)) {
             int nVocab = ctx.vocabSize();
             double tol = tolerance(model);
-            int prompts = 0;
-            for (int r = 0; r < rows.size(); r += 6) {
-                assertEquals("prompt", rows.get(r)[0]);
-                String prompt = unescape(rows.get(r)[1]);
-                int[] promptIds = ids(rows.get(r)[2]);
-                int[] argmax = ids(rows.get(r + 1)[1]);
-                double[] margin = doubles(rows.get(r + 2)[1]);
-                int[] greedy = ids(rows.get(r + 3)[1]);
-                double[] gmargin = doubles(rows.get(r + 4)[1]);
-                double[] ref = doubles(rows.get(r + 5)[1]);
+            for (java.util.Map<String, String[]> blk : blocks) {
+                String prompt = unescape(blk.get("prompt")[0]);
+                int[] promptIds = ids(blk.get("prompt")[1]);
+                int[] argmax = ids(blk.get("argmax")[0]);
+                double[] margin = doubles(blk.get("margin")[0]);
+                double[] ref = doubles(blk.get("logits")[0]);
                 assertArrayEquals(promptIds, model.vocab().tokenize(prompt, true, false), "prompt ids of " + prompt);
+                int masks = blk.containsKey("masks") ? Integer.parseInt(blk.get("masks")[0]) : 0;
+                assertEquals(masks > 0, model.isDiffusion());
 
-                ctx.clearMemory();
+                if (!model.isDiffusion()) {
+                    ctx.clearMemory();
+                }
                 batch.clear();
-                for (int i = 0; i < promptIds.length; i++) {
-                    batch.add(promptIds[i], i, true);
+                int n = promptIds.length + masks;
+                for (int i = 0; i < n; i++) {
+                    batch.add(i < promptIds.length ? promptIds[i] : model.vocab().mask(), i, true);
                 }
                 ctx.decode(batch);
-                for (int i = 0; i < promptIds.length; i++) {
+                for (int i = 0; i < n; i++) {
                     if (margin[i] > 2 * tol) {
                         assertEquals(argmax[i], argmax(ctx.logits(i), nVocab), "argmax at position " + i + " of " + prompt);
                     }
                 }
-                MemorySegment last = ctx.logits(promptIds.length - 1);
+                // AR: the last prompt position; diffusion: the first masked position
+                MemorySegment row = ctx.logits(masks > 0 ? promptIds.length : promptIds.length - 1);
                 double maxDiff = 0;
                 for (int v = 0; v < nVocab; v++) {
-                    maxDiff = Math.max(maxDiff, Math.abs(last.getAtIndex(ValueLayout.JAVA_FLOAT, v) - ref[v]));
+                    maxDiff = Math.max(maxDiff, Math.abs(row.getAtIndex(ValueLayout.JAVA_FLOAT, v) - ref[v]));
                 }
-                System.out.printf("%s %s: max |logit diff| %.5f (tolerance %.3f)%n", name, rows.get(r)[1], maxDiff, tol);
+                System.out.printf("%s %s: max |logit diff| %.5f (tolerance %.3f)%n", name, blk.get("prompt")[0], maxDiff, tol);
                 assertTrue(maxDiff < tol, "max |logit diff| " + maxDiff + " for " + prompt);
-
+                if (masks > 0) {
+                    continue;
+                }
                 // Greedy continuation, compared up to the first step where PyTorch's own top-2 margin is within
                 // the rounding noise (there the two may legitimately pick different tokens).
+                int[] greedy = ids(blk.get("greedy")[0]);
+                double[] gmargin = doubles(blk.get("gmargin")[0]);
                 int pos = promptIds.length;
-                int next = argmax(last, nVocab);
+                int next = argmax(row, nVocab);
                 for (int k = 0; k < greedy.length && gmargin[k] > 2 * tol; k++) {
                     assertEquals(greedy[k], next, "greedy token " + k + " after " + prompt);
                     batch.clear();
@@ -171,9 +189,8 @@ class ShippedModelTest {
                     ctx.decode(batch);
                     next = argmax(ctx.logits(0), nVocab);
                 }
-                prompts++;
             }
-            assertEquals(3, prompts);
+            assertEquals(3, blocks.size());
         }
     }
 
