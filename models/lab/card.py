@@ -44,9 +44,9 @@ def plot(rows, png, title):
     del steps
 
 
-def generate(model, decoder, prompt, n):
-    cmd = ["bin/paradec", "generate", "-m", model, "-p", prompt, "-n", str(n), "--decoder", decoder,
-           "--threads", "2", "--json"]
+def generate(model, decoder, prompt, n, diffusion=False):
+    cmd = ["bin/paradec", "generate", "-m", model, "-p", prompt, "--decoder", decoder, "--threads", "2", "--json"]
+    cmd += ["--gen-length", str(n)] if diffusion else ["-n", str(n)]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -77,20 +77,31 @@ def main(run_dir, prefix):
     ft = subprocess.run(["bin/paradec", "inspect", model], capture_output=True, text=True).stdout
     ftype = "F16" if "general.file_type                             UINT32 1" in ft else (
         "Q8_0" if "UINT32 7" in ft else "F32")
-    sample = generate(model, "ar", "def ", 64)
+    dlm = "objective" in s
+    sample = generate(model, "llada" if dlm else "ar", "def ", 64, dlm)
     table = []
-    for d in ["ar", "jacobi", "lookahead"]:
-        r = generate(model, d, "import os\n\n\ndef ", 128)
+    decoders = ["llada", "fast-dllm", "eb", "dico"] if dlm else ["ar", "jacobi", "lookahead"]
+    for d in decoders:
+        r = generate(model, d, "import os\n\n\ndef ", 64 if dlm else 128, dlm)
         table.append((d, r))
     c = s["config"]
     pk = man["packages"]
-    lines = [
-        f"# {name}",
-        "",
+    intro = [
+        "A small masked-diffusion code model (llama.cpp architecture `llada`: bidirectional attention,",
+        "mask token `<|mdm_mask|>`, `diffusion.shift_logits=false`) trained from scratch by paradec's",
+        "model lab (`models/lab/train_dlm.py`) on the Python 3.11 standard library with LLaDA's objective",
+        "(t ~ U(0,1), each token masked with probability t, cross-entropy on masked tokens weighted 1/t).",
+        "Same tokenizer as code-ar plus the mask token. Tiny and undertrained (CPU, 2 threads, ~20 min).",
+    ] if dlm else [
         "A small causal code model (llama architecture) trained from scratch by paradec's model lab",
         "(`models/lab/`) on the Python 3.11 standard library. It is the default model of",
         "`bin/paradec generate` when `models/" + name + ".gguf` exists. It is tiny and undertrained",
-        "(CPU, 2 threads, ~20 minutes): it writes Python-looking text, not working programs.",
+        "(CPU, 2 threads, ~20 minutes a run): it writes Python-looking text, not working programs.",
+    ]
+    lines = [
+        f"# {name}",
+        "",
+    ] + intro + [
         "",
         "| | |",
         "|---|---|",
@@ -117,14 +128,18 @@ def main(run_dir, prefix):
         + f"; total {total_steps} steps, {total_tokens:,} tokens ({total_tokens / s['train_tokens_corpus']:.2f} epochs) |",
         f"| wall time | {total_s / 60:.1f} min of training on 2 threads of a 2-core machine shared with other "
         f"jobs (torch {s.get('torch', '1.13.1')} + OpenBLAS 0.3.21) |",
-        f"| final loss | train {s['train_loss_eval']:.3f} nats/token, held-out {s['heldout_loss']:.3f} "
-        f"(perplexity {s['heldout_ppl']:.1f}) on 128 windows of {s['ctx']} tokens each |",
+        (f"| final loss | 1/t-weighted masked cross-entropy (the training objective, an upper bound on NLL): "
+         f"train {s['train_loss_eval']:.3f}, held-out {s['heldout_loss']:.3f} nats/token on 64 windows of "
+         f"{s['ctx']} tokens |") if dlm else
+        (f"| final loss | train {s['train_loss_eval']:.3f} nats/token, held-out {s['heldout_loss']:.3f} "
+         f"(perplexity {s['heldout_ppl']:.1f}) on 128 windows of {s['ctx']} tokens each |"),
         "",
         f"![loss curve]({name}-loss.png)",
         "",
         "## Sample",
         "",
-        "`bin/paradec generate -p \"def \" -n 64` (greedy):",
+        (f"`bin/paradec generate -m models/{name}.gguf -p \"def \" --decoder llada --gen-length 64`:" if dlm
+         else "`bin/paradec generate -p \"def \" -n 64` (greedy):"),
         "",
         "```python",
         "def " + sample.get("text", sample.get("error", "")),
@@ -132,8 +147,10 @@ def main(run_dir, prefix):
         "",
         "## Decoders",
         "",
-        "Greedy, prompt `import os\\n\\n\\ndef `, 128 new tokens, 2 threads on the shared 2-core machine "
-        "(tokens/s are noisy here). All decoders are lossless, so the text is the same.",
+        ("Prompt `import os\\n\\n\\ndef `, 64 generated positions, default policy settings, 2 threads on the "
+         "shared 2-core machine (tokens/s are noisy here). Forward calls = NFE." if dlm else
+         "Greedy, prompt `import os\\n\\n\\ndef `, 128 new tokens, 2 threads on the shared 2-core machine "
+         "(tokens/s are noisy here). All decoders are lossless, so the text is the same."),
         "",
         "| decoder | tokens | forward calls | tokens/call | tokens/s |",
         "|---|---|---|---|---|",
@@ -145,7 +162,9 @@ def main(run_dir, prefix):
             lines.append(f"| {d} | {r['generated_tokens']} | {r['forward_calls']} | "
                          f"{r['generated_tokens'] / max(1, r['forward_calls']):.2f} | {r['tokens_per_second']:.1f} |")
     same = len({r.get("text") for _, r in table if "error" not in r}) == 1
-    lines += ["", f"Identical text across decoders: {'yes' if same else 'NO'}.", "",
+    if not dlm:
+        lines += ["", f"Identical text across decoders: {'yes' if same else 'NO'}."]
+    lines += ["",
               "## Reproduce", "", "`make lab-deps && make models` (see `models/lab/README.md`). The expected "
               "values that `ShippedModelTest` checks the GGUF against are in `models/lab/ref/" + name + ".*.tsv`.", ""]
     open(prefix + ".md", "w").write("\n".join(lines))

@@ -21,7 +21,7 @@ lab-deps:
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(LAB_DEBS)
 
-models: models/code-ar.gguf
+models: models/code-ar.gguf models/code-dlm.gguf
 
 $(LAB)/corpus/train.txt: models/lab/corpus.py
 	$(LAB_PY) models/lab/corpus.py $(LAB)/corpus
@@ -54,6 +54,18 @@ models/code-ar.gguf: $(LAB)/code-ar/stage2/ckpt/weights.npz $(JAR) models/lab/re
 	$(LAB_PY) models/lab/reference.py $(LAB)/code-ar/stage2/ckpt $(LAB)/tokenizer/spm.model \
 	  $(LAB)/corpus/heldout.txt models/lab/ref/code-ar --quant $(LAB_QUANT)
 	$(LAB_PY) models/lab/card.py $(LAB)/code-ar/stage2 models/code-ar
+
+# code-dlm: one time-capped masked-diffusion run (llada), exported F16 like code-ar.
+$(LAB)/code-dlm/stage1/ckpt/weights.npz: models/lab/train_dlm.py models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
+	@mkdir -p $(LAB)/code-dlm/stage1
+	set -o pipefail; $(LAB_PY) models/lab/train_dlm.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
+	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES) 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
+
+models/code-dlm.gguf: $(LAB)/code-dlm/stage1/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/card.py
+	$(PARADEC) export $(LAB)/code-dlm/stage1/ckpt -o $@
+	$(LAB_PY) models/lab/reference.py $(LAB)/code-dlm/stage1/ckpt $(LAB)/tokenizer/spm.model \
+	  $(LAB)/corpus/heldout.txt models/lab/ref/code-dlm --quant F16
+	$(LAB_PY) models/lab/card.py $(LAB)/code-dlm/stage1 models/code-dlm
 
 lab-clean:
 	rm -rf $(LAB)
