@@ -53,6 +53,36 @@ def generate(model, decoder, prompt, n, diffusion=False):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def code_heldout_loss(run_dir, skip):
+    """Held-out loss (AR) on the held-out files other than `skip`, 64 windows of the context length."""
+    import math
+    import numpy as np
+    import sentencepiece as spm
+    import torch
+    import torch.nn.functional as F
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from reference import load
+    torch.set_num_threads(2)
+    m, _ = load(os.path.join(run_dir, "ckpt"), "F16")
+    sp = spm.SentencePieceProcessor(model_file="build/lab/tokenizer/spm.model")
+    man = json.load(open("build/lab/corpus/manifest.json"))
+    ids = []
+    for f in man["heldout"]["files"]:
+        if f != skip:
+            ids += [sp.bos_id()] + sp.encode(open(os.path.join(man["root"], f), encoding="utf-8").read()) + [sp.eos_id()]
+    data = np.array(ids, dtype=np.int64)
+    T = m.cfg.n_ctx
+    starts = np.linspace(0, len(data) - T - 2, 64).astype(np.int64)
+    tot = 0.0
+    with torch.no_grad():
+        for i in range(0, 64, 8):
+            x = torch.from_numpy(np.stack([data[j:j + T] for j in starts[i:i + 8]]))
+            y = torch.from_numpy(np.stack([data[j + 1:j + T + 1] for j in starts[i:i + 8]]))
+            tot += F.cross_entropy(m(x).reshape(-1, m.cfg.n_vocab), y.reshape(-1), reduction="sum").item()
+    loss = tot / (64 * T)
+    return loss, math.exp(loss), len(data)
+
+
 def main(run_dir, prefix):
     name = os.path.basename(prefix)
     s = json.load(open(os.path.join(run_dir, "summary.json")))
@@ -84,6 +114,10 @@ def main(run_dir, prefix):
     for d in decoders:
         r = generate(model, d, "import os\n\n\ndef ", 64 if dlm else 128, dlm)
         table.append((d, r))
+    sizes = {f: os.path.getsize(os.path.join(man["root"], f)) for f in man["heldout"]["files"]
+             if os.path.exists(os.path.join(man["root"], f))}
+    big = max(sizes, key=sizes.get) if sizes else None
+    code_loss = None if "objective" in s or not big else code_heldout_loss(run_dir, big)
     c = s["config"]
     pk = man["packages"]
     intro = [
@@ -133,6 +167,11 @@ def main(run_dir, prefix):
          f"{s['ctx']} tokens |") if dlm else
         (f"| final loss | train {s['train_loss_eval']:.3f} nats/token, held-out {s['heldout_loss']:.3f} "
          f"(perplexity {s['heldout_ppl']:.1f}) on 128 windows of {s['ctx']} tokens each |"),
+        "",
+        (f"The held-out split is dominated by `{big}` ({100 * sizes[big] / sum(sizes.values()):.0f}% of its "
+         "bytes: generated documentation text, not code). Held-out loss on the other held-out files "
+         f"({code_loss[2]:,} tokens, 64 windows): {code_loss[0]:.3f} nats/token (perplexity {code_loss[1]:.1f})."
+         if big and code_loss else ""),
         "",
         f"![loss curve]({name}-loss.png)",
         "",
