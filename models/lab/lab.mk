@@ -7,7 +7,9 @@
 LAB_PY := /usr/bin/python3
 LAB := build/lab
 LAB_DEBS := python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread python3-matplotlib
+# Wall-time caps of the training runs (what the shipped models used): code-ar run 1, code-ar run 2, code-dlm.
 LAB_MINUTES ?= 21
+LAB_MINUTES2 ?= 19
 # F16 by default: Q8_0 files crash llama.cpp v0.5.0 here (SIGSEGV in ggml_backend_amx_mul_mat on this
 # AMX-capable Xeon, GGML_NATIVE build), so Q8_0 is opt-in: make models LAB_QUANT=Q8_0.
 LAB_QUANT ?= F16
@@ -29,7 +31,7 @@ $(LAB)/corpus/train.txt: models/lab/corpus.py
 $(LAB)/tokenizer/spm.model: models/lab/tokenizer.py $(LAB)/corpus/train.txt
 	$(LAB_PY) models/lab/tokenizer.py $(LAB)/corpus $(LAB)/tokenizer
 
-# Two time-capped runs of LAB_MINUTES each (the second continues from the first at a lower peak lr).
+# Two time-capped runs (LAB_MINUTES, LAB_MINUTES2) (the second continues from the first at a lower peak lr).
 $(LAB)/code-ar/stage1/ckpt/weights.npz: models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
 	@mkdir -p $(LAB)/code-ar/stage1
 	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
@@ -38,7 +40,7 @@ $(LAB)/code-ar/stage1/ckpt/weights.npz: models/lab/train_ar.py models/lab/model.
 $(LAB)/code-ar/stage2/ckpt/weights.npz: $(LAB)/code-ar/stage1/ckpt/weights.npz
 	@mkdir -p $(LAB)/code-ar/stage2
 	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-ar/stage2 --minutes $(LAB_MINUTES) --lr 1e-3 --init-from $(LAB)/code-ar/stage1 \
+	  --out $(LAB)/code-ar/stage2 --minutes $(LAB_MINUTES2) --lr 1e-3 --init-from $(LAB)/code-ar/stage1 \
 	  2>&1 | tee $(LAB)/code-ar/stage2/train.log
 
 $(QUANTIZE): | $(LLAMA_SRC)/CMakeLists.txt
@@ -59,7 +61,7 @@ models/code-ar.gguf: $(LAB)/code-ar/stage2/ckpt/weights.npz $(JAR) models/lab/re
 $(LAB)/code-dlm/stage1/ckpt/weights.npz: models/lab/train_dlm.py models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
 	@mkdir -p $(LAB)/code-dlm/stage1
 	set -o pipefail; $(LAB_PY) models/lab/train_dlm.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES) 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
+	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES2) 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
 
 models/code-dlm.gguf: $(LAB)/code-dlm/stage1/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/card.py
 	$(PARADEC) export $(LAB)/code-dlm/stage1/ckpt -o $@
