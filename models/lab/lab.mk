@@ -35,12 +35,12 @@ $(LAB)/tokenizer/spm.model: models/lab/tokenizer.py $(LAB)/corpus/train.txt
 $(LAB)/code-ar/stage1/ckpt/weights.npz: models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
 	@mkdir -p $(LAB)/code-ar/stage1
 	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-ar/stage1 --minutes $(LAB_MINUTES) --lr 2e-3 2>&1 | tee $(LAB)/code-ar/stage1/train.log
+	  --out $(LAB)/code-ar/stage1 --minutes $(LAB_MINUTES) --steps 1200 --lr 2e-3 2>&1 | tee $(LAB)/code-ar/stage1/train.log
 
 $(LAB)/code-ar/stage2/ckpt/weights.npz: $(LAB)/code-ar/stage1/ckpt/weights.npz
 	@mkdir -p $(LAB)/code-ar/stage2
 	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-ar/stage2 --minutes $(LAB_MINUTES2) --lr 1e-3 --init-from $(LAB)/code-ar/stage1 \
+	  --out $(LAB)/code-ar/stage2 --minutes $(LAB_MINUTES2) --steps 600 --lr 1e-3 --init-from $(LAB)/code-ar/stage1 \
 	  2>&1 | tee $(LAB)/code-ar/stage2/train.log
 
 $(QUANTIZE): | $(LLAMA_SRC)/CMakeLists.txt
@@ -61,7 +61,7 @@ models/code-ar.gguf: $(LAB)/code-ar/stage2/ckpt/weights.npz $(JAR) models/lab/re
 $(LAB)/code-dlm/stage1/ckpt/weights.npz: models/lab/train_dlm.py models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
 	@mkdir -p $(LAB)/code-dlm/stage1
 	set -o pipefail; $(LAB_PY) models/lab/train_dlm.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES2) 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
+	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES2) --steps 2000 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
 
 models/code-dlm.gguf: $(LAB)/code-dlm/stage1/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/card.py
 	$(PARADEC) export $(LAB)/code-dlm/stage1/ckpt -o $@
