@@ -109,6 +109,10 @@ def main(run_dir, prefix):
         "Q8_0" if "UINT32 7" in ft else "F32")
     dlm = "objective" in s
     sample = generate(model, "llada" if dlm else "ar", "def ", 64, dlm)
+    sample2_prompt = "class Queue:\n    def __init__(self"
+    sample2 = generate(model, "llada" if dlm else "ar", sample2_prompt, 64, dlm)
+    torch_pkg = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"], capture_output=True,
+                               text=True).stdout.strip() or "?"
     table = []
     decoders = ["llada", "fast-dllm", "eb", "dico"] if dlm else ["ar", "jacobi", "lookahead"]
     for d in decoders:
@@ -161,7 +165,7 @@ def main(run_dir, prefix):
                     for i, x in enumerate(stages))
         + f"; total {total_steps} steps, {total_tokens:,} tokens ({total_tokens / s['train_tokens_corpus']:.2f} epochs) |",
         f"| wall time | {total_s / 60:.1f} min of training on 2 threads of a 2-core machine shared with other "
-        f"jobs (torch {s.get('torch', '1.13.1')} + OpenBLAS 0.3.21) |",
+        f"jobs (Debian python3-torch {torch_pkg} + OpenBLAS 0.3.21) |",
         (f"| final loss | 1/t-weighted masked cross-entropy (the training objective, an upper bound on NLL): "
          f"train {s['train_loss_eval']:.3f}, held-out {s['heldout_loss']:.3f} nats/token on 64 windows of "
          f"{s['ctx']} tokens |") if dlm else
@@ -182,6 +186,14 @@ def main(run_dir, prefix):
         "",
         "```python",
         "def " + sample.get("text", sample.get("error", "")),
+        "```",
+        "",
+        "A prompt that ends in a space is an unusual token boundary for this tokenizer (a space is",
+        "normally merged into the next word's piece, `▁name`), which is why the continuation of `def `",
+        "starts oddly. A prompt ending inside a word, `" + sample2_prompt.replace("\n", "\\n") + "`:",
+        "",
+        "```python",
+        sample2_prompt + sample2.get("text", sample2.get("error", "")),
         "```",
         "",
         "## Decoders",
