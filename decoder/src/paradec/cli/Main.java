@@ -36,6 +36,7 @@ public final class Main {
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
+              export     CHECKPOINT_DIR [--f32] -o OUT.gguf   (a models/lab checkpoint to GGUF)
             """;
 
     private Main() {}
@@ -67,7 +68,7 @@ public final class Main {
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
                 case "trace-view" -> TraceViewCommand.run(rest, out);
-                case "inspect", "synth" -> GgufTool.run(rest, out, err);
+                case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
             };
         } catch (UsageException e) {

@@ -21,7 +21,9 @@ public final class GgufTool {
             usage:
               gguf inspect FILE
               gguf synth --arch llama|llada|dream [--layers N] [--embd N] [--heads N] [--heads-kv N] [--ff N]
-                         [--ctx N] [--seed S] [--vocab-from FILE | --vocab-size N] -o OUT""";
+                         [--ctx N] [--seed S] [--vocab-from FILE | --vocab-size N] -o OUT
+              gguf export CHECKPOINT_DIR [--f32] -o OUT   (a models/lab checkpoint: weights.npz,
+                         config.properties, vocab.tsv; see CheckpointExport)""";
 
     private GgufTool() {}
 
@@ -38,6 +40,7 @@ public final class GgufTool {
         return switch (args[0]) {
             case "inspect" -> inspect(args, out, err);
             case "synth" -> synth(args, out, err);
+            case "export" -> export(args, out, err);
             default -> usage(err, "unknown command: " + args[0]);
         };
     }
@@ -150,6 +153,44 @@ public final class GgufTool {
             return IO_ERROR;
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
+        }
+        out.println("wrote " + output);
+        return OK;
+    }
+
+    private static int export(String[] args, PrintStream out, PrintStream err) {
+        Path dir = null;
+        Path output = null;
+        boolean f32 = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--f32" -> f32 = true;
+                case "-o", "--output" -> {
+                    if (i + 1 >= args.length) {
+                        return usage(err, "missing value after " + args[i]);
+                    }
+                    output = Path.of(args[++i]);
+                }
+                default -> {
+                    if (args[i].startsWith("-") || dir != null) {
+                        return usage(err, "unexpected argument " + args[i]);
+                    }
+                    dir = Path.of(args[i]);
+                }
+            }
+        }
+        if (dir == null || output == null) {
+            return usage(err, "export needs CHECKPOINT_DIR and -o OUT");
+        }
+        try {
+            CheckpointExport.export(dir, output, f32);
+        } catch (GgufFormatException | NoSuchFileException | AccessDeniedException e) {
+            return badInput(err, dir.toString(), e);
+        } catch (IOException e) {
+            err.println("error: writing " + output + ": " + describe(e));
+            return IO_ERROR;
+        } catch (IllegalArgumentException e) {
+            return badInput(err, dir.toString(), new IOException(e.getMessage(), e));
         }
         out.println("wrote " + output);
         return OK;

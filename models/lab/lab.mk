@@ -1,0 +1,73 @@
+# Model lab: `make lab-deps` installs the Debian packages the lab needs; `make models` rebuilds the
+# trained models from scratch (corpus -> tokenizer -> training -> GGUF export -> Q8_0 -> reference values).
+# Included from the top-level Makefile, after its variables (JAR, PARADEC, NATIVE_DIR, LLAMA_SRC) are set.
+# Everything intermediate lands in build/lab/; the shipped files are models/code-ar.gguf and the expected
+# values models/lab/ref/code-ar.*.tsv that ShippedModelTest checks.
+
+LAB_PY := /usr/bin/python3
+LAB := build/lab
+LAB_DEBS := python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread python3-matplotlib
+# Wall-time caps of the training runs (what the shipped models used): code-ar run 1, code-ar run 2, code-dlm.
+LAB_MINUTES ?= 21
+LAB_MINUTES2 ?= 19
+# F16 by default: Q8_0 files crash llama.cpp v0.5.0 here (SIGSEGV in ggml_backend_amx_mul_mat on this
+# AMX-capable Xeon, GGML_NATIVE build), so Q8_0 is opt-in: make models LAB_QUANT=Q8_0.
+LAB_QUANT ?= F16
+QUANTIZE := $(NATIVE_DIR)/bin/llama-quantize
+
+.PHONY: lab-deps models lab-clean
+
+# Debian's own packages only (Debian 12: torch 1.13.1, sentencepiece 0.1.97, OpenBLAS 0.3.21). Without
+# libopenblas0-pthread Debian's torch falls back to the reference BLAS and trains ~15x slower.
+lab-deps:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(LAB_DEBS)
+
+models: models/code-ar.gguf models/code-dlm.gguf
+
+$(LAB)/corpus/train.txt: models/lab/corpus.py
+	$(LAB_PY) models/lab/corpus.py $(LAB)/corpus
+
+$(LAB)/tokenizer/spm.model: models/lab/tokenizer.py $(LAB)/corpus/train.txt
+	$(LAB_PY) models/lab/tokenizer.py $(LAB)/corpus $(LAB)/tokenizer
+
+# Two time-capped runs (LAB_MINUTES, LAB_MINUTES2) (the second continues from the first at a lower peak lr).
+$(LAB)/code-ar/stage1/ckpt/weights.npz: models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
+	@mkdir -p $(LAB)/code-ar/stage1
+	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
+	  --out $(LAB)/code-ar/stage1 --minutes $(LAB_MINUTES) --steps 1200 --lr 2e-3 2>&1 | tee $(LAB)/code-ar/stage1/train.log
+
+$(LAB)/code-ar/stage2/ckpt/weights.npz: $(LAB)/code-ar/stage1/ckpt/weights.npz
+	@mkdir -p $(LAB)/code-ar/stage2
+	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
+	  --out $(LAB)/code-ar/stage2 --minutes $(LAB_MINUTES2) --steps 600 --lr 1e-3 --init-from $(LAB)/code-ar/stage1 \
+	  2>&1 | tee $(LAB)/code-ar/stage2/train.log
+
+$(QUANTIZE): | $(LLAMA_SRC)/CMakeLists.txt
+	test -f $(NATIVE_DIR)/build.ninja || cmake -S $(LLAMA_SRC) -B $(NATIVE_DIR) $(CMAKE_FLAGS) > build/cmake-configure.log
+	cmake --build $(NATIVE_DIR) -j $(JOBS) --target llama-quantize
+
+# F16 export through gguf-tools, then Q8_0 through llama.cpp's quantize tool, then the expected values
+# for ShippedModelTest (computed by PyTorch with the weights rounded as the shipped file stores them).
+models/code-ar.gguf: $(LAB)/code-ar/stage2/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/card.py \
+  $(if $(filter F16,$(LAB_QUANT)),,$(QUANTIZE))
+	$(PARADEC) export $(LAB)/code-ar/stage2/ckpt -o $(LAB)/code-ar/code-ar-f16.gguf
+	$(if $(filter F16,$(LAB_QUANT)),cp $(LAB)/code-ar/code-ar-f16.gguf $@,$(QUANTIZE) $(LAB)/code-ar/code-ar-f16.gguf $@ $(LAB_QUANT) 2 > $(LAB)/code-ar/quantize.log 2>&1)
+	$(LAB_PY) models/lab/reference.py $(LAB)/code-ar/stage2/ckpt $(LAB)/tokenizer/spm.model \
+	  $(LAB)/corpus/heldout.txt models/lab/ref/code-ar --quant $(LAB_QUANT)
+	$(LAB_PY) models/lab/card.py $(LAB)/code-ar/stage2 models/code-ar
+
+# code-dlm: one time-capped masked-diffusion run (llada), exported F16 like code-ar.
+$(LAB)/code-dlm/stage1/ckpt/weights.npz: models/lab/train_dlm.py models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
+	@mkdir -p $(LAB)/code-dlm/stage1
+	set -o pipefail; $(LAB_PY) models/lab/train_dlm.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
+	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES2) --steps 2000 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
+
+models/code-dlm.gguf: $(LAB)/code-dlm/stage1/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/card.py
+	$(PARADEC) export $(LAB)/code-dlm/stage1/ckpt -o $@
+	$(LAB_PY) models/lab/reference.py $(LAB)/code-dlm/stage1/ckpt $(LAB)/tokenizer/spm.model \
+	  $(LAB)/corpus/heldout.txt models/lab/ref/code-dlm --quant F16
+	$(LAB_PY) models/lab/card.py $(LAB)/code-dlm/stage1 models/code-dlm
+
+lab-clean:
+	rm -rf $(LAB)

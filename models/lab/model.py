@@ -1,0 +1,141 @@
+"""A llama-architecture transformer that computes exactly what llama.cpp's LLAMA graph computes.
+
+Tensor names are the GGUF ones (token_embd.weight, blk.N.attn_q.weight, ...), and weights are
+kept in the layout llama.cpp reads: a PyTorch [out, in] matrix is a ggml tensor with dims
+[in, out] and the same bytes. Rotary embeddings use llama.cpp's "normal" rope type (LLAMA):
+adjacent pairs (x[2i], x[2i+1]) of each head rotate by pos * base^(-2i/head_dim), so the
+q/k weights need no permutation on export.
+"""
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class Config:
+    arch: str = "llama"
+    n_vocab: int = 4000
+    n_embd: int = 256
+    n_layer: int = 4
+    n_head: int = 8
+    n_head_kv: int = 8
+    n_ff: int = 688
+    n_ctx: int = 256
+    rope_base: float = 10000.0
+    norm_eps: float = 1e-5
+    causal: bool = True
+
+    @property
+    def head_dim(self):
+        return self.n_embd // self.n_head
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def rms_norm(x, w, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def rope_tables(n_pos, head_dim, base, device=None):
+    inv = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
+    ang = torch.arange(n_pos, dtype=torch.float64)[:, None] * inv[None, :]
+    return torch.cos(ang).float(), torch.sin(ang).float()
+
+
+def apply_rope(x, cos, sin):
+    # x: [B, T, H, D]; rotate adjacent pairs (llama.cpp LLAMA_ROPE_TYPE_NORM)
+    x0 = x[..., 0::2]
+    x1 = x[..., 1::2]
+    c = cos[None, :, None, :]
+    s = sin[None, :, None, :]
+    r0 = x0 * c - x1 * s
+    r1 = x0 * s + x1 * c
+    return torch.stack((r0, r1), dim=-1).flatten(-2)
+
+
+class Llama(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.cfg = cfg
+        p = {}
+        E, hd = cfg.n_embd, cfg.head_dim
+        p["token_embd.weight"] = (cfg.n_vocab, E)
+        for i in range(cfg.n_layer):
+            b = f"blk.{i}."
+            p[b + "attn_norm.weight"] = (E,)
+            p[b + "attn_q.weight"] = (cfg.n_head * hd, E)
+            p[b + "attn_k.weight"] = (cfg.n_head_kv * hd, E)
+            p[b + "attn_v.weight"] = (cfg.n_head_kv * hd, E)
+            p[b + "attn_output.weight"] = (E, cfg.n_head * hd)
+            p[b + "ffn_norm.weight"] = (E,)
+            p[b + "ffn_gate.weight"] = (cfg.n_ff, E)
+            p[b + "ffn_up.weight"] = (cfg.n_ff, E)
+            p[b + "ffn_down.weight"] = (E, cfg.n_ff)
+        p["output_norm.weight"] = (E,)
+        p["output.weight"] = (cfg.n_vocab, E)
+        self.names = list(p)
+        self.params = nn.ParameterDict({n.replace(".", "__"): nn.Parameter(torch.empty(s)) for n, s in p.items()})
+        cos, sin = rope_tables(cfg.n_ctx, hd, cfg.rope_base)
+        self.register_buffer("cos", cos, persistent=False)
+        self.register_buffer("sin", sin, persistent=False)
+
+    def w(self, name):
+        return self.params[name.replace(".", "__")]
+
+    def init_weights(self, seed):
+        g = torch.Generator().manual_seed(seed)
+        for n in self.names:
+            t = self.w(n)
+            with torch.no_grad():
+                if n.endswith("norm.weight"):
+                    t.fill_(1.0)
+                else:
+                    std = 0.02
+                    if n.endswith("attn_output.weight") or n.endswith("ffn_down.weight"):
+                        std = 0.02 / math.sqrt(2 * self.cfg.n_layer)
+                    t.copy_(torch.randn(t.shape, generator=g) * std)
+
+    def state_arrays(self):
+        return {n: self.w(n).detach().cpu().float().numpy() for n in self.names}
+
+    def load_arrays(self, arrays):
+        with torch.no_grad():
+            for n in self.names:
+                self.w(n).copy_(torch.from_numpy(arrays[n]))
+
+    def forward(self, idx, attn_mask=None):
+        cfg = self.cfg
+        B, T = idx.shape
+        hd = cfg.head_dim
+        x = F.embedding(idx, self.w("token_embd.weight"))
+        cos, sin = self.cos[:T], self.sin[:T]
+        if attn_mask is None and cfg.causal:
+            attn_mask = torch.full((T, T), float("-inf"), device=idx.device).triu(1)
+        rep = cfg.n_head // cfg.n_head_kv
+        for i in range(cfg.n_layer):
+            b = f"blk.{i}."
+            h = rms_norm(x, self.w(b + "attn_norm.weight"), cfg.norm_eps)
+            q = F.linear(h, self.w(b + "attn_q.weight")).view(B, T, cfg.n_head, hd)
+            k = F.linear(h, self.w(b + "attn_k.weight")).view(B, T, cfg.n_head_kv, hd)
+            v = F.linear(h, self.w(b + "attn_v.weight")).view(B, T, cfg.n_head_kv, hd)
+            q = apply_rope(q, cos, sin).transpose(1, 2)
+            k = apply_rope(k, cos, sin).transpose(1, 2)
+            v = v.transpose(1, 2)
+            if rep > 1:
+                k = k.repeat_interleave(rep, dim=1)
+                v = v.repeat_interleave(rep, dim=1)
+            att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(hd))
+            if attn_mask is not None:
+                att = att + attn_mask
+            att = att.softmax(-1)
+            o = (att @ v).transpose(1, 2).reshape(B, T, cfg.n_head * hd)
+            x = x + F.linear(o, self.w(b + "attn_output.weight"))
+            h = rms_norm(x, self.w(b + "ffn_norm.weight"), cfg.norm_eps)
+            ff = F.silu(F.linear(h, self.w(b + "ffn_gate.weight"))) * F.linear(h, self.w(b + "ffn_up.weight"))
+            x = x + F.linear(ff, self.w(b + "ffn_down.weight"))
+        x = rms_norm(x, self.w("output_norm.weight"), cfg.norm_eps)
+        return F.linear(x, self.w("output.weight"))

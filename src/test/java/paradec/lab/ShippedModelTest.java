@@ -1,0 +1,200 @@
+package paradec.lab;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import paradec.llama.Batch;
+import paradec.llama.Context;
+import paradec.llama.ContextParams;
+import paradec.llama.Model;
+
+/**
+ * Checks each shipped trained model against the model lab's PyTorch forward pass: the expected values are
+ * written by {@code models/lab/reference.py} into {@code models/lab/ref/NAME.{tokenize,logits}.tsv}.
+ *
+ * <ul>
+ *   <li>tokenisation: llama.cpp's SPM tokenizer gives SentencePiece's ids on 200 held-out snippets;</li>
+ *   <li>logits: for 3 prompts, the argmax at every position and 16 greedy tokens equal PyTorch's, and the
+ *       last position's logits are within {@link #MAX_ABS_DIFF} of PyTorch's (which used the same
+ *       F16-rounded weights).</li>
+ * </ul>
+ * Skipped when the model is not there (it is built by {@code make models}).
+ */
+class ShippedModelTest {
+
+    static final double MAX_ABS_DIFF = 2e-2;
+
+    private static Path root() {
+        return Path.of(System.getProperty("paradec.root", ".")).toAbsolutePath();
+    }
+
+    private static Path model(String name) {
+        Path m = root().resolve("models").resolve(name + ".gguf");
+        assumeTrue(Files.isRegularFile(m), m + " is not built");
+        return m;
+    }
+
+    private static List<String[]> tsv(String name, String kind) throws IOException {
+        Path p = root().resolve("models/lab/ref").resolve(name + "." + kind + ".tsv");
+        List<String[]> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+            rows.add(line.split("\t", -1));
+        }
+        return rows;
+    }
+
+    static String unescape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char n = s.charAt(++i);
+                b.append(switch (n) {
+                    case 't' -> '\t';
+                    case 'n' -> '\n';
+                    case 'r' -> '\r';
+                    default -> n;
+                });
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    static int[] ids(String s) {
+        return s.isBlank() ? new int[0] : Arrays.stream(s.trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    static int argmax(MemorySegment row, int n) {
+        int best = 0;
+        float bv = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float v = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (v > bv) {
+                bv = v;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"code-ar", "code-dlm"})
+    void tokenizesLikeSentencePiece(String name) throws IOException {
+        Path m = model(name);
+        try (Model model = Model.load(m)) {
+            int n = 0;
+            for (String[] row : tsv(name, "tokenize")) {
+                String text = unescape(row[0]);
+                assertArrayEquals(ids(row[1]), model.vocab().tokenize(text, false, false), "snippet " + n + ": " + row[0]);
+                n++;
+            }
+            assertEquals(200, n);
+        }
+    }
+
+    /**
+     * Largest |logit difference| allowed: the references use the file's own weight rounding, so what is left is
+     * llama.cpp's rounding of the activations (to F16 for F16 weights, to Q8_0 blocks for Q8_0 weights).
+     */
+    static double tolerance(Model model) {
+        String ft = model.metadata("general.file_type");
+        return switch (ft == null ? "" : ft.trim()) {
+            case "0", "1" -> 2e-2; // F32, F16
+            default -> 1.5e-1;     // Q8_0 and other 8-bit types
+        };
+    }
+
+    /** The blocks of NAME.logits.tsv: each starts at a "prompt" line; key -> fields after the key. */
+    static List<java.util.Map<String, String[]>> blocks(List<String[]> rows) {
+        List<java.util.Map<String, String[]>> out = new ArrayList<>();
+        for (String[] row : rows) {
+            if (row[0].equals("prompt")) {
+                out.add(new java.util.HashMap<>());
+            }
+            out.get(out.size() - 1).put(row[0], Arrays.copyOfRange(row, 1, row.length));
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"code-ar", "code-dlm"})
+    void logitsAndGreedyMatchPyTorch(String name) throws IOException {
+        Path m = model(name);
+        List<java.util.Map<String, String[]>> blocks = blocks(tsv(name, "logits"));
+        try (Model model = Model.load(m);
+                Context ctx = model.newContext(ContextParams.of(256).withThreads(2));
+                Batch batch = ctx.newBatch(256)) {
+            int nVocab = ctx.vocabSize();
+            double tol = tolerance(model);
+            for (java.util.Map<String, String[]> blk : blocks) {
+                String prompt = unescape(blk.get("prompt")[0]);
+                int[] promptIds = ids(blk.get("prompt")[1]);
+                int[] argmax = ids(blk.get("argmax")[0]);
+                double[] margin = doubles(blk.get("margin")[0]);
+                double[] ref = doubles(blk.get("logits")[0]);
+                assertArrayEquals(promptIds, model.vocab().tokenize(prompt, true, false), "prompt ids of " + prompt);
+                int masks = blk.containsKey("masks") ? Integer.parseInt(blk.get("masks")[0]) : 0;
+                assertEquals(masks > 0, model.isDiffusion());
+
+                if (!model.isDiffusion()) {
+                    ctx.clearMemory();
+                }
+                batch.clear();
+                int n = promptIds.length + masks;
+                for (int i = 0; i < n; i++) {
+                    batch.add(i < promptIds.length ? promptIds[i] : model.vocab().mask(), i, true);
+                }
+                ctx.decode(batch);
+                for (int i = 0; i < n; i++) {
+                    if (margin[i] > 2 * tol) {
+                        assertEquals(argmax[i], argmax(ctx.logits(i), nVocab), "argmax at position " + i + " of " + prompt);
+                    }
+                }
+                // AR: the last prompt position; diffusion: the first masked position
+                MemorySegment row = ctx.logits(masks > 0 ? promptIds.length : promptIds.length - 1);
+                double maxDiff = 0;
+                for (int v = 0; v < nVocab; v++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(row.getAtIndex(ValueLayout.JAVA_FLOAT, v) - ref[v]));
+                }
+                System.out.printf("%s %s: max |logit diff| %.5f (tolerance %.3f)%n", name, blk.get("prompt")[0], maxDiff, tol);
+                assertTrue(maxDiff < tol, "max |logit diff| " + maxDiff + " for " + prompt);
+                if (masks > 0) {
+                    continue;
+                }
+                // Greedy continuation, compared up to the first step where PyTorch's own top-2 margin is within
+                // the rounding noise (there the two may legitimately pick different tokens).
+                int[] greedy = ids(blk.get("greedy")[0]);
+                double[] gmargin = doubles(blk.get("gmargin")[0]);
+                int pos = promptIds.length;
+                int next = argmax(row, nVocab);
+                for (int k = 0; k < greedy.length && gmargin[k] > 2 * tol; k++) {
+                    assertEquals(greedy[k], next, "greedy token " + k + " after " + prompt);
+                    batch.clear();
+                    batch.add(next, pos++, true);
+                    ctx.decode(batch);
+                    next = argmax(ctx.logits(0), nVocab);
+                }
+            }
+            assertEquals(3, blocks.size());
+        }
+    }
+
+    static double[] doubles(String s) {
+        return Arrays.stream(s.trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
+    }
+}
