@@ -28,7 +28,7 @@ SYNTH_AR := models/generated/synth-llama.gguf
 SPM_VOCAB := $(LLAMA_SRC)/models/ggml-vocab-llama-spm.gguf
 PARADEC := bin/paradec
 
-.PHONY: all native jdk jar demo test bindings models clean bench
+.PHONY: all native jdk jar demo test bindings clean synth-model
 
 all: native jar
 
@@ -63,11 +63,16 @@ $(SYNTH_AR): $(JAR) | $(LLAMA_SRC)/CMakeLists.txt
 bindings: | $(LLAMA_SRC)/CMakeLists.txt
 	bindings/regenerate.sh
 
-demo: native jar $(SYNTH_AR)
+demo: native jar
 	$(PARADEC) demo
 
-test: native jar $(SYNTH_AR)
+test: native jar
 	JAVA_HOME=$(JDK) mvn -B test -Dparadec.native.dir=$(ROOT)/$(NATIVE_DIR)/bin
+
+# A synthesized random-weight stand-in (any size, no training): make synth-model
+synth-model: $(SYNTH_AR)
 
 clean:
 	rm -rf target models/generated
+
+include models/lab/lab.mk
