@@ -14,9 +14,7 @@ public final class ArDecoder implements Decoder {
     @Override
     public GenerationResult generate(Context ctx, int[] prompt, GenerationSettings settings, TokenListener listener) {
         Prompts.check(ctx, prompt, 0);
-        long t0 = System.nanoTime();
-        long calls0 = ctx.decodeCalls();
-        long decode0 = ctx.decodeNanos();
+        RunMeter meter = new RunMeter(ctx);
         Sampler sampler = Samplers.of(settings.sampling());
         Output out = new Output(ctx.model().vocab(), settings.maxNewTokens(), listener);
         int vocab = ctx.vocabSize();
@@ -40,7 +38,6 @@ public final class ArDecoder implements Decoder {
                 position++;
             }
         }
-        return new GenerationResult(name(), prompt.length, out.tokens(), out.stopReason(), ctx.decodeCalls() - calls0,
-                System.nanoTime() - t0, ctx.decodeNanos() - decode0, 0, 1);
+        return meter.result(name(), prompt, out, 0, 1);
     }
 }

@@ -31,12 +31,11 @@ public final class JacobiDecoder implements Decoder {
     @Override
     public GenerationResult generate(Context ctx, int[] prompt, GenerationSettings gen, TokenListener listener) {
         Prompts.check(ctx, prompt, 0);
-        long t0 = System.nanoTime();
         int maxWindow = settings.window() == JacobiSettings.AUTO
                 ? Math.min(JacobiSettings.MAX_WINDOW, ctx.batchSize()) : Math.min(settings.window(), ctx.batchSize());
+        // the cost curve is measured once per model and machine (and cached): not part of this generation's time
         WindowTuner tuner = settings.window() == JacobiSettings.AUTO ? new WindowTuner(CostCurve.of(ctx), maxWindow) : null;
-        long calls0 = ctx.decodeCalls();
-        long decode0 = ctx.decodeNanos();
+        RunMeter meter = new RunMeter(ctx);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(ctx.model().vocab(), gen.maxNewTokens(), listener);
         int vocab = ctx.vocabSize();
@@ -56,7 +55,7 @@ public final class JacobiDecoder implements Decoder {
             MemorySegment logits = Prompts.evaluate(ctx, batch, prompt);
             int position = prompt.length;
             int next = sampler.sample(logits, vocab);
-            if (!out.accept(next)) return result(ctx, prompt, out, t0, calls0, decode0, 0, 1);
+            if (!out.accept(next)) return meter.result(name(), prompt, out, 0, 1);
             history[historyLength++] = next;
             int iteration = 0;
             while (true) {
@@ -126,11 +125,7 @@ public final class JacobiDecoder implements Decoder {
                 next = bonus;
             }
         }
-        return result(ctx, prompt, out, t0, calls0, decode0, acceptedTotal, windowUsed);
+        return meter.result(name(), prompt, out, acceptedTotal, windowUsed);
     }
 
-    private GenerationResult result(Context ctx, int[] prompt, Output out, long t0, long calls0, long decode0, long accepted, int window) {
-        return new GenerationResult(name(), prompt.length, out.tokens(), out.stopReason(), ctx.decodeCalls() - calls0,
-                System.nanoTime() - t0, ctx.decodeNanos() - decode0, accepted, window);
-    }
 }

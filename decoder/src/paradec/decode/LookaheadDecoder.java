@@ -50,9 +50,7 @@ public final class LookaheadDecoder implements Decoder {
         if (maxBatch > ctx.batchSize()) {
             throw new IllegalArgumentException("a lookahead step needs a batch of " + maxBatch + " tokens, n_batch is " + ctx.batchSize());
         }
-        long t0 = System.nanoTime();
-        long calls0 = ctx.decodeCalls();
-        long decode0 = ctx.decodeNanos();
+        RunMeter meter = new RunMeter(ctx);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(ctx.model().vocab(), gen.maxNewTokens(), listener);
         int vocab = ctx.vocabSize();
@@ -83,7 +81,7 @@ public final class LookaheadDecoder implements Decoder {
             for (int s = 1; s < sequences; s++) ctx.copySequence(0, s, -1, -1);
             int position = prompt.length;
             int next = sampler.sample(logits, vocab);
-            if (!out.accept(next)) return result(ctx, prompt, out, t0, calls0, decode0, 0, w);
+            if (!out.accept(next)) return meter.result(name(), prompt, out, 0, w);
             history[historyLength++] = next;
             int iteration = 0;
             int[] rowOfCandidateToken = new int[maxG * span];
@@ -204,7 +202,7 @@ public final class LookaheadDecoder implements Decoder {
                 next = emitted[accepted];
             }
         }
-        return result(ctx, prompt, out, t0, calls0, decode0, acceptedTotal, w);
+        return meter.result(name(), prompt, out, acceptedTotal, w);
     }
 
     /**
@@ -282,8 +280,4 @@ public final class LookaheadDecoder implements Decoder {
         }
     }
 
-    private GenerationResult result(Context ctx, int[] prompt, Output out, long t0, long calls0, long decode0, long accepted, int w) {
-        return new GenerationResult(name(), prompt.length, out.tokens(), out.stopReason(), ctx.decodeCalls() - calls0,
-                System.nanoTime() - t0, ctx.decodeNanos() - decode0, accepted, w);
-    }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Objects;
+import paradec.json.JsonWriter;
 
 /**
  * Writes a diffusion trace as JSON Lines: a header object, then one object per step with fields
@@ -21,8 +22,8 @@ public final class JsonlTraceWriter implements StepListener {
 
     /** Writes {@code {"kind":"diffusion-header",...}}; call once before the first step. */
     public void header(int promptLength, int genLength, int blockLength, String policy) {
-        line("{\"kind\":\"diffusion-header\",\"prompt_length\":" + promptLength + ",\"gen_length\":" + genLength
-                + ",\"block_length\":" + blockLength + ",\"policy\":" + quote(policy) + "}");
+        line(new JsonWriter().beginObject().field("kind", "diffusion-header").field("prompt_length", promptLength)
+                .field("gen_length", genLength).field("block_length", blockLength).field("policy", policy).endObject().toString());
     }
 
     @Override
@@ -32,62 +33,9 @@ public final class JsonlTraceWriter implements StepListener {
 
     /** The JSON object for one step, without newline. */
     public static String toJson(StepRecord r) {
-        StringBuilder sb = new StringBuilder(64 + 24 * r.committedPositions().length);
-        sb.append("{\"kind\":\"diffusion\",\"step\":").append(r.step())
-                .append(",\"block\":").append(r.blockIndex())
-                .append(",\"positions\":");
-        ints(sb, r.committedPositions());
-        sb.append(",\"confidences\":[");
-        double[] c = r.confidences();
-        for (int i = 0; i < c.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(Double.isFinite(c[i]) ? Double.toString(c[i]) : "null");
-        }
-        sb.append("],\"tokens\":");
-        ints(sb, r.tokens());
-        sb.append(",\"phase\":").append(quote(r.phase())).append('}');
-        return sb.toString();
-    }
-
-    private static void ints(StringBuilder sb, int[] a) {
-        sb.append('[');
-        for (int i = 0; i < a.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(a[i]);
-        }
-        sb.append(']');
-    }
-
-    /** JSON string literal with the escapes RFC 8259 requires. */
-    static String quote(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (ch < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return new JsonWriter().beginObject().field("kind", "diffusion").field("step", r.step()).field("block", r.blockIndex())
+                .field("positions", r.committedPositions()).field("confidences", r.confidences()).field("tokens", r.tokens())
+                .field("phase", r.phase()).endObject().toString();
     }
 
     private void line(String json) {

@@ -112,7 +112,7 @@ public final class JsonWriter {
     private void number(double v) {
         if (Double.isNaN(v) || Double.isInfinite(v)) out.append("null");
         else if (v == Math.rint(v) && Math.abs(v) < 1e15) out.append((long) v);
-        else out.append(String.format(Locale.ROOT, "%.6g", v).replaceFirst("\\.?0+(e|$)", "$1"));
+        else out.append(v); // shortest representation that reads back to the same double
     }
 
     private void comma() {
