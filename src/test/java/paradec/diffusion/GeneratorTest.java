@@ -320,6 +320,6 @@ class GeneratorTest {
                 new int[] {3, 4}, ""));
         assertEquals("{\"kind\":\"diffusion\",\"step\":4,\"block\":1,\"positions\":[8,9],\"confidences\":[0.5,null],"
                 + "\"tokens\":[3,4],\"phase\":\"\"}", one);
-        assertEquals("\"a\\u0001b\\\\\"", JsonlTraceWriter.quote("a\u0001b\\"));
+        assertEquals("\"a\\u0001b\\\\\"", new paradec.json.JsonWriter().value("a\u0001b\\").toString());
     }
 }
