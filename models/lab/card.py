@@ -129,7 +129,10 @@ def main(run_dir, prefix):
         "mask token `<|mdm_mask|>`, `diffusion.shift_logits=false`) trained from scratch by paradec's",
         "model lab (`models/lab/train_dlm.py`) on the Python 3.11 standard library with LLaDA's objective",
         "(t ~ U(0,1), each token masked with probability t, cross-entropy on masked tokens weighted 1/t).",
-        "Same tokenizer as code-ar plus the mask token. Tiny and undertrained (CPU, 2 threads, ~20 min).",
+        "Same tokenizer as code-ar plus the mask token. Tiny and badly undertrained (CPU, 2 threads, one",
+        "~19-minute run, under one epoch): its samples are mostly degenerate repetition. It is shipped as a",
+        "correct, loadable llada model for the diffusion decoders' plumbing, not for quality; it needs a",
+        "much longer run (or a GPU) before accuracy comparisons between policies mean anything.",
     ] if dlm else [
         "A small causal code model (llama architecture) trained from scratch by paradec's model lab",
         "(`models/lab/`) on the Python 3.11 standard library. It is the default model of",

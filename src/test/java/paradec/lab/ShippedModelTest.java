@@ -114,7 +114,8 @@ class ShippedModelTest {
     static double tolerance(Model model) {
         String ft = model.metadata("general.file_type");
         return switch (ft == null ? "" : ft.trim()) {
-            case "0", "1" -> 2e-2; // F32, F16
+            // F32, F16; the bidirectional (diffusion) graph measured ~1.5e-2 here against ~1e-3 for causal
+            case "0", "1" -> model.isDiffusion() ? 5e-2 : 2e-2;
             default -> 1.5e-1;     // Q8_0 and other 8-bit types
         };
     }
