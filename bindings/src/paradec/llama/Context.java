@@ -30,6 +30,7 @@ public final class Context implements AutoCloseable {
     private int outputCount;
     private MemorySegment logitsBase = MemorySegment.NULL;
     private long decodeNanos;
+    private long memoryNanos;
     private long decodeCalls;
     private long decodedTokens;
     private boolean closed;
@@ -211,14 +212,19 @@ public final class Context implements AutoCloseable {
     /** Removes the KV cells of a sequence with positions in [from, to); to &lt; 0 means to the end. */
     public boolean removeTokens(int seq, int from, int to) {
         checkSeq(seq);
-        return LlamaLib.llama_memory_seq_rm(memory(), seq, from, to);
+        long t0 = System.nanoTime();
+        boolean removed = LlamaLib.llama_memory_seq_rm(memory(), seq, from, to);
+        memoryNanos += System.nanoTime() - t0;
+        return removed;
     }
 
     /** Copies the KV cells of a sequence with positions in [from, to) to another sequence. */
     public void copySequence(int source, int target, int from, int to) {
         checkSeq(source);
         checkSeq(target);
+        long t0 = System.nanoTime();
         LlamaLib.llama_memory_seq_cp(memory(), source, target, from, to);
+        memoryNanos += System.nanoTime() - t0;
     }
 
     /** Keeps only the cells of one sequence. */
@@ -251,6 +257,11 @@ public final class Context implements AutoCloseable {
         return decodeNanos;
     }
 
+    /** Time spent in llama.cpp's KV memory operations (remove, copy): native work outside llama_decode. */
+    public long memoryNanos() {
+        return memoryNanos;
+    }
+
     public long decodeCalls() {
         return decodeCalls;
     }
@@ -261,6 +272,7 @@ public final class Context implements AutoCloseable {
 
     public void resetCounters() {
         decodeNanos = 0;
+        memoryNanos = 0;
         decodeCalls = 0;
         decodedTokens = 0;
         checkOpen();

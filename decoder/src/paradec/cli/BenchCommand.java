@@ -37,7 +37,7 @@ final class BenchCommand {
 
     /** One timed generation. */
     record Run(String decoder, int prompt, int round, double tokensPerSecond, double tokensPerCall, long calls, int tokens,
-               double decodeMs, double javaMs, Boolean sameAsAr) {}
+               double decodeMs, double memoryMs, double javaMs, Boolean sameAsAr) {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
         Set<String> values = new java.util.HashSet<>(GenerateCommand.VALUE_OPTIONS);
@@ -63,7 +63,12 @@ final class BenchCommand {
                 GenerationSettings settings = GenerationSettings.greedy(maxNew);
                 CostCurve curve = CostCurve.recalibrate(ctx);
                 // warm-up: JIT, cost-curve calibration, first-touch of the weights; not timed
-                for (String d : specs.keySet()) specs.get(d).decoder().generate(ctx, promptTokens[0], settings, null);
+                // two passes over every prompt, so the JIT has compiled the hot loops before timing starts
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int[] prompt : promptTokens) {
+                        for (String d : specs.keySet()) specs.get(d).decoder().generate(ctx, prompt, settings, null);
+                    }
+                }
 
                 LlamaCppTools tools = againstLlama ? new LlamaCppTools(Main.root(), modelPath, threads) : null;
                 List<Run> runs = new ArrayList<>();
@@ -81,7 +86,7 @@ final class BenchCommand {
                         for (var e : results.entrySet()) {
                             GenerationResult g = e.getValue();
                             runs.add(new Run(e.getKey(), p, r, g.tokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
-                                    g.decodeNanos() / 1e6, g.javaNanos() / 1e6, Arrays.equals(ar, g.tokens())));
+                                    g.decodeNanos() / 1e6, g.memoryNanos() / 1e6, g.javaNanos() / 1e6, Arrays.equals(ar, g.tokens())));
                         }
                         if (tools != null) {
                             runs.add(tools.simple(prompts.get(p), maxNew, p, r));
@@ -133,7 +138,7 @@ final class BenchCommand {
     static JsonWriter runJson(JsonWriter j, Run r) {
         j.beginObject().field("decoder", r.decoder()).field("prompt", r.prompt()).field("round", r.round())
                 .field("tokens_per_second", r.tokensPerSecond()).field("tokens_per_call", r.tokensPerCall())
-                .field("forward_calls", r.calls()).field("generated_tokens", r.tokens()).field("decode_ms", r.decodeMs())
+                .field("forward_calls", r.calls()).field("generated_tokens", r.tokens()).field("decode_ms", r.decodeMs()).field("kv_ops_ms", r.memoryMs())
                 .field("java_ms", r.javaMs());
         if (r.sameAsAr() != null) j.field("same_as_ar", r.sameAsAr());
         return j.endObject();

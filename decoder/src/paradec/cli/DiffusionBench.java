@@ -34,17 +34,23 @@ final class DiffusionBench {
                                                       List<String> samplingTimes) throws IOException {
         int ub = (promptLength + genLength + blockLength - 1) / blockLength * blockLength;
         int steps = ub / blockLength * stepsPerBlock;
-        String log = LlamaCppTools.exec(List.of(bin.resolve("llama-diffusion-cli").toString(), "-m", model.path().toString(),
+        List<String> command = List.of(bin.resolve("llama-diffusion-cli").toString(), "-m", model.path().toString(),
                 "-p", rawPrompt, "-ub", Integer.toString(ub), "-b", Integer.toString(ub), "-c", Integer.toString(ub),
                 "-t", Integer.toString(threads), "--diffusion-steps", Integer.toString(steps),
-                "--diffusion-block-length", Integer.toString(blockLength), "--diffusion-algorithm", "4", "--temp", "0"));
-        Matcher m = TOTAL.matcher(log);
-        if (!m.find()) throw new IOException("llama-diffusion-cli printed no timing line:\n" + LlamaCppTools.tail(log));
+                "--diffusion-block-length", Integer.toString(blockLength), "--diffusion-algorithm", "4", "--temp", "0");
+        // llama.cpp logs from a background thread and now and then exits before the last lines are out: retry
+        Matcher m;
+        for (int attempt = 1; ; attempt++) {
+            String log = LlamaCppTools.exec(command);
+            m = TOTAL.matcher(log);
+            if (m.find()) break;
+            if (attempt == 3) throw new IOException("llama-diffusion-cli printed no timing line in 3 runs:\n" + LlamaCppTools.tail(log));
+        }
         double totalMs = Double.parseDouble(m.group(1));
         samplingTimes.add(m.group(3));
         int generated = ub - promptLength;
         return new BenchCommand.Run("llama-diffusion-cli (C++)", p, r, generated * 1000.0 / totalMs, (double) generated / steps,
-                steps, generated, 0, 0, null);
+                steps, generated, 0, 0, 0, null);
     }
 
     static int run(Options o, Model model, List<String> decoders, List<String> prompts, int repeat, int threads,
@@ -88,7 +94,7 @@ final class DiffusionBench {
                         long wall = System.nanoTime() - t0;
                         int tokens = res.tokens().length;
                         runs.add(new BenchCommand.Run(d, p, r, tokens * 1e9 / wall, (double) tokens / res.steps(), res.steps(), tokens,
-                                res.forwardNanos() / 1e6, res.javaNanos() / 1e6, null));
+                                res.forwardNanos() / 1e6, 0, res.javaNanos() / 1e6, null));
                     }
                     if (againstLlama) runs.add(llamaDiffusionCli(bin, model, rawPrompts.get(p), promptTokens[p].length, genLength,
                             blockLength, settings.stepsPerBlock(), threads, p, r, llamaSampling));
@@ -99,9 +105,17 @@ final class DiffusionBench {
         if (o.has("--json")) out.println(Report.json(runs, model.path()));
         else out.print(table);
         if (o.has("--out")) {
+            double[] javaPerStep = runs.stream().filter(r -> r.decoder().equals(baseline))
+                    .mapToDouble(r -> r.javaMs() / r.calls()).toArray();
+            double[] decodePerStep = runs.stream().filter(r -> r.decoder().equals(baseline))
+                    .mapToDouble(r -> r.decodeMs() / r.calls()).toArray();
             String extra = "Every run commits all " + genLength + " positions (block length " + blockLength + ", " + steps
-                    + " steps budget). Greedy. NFE per run is the calls/run column.\n"
-                    + (llamaSampling.isEmpty() ? "" : "\nllama-diffusion-cli's own 'sampling time per step' (ms): " + String.join(", ", llamaSampling) + "\n");
+                    + " steps budget). Greedy. NFE per run is the calls/run column.\n\n"
+                    + "Per step, " + baseline + ": forward (llama_decode) " + BenchCommand.fmt(Report.median(decodePerStep))
+                    + " ms, Java (softmax statistics of every masked row, policy, bookkeeping) "
+                    + BenchCommand.fmt(Report.median(javaPerStep)) + " ms (medians).\n"
+                    + (llamaSampling.isEmpty() ? "" : "\nllama-diffusion-cli's own 'sampling time per step' (ms), one per run: "
+                    + String.join(", ", llamaSampling) + "\n");
             String report = Report.document("Diffusion decoders: unmasking policies", model.path(), model.description(),
                     String.join(" ", o.raw()), repeat, prompts, genLength, threads, table, extra);
             Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);

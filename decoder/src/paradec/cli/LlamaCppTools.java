@@ -35,7 +35,7 @@ final class LlamaCppTools {
         Matcher m = SPEED.matcher(log);
         if (!m.find()) throw new IOException("llama-simple printed no speed line:\n" + tail(log));
         int tokens = Integer.parseInt(m.group(1));
-        return new BenchCommand.Run("llama-simple (C++)", promptIndex, round, Double.parseDouble(m.group(3)), 1, tokens, tokens, 0, 0, null);
+        return new BenchCommand.Run("llama-simple (C++)", promptIndex, round, Double.parseDouble(m.group(3)), 1, tokens, tokens, 0, 0, 0, null);
     }
 
     /** llama-lookahead: llama.cpp's lookahead example (W=15, N=5, G=15 built in), greedy. */
@@ -50,7 +50,7 @@ final class LlamaCppTools {
         // every step yields one token plus the accepted ones
         long steps = predict.find() && accept.find() ? Long.parseLong(predict.group(1)) - Long.parseLong(accept.group(1)) : 0;
         return new BenchCommand.Run("llama-lookahead (C++)", promptIndex, round, Double.parseDouble(m.group(3)),
-                steps > 0 ? (double) tokens / steps : 0, steps, tokens, 0, 0, null);
+                steps > 0 ? (double) tokens / steps : 0, steps, tokens, 0, 0, 0, null);
     }
 
     /** Runs a tool and returns stdout+stderr; a failing tool is an IOException with its last lines. */

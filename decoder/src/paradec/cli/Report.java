@@ -21,8 +21,8 @@ final class Report {
 
         StringBuilder sb = new StringBuilder();
         sb.append("| decoder | runs | tokens/s median [min-max] | speedup vs ").append(baseline)
-                .append(" median [min-max] | tokens/call | calls/run | Java/decode time | same tokens as ").append(baseline).append(" |\n");
-        sb.append("|---|---|---|---|---|---|---|---|\n");
+                .append(" median [min-max] | tokens/call | calls/run | Java time / decode time | KV ops / decode time | same tokens as ").append(baseline).append(" |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (var e : byDecoder.entrySet()) {
             List<BenchCommand.Run> rs = e.getValue();
             double[] tps = rs.stream().mapToDouble(BenchCommand.Run::tokensPerSecond).toArray();
@@ -32,6 +32,7 @@ final class Report {
             double calls = rs.stream().mapToLong(BenchCommand.Run::calls).average().orElse(0);
             double java = rs.stream().mapToDouble(BenchCommand.Run::javaMs).sum();
             double decode = rs.stream().mapToDouble(BenchCommand.Run::decodeMs).sum();
+            double kv = rs.stream().mapToDouble(BenchCommand.Run::memoryMs).sum();
             boolean known = rs.stream().allMatch(r -> r.sameAsAr() != null);
             long same = rs.stream().filter(r -> Boolean.TRUE.equals(r.sameAsAr())).count();
             sb.append("| ").append(e.getKey()).append(" | ").append(rs.size())
@@ -40,6 +41,7 @@ final class Report {
                     .append(" | ").append(BenchCommand.fmt(median(tpc)))
                     .append(" | ").append(calls == 0 ? "n/a" : BenchCommand.fmt(calls))
                     .append(" | ").append(decode == 0 ? "n/a" : BenchCommand.fmt(100 * java / decode) + "%")
+                    .append(" | ").append(decode == 0 ? "n/a" : BenchCommand.fmt(100 * kv / decode) + "%")
                     .append(" | ").append(known ? same + "/" + rs.size() : "n/a").append(" |\n");
         }
         return sb.toString();

@@ -12,6 +12,7 @@ final class Results {
     static String toJson(Model model, GenerationResult r, String text) {
         double wallMs = r.wallNanos() / 1e6;
         double decodeMs = r.decodeNanos() / 1e6;
+        double javaMs = r.javaNanos() / 1e6;
         long guessCalls = Math.max(1, r.forwardCalls());
         return new JsonWriter().beginObject()
                 .field("model", model.path().toString())
@@ -23,7 +24,8 @@ final class Results {
                 .field("forward_calls", r.forwardCalls())
                 .field("wall_ms", wallMs)
                 .field("decode_ms", decodeMs)
-                .field("java_ms", wallMs - decodeMs)
+                .field("kv_ops_ms", r.memoryNanos() / 1e6)
+                .field("java_ms", javaMs)
                 .field("tokens_per_second", r.tokensPerSecond())
                 .field("tokens_per_call", r.tokensPerCall())
                 .field("mean_accepted_length", (double) (r.generatedTokens()) / guessCalls)

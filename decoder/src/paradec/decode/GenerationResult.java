@@ -7,6 +7,7 @@ package paradec.decode;
  * @param forwardCalls  llama_decode calls, the prompt's included
  * @param wallNanos     wall time of the whole generation, prompt included
  * @param decodeNanos   time spent inside llama_decode
+ * @param memoryNanos   time spent in llama.cpp's KV memory operations (dropping rejected guesses)
  * @param acceptedGuesses guessed tokens that verification accepted (0 for AR)
  */
 public record GenerationResult(
@@ -17,6 +18,7 @@ public record GenerationResult(
         long forwardCalls,
         long wallNanos,
         long decodeNanos,
+        long memoryNanos,
         long acceptedGuesses,
         int window) {
 
@@ -32,7 +34,8 @@ public record GenerationResult(
         return forwardCalls == 0 ? 0 : (double) tokens.length / forwardCalls;
     }
 
+    /** Time in Java: the wall time less everything spent inside llama.cpp. */
     public long javaNanos() {
-        return wallNanos - decodeNanos;
+        return wallNanos - decodeNanos - memoryNanos;
     }
 }
