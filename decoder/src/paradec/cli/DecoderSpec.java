@@ -46,7 +46,7 @@ record DecoderSpec(Decoder decoder, int sequences, boolean unifiedKv, int batch,
         };
     }
 
-    ContextParams contextParams(int contextLength, int promptLength) {
+    ContextParams contextParams(int contextLength) {
         return new ContextParams(contextLength, batch, batch, sequences, 0, unifiedKv);
     }
 

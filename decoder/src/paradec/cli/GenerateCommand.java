@@ -17,7 +17,6 @@ import paradec.diffusion.DiffusionResult;
 import paradec.diffusion.DiffusionSettings;
 import paradec.diffusion.UnmaskingPolicy;
 import paradec.engine.LlamaDenoisingModel;
-import paradec.json.JsonWriter;
 import paradec.llama.Context;
 import paradec.llama.Model;
 import paradec.llama.ModelParams;
@@ -65,7 +64,7 @@ final class GenerateCommand {
         }
         Decoder decoder = spec.decoder();
         String tracePath = o.get("--trace");
-        try (Context ctx = model.newContext(spec.contextParams(ctxLength, prompt.length).withThreads(threads));
+        try (Context ctx = model.newContext(spec.contextParams(ctxLength).withThreads(threads));
              JsonlTraceWriter trace = tracePath == null ? null : new JsonlTraceWriter(Path.of(tracePath), decoder.name(), prompt)) {
             GenerationSettings settings = new GenerationSettings(maxNew, sampling, trace);
             TextStream stream = json ? null : new TextStream(model.vocab(), s -> {

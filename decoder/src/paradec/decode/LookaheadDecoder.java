@@ -93,7 +93,7 @@ public final class LookaheadDecoder implements Decoder {
                 // every batch row needs its own KV cell: the settled stream holds `position` cells of the
                 // unified cache, so the step may use at most contextLength - position rows
                 int freeCells = ctx.contextLength() - position;
-                boolean branch = w > 0 && (planner == null || planner.branchOn) && position + span + w < ctx.positionsPerSequence()
+                boolean branch = w > 0 && position + span + w < ctx.positionsPerSequence()
                         && 1 + w * span <= freeCells;
                 List<int[]> candidates = pool.candidates(next, maxG);
                 if (position + span >= ctx.positionsPerSequence()) candidates = List.of();
@@ -119,7 +119,6 @@ public final class LookaheadDecoder implements Decoder {
                         batch.add(cand[j], position + 1 + j, true, 1 + w + k);
                     }
                 }
-                long stepStart = System.nanoTime();
                 ctx.decode(batch);
 
                 // verification: walk the candidates that agree with the choices made so far
@@ -165,7 +164,7 @@ public final class LookaheadDecoder implements Decoder {
                     levels[span - 1] = predictions;
                     stepsSinceStart++;
                 }
-                if (planner != null) planner.observe(batch.size(), g, accepted, branch, System.nanoTime() - stepStart);
+                if (planner != null) planner.observe(g, accepted);
 
                 if (gen.trace() != null) {
                     int[] windowTokens = new int[1 + (best >= 0 ? span : 0)];
@@ -231,7 +230,6 @@ public final class LookaheadDecoder implements Decoder {
         private final CostCurve cost;
         private final int span;
         private final int maxG;
-        boolean branchOn = true;
         private double hits = 0.5;
         private double sent = 2.5;
         private double acceptedAfterHit = 1.5;
@@ -268,7 +266,7 @@ public final class LookaheadDecoder implements Decoder {
             return best;
         }
 
-        void observe(int rows, int candidates, int accepted, boolean branch, long nanos) {
+        void observe(int candidates, int accepted) {
             if (candidates == 0) return;
             // a step of k candidates is k tries with at most one hit
             hits = hits * DECAY + (accepted > 0 ? 1 : 0);
