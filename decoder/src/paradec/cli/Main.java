@@ -34,6 +34,7 @@ public final class Main {
                          [--against-llama-cpp] [--out FILE]
               trace-view FILE -o OUT.svg|OUT.html
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
+              eval       --task add -m MODEL [--decoder D] [--n N] [--heldout FILE] [--json]   (exact-match accuracy)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
               export     CHECKPOINT_DIR [--f32] -o OUT.gguf   (a models/lab checkpoint to GGUF)
@@ -67,6 +68,7 @@ public final class Main {
                 case "tokenize" -> TokenizeCommand.run(rest, out);
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
+                case "eval" -> EvalCommand.run(rest, out);
                 case "trace-view" -> TraceViewCommand.run(rest, out);
                 case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
