@@ -5,9 +5,12 @@
     tasks.py prompts OUT.txt [--n 20]            held-out prompts "a+b=", one per line
     tasks.py answers OUT.tsv [--n 20]            held-out prompt TAB sum
 
-A problem is "a+b=" followed by the decimal sum c and the end marker </s>. The number of digits of
-a and of b is drawn uniformly from 1..max_digits, then the number uniformly among numbers of that
-many digits (0 counts as a 1-digit number). Training draws from seed TRAIN_SEED (a numpy Generator
+A problem is "a+b=" followed by the decimal sum c and the end marker </s>, in fixed width: a and b
+zero-padded to MAX_DIGITS digits, c to MAX_DIGITS + 1 ("0052+1945=01997"), so every answer digit sits
+at a fixed offset from the operand digits it depends on (a small model learns that in minutes on a
+CPU; natural-width operands, tried first, were still at 0% held-out exact match after 1,000 steps).
+The number of digits of a and of b is drawn uniformly from 1..max_digits, then the number uniformly
+among numbers of that many digits (0 counts as a 1-digit number). Training draws from seed TRAIN_SEED (a numpy Generator
 per run); held-out problems come from HELDOUT_SEED and the trainer rejects any training problem
 whose (a, b) is in the held-out set of HELDOUT_POOL problems, so held-out sums are never trained on.
 
@@ -65,13 +68,17 @@ def heldout(n=HELDOUT_POOL, max_digits=MAX_DIGITS, seed=HELDOUT_SEED):
 
 
 def prompt(a, b):
-    return f"{a}+{b}="
+    return f"{a:0{MAX_DIGITS}d}+{b:0{MAX_DIGITS}d}="
+
+
+def answer(a, b):
+    return f"{a + b:0{MAX_DIGITS + 1}d}"
 
 
 def sequence(a, b, gen_len=GEN_LEN):
     """Token ids of <s>a+b= (the prompt) and of the answer c</s></s>... (gen_len positions)."""
     p = [BOS] + encode(prompt(a, b))
-    ans = encode(str(a + b)) + [EOS]
+    ans = encode(answer(a, b)) + [EOS]
     assert len(ans) <= gen_len, (a, b)
     return p, ans + [EOS] * (gen_len - len(ans))
 
@@ -94,7 +101,7 @@ def main():
         return
     with open(a.out, "w") as fh:
         for x, y in heldout()[:a.n]:
-            fh.write(prompt(x, y) + ("\n" if a.what == "prompts" else f"\t{x + y}\n"))
+            fh.write(prompt(x, y) + ("\n" if a.what == "prompts" else f"\t{answer(x, y)}\n"))
 
 
 if __name__ == "__main__":

@@ -86,7 +86,8 @@ def main():
         f"| vocabulary | {c['n_vocab']} tokens, character level: `<unk>` `<s>` `</s>`, digits, `+`, `=`, `\u2581` (space), "
         "`\\n`, mask `<|mdm_mask|>` (id 17); GGUF `tokenizer.ggml.model=llama` with one single-character piece per "
         "token, so llama.cpp tokenises `12+34=` as `<s> 1 2 + 3 4 =`; BOS added |",
-        f"| data | generated on the fly: `a+b=` then the sum and `</s>` padding to {s['gen_len']} answer positions; a and b "
+        f"| data | generated on the fly: `a+b=` then the sum and `</s>` padding to {s['gen_len']} answer positions, in fixed "
+        f"width (a and b zero-padded to {s['max_digits']} digits, the sum to {s['max_digits'] + 1}: `0052+1945=01997`); a and b "
         f"have 1-{s['max_digits']} digits (digit count uniform, then the number uniform); training seed "
         f"{s['train_seed']}; held-out problems from seed {s['heldout_seed']} (pool of {s['heldout_pool']}, never trained "
         "on: the trainer rejects them) |",
@@ -109,7 +110,7 @@ def main():
         f"The first {ev['table'][0]['n']} held-out problems (`models/lab/tasks-add-heldout.txt`), "
         f"`bin/paradec generate -m models/{name}.gguf -p PROMPT --decoder D --gen-length {L} --block-length {L} "
         f"--steps {S} --json`, default policy settings; the answer is the text up to `</s>`, compared exactly with "
-        "the sum. NFE = forward passes per prompt (vanilla `llada` spends one per step).",
+        "the zero-padded sum. NFE = forward passes per prompt (vanilla `llada` spends one per step).",
         "(`/usr/bin/python3 models/lab/tasks_eval.py models/tasks-dlm.gguf --n 20`.)",
         "",
         *rows,

@@ -42,10 +42,10 @@ def main():
                    "--steps", str(a.steps), "--json"]
             r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
             text = r["text"].split("</s>")[0].strip()
-            good = text == str(x + y)
+            good = text == tasks.answer(x, y)
             ok += good
             nfe += r["nfe"]
-            runs.append({"decoder": d, "prompt": tasks.prompt(x, y), "answer": x + y, "text": r["text"],
+            runs.append({"decoder": d, "prompt": tasks.prompt(x, y), "answer": tasks.answer(x, y), "text": r["text"],
                          "correct": good, "nfe": r["nfe"], "forward_calls": r["forward_calls"]})
         rows.append((d, ok, len(probs), nfe / len(probs)))
         print(f"{d}: {ok}/{len(probs)} exact, NFE {nfe / len(probs):.2f}", file=sys.stderr, flush=True)

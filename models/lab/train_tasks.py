@@ -78,8 +78,8 @@ def exact_match(model, problems):
             r = torch.arange(len(items))
             x[r, L + j] = tok[r, j]
         for i, (a, b, _) in enumerate(items):
-            one += tasks.decode(first[i].tolist()) == str(a + b)
-            seq += tasks.decode(x[i, L:].tolist()) == str(a + b)
+            one += tasks.decode(first[i].tolist()) == tasks.answer(a, b)
+            seq += tasks.decode(x[i, L:].tolist()) == tasks.answer(a, b)
     model.train()
     return one / len(problems), seq / len(problems)
 
@@ -87,10 +87,10 @@ def exact_match(model, problems):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="build/lab/tasks-dlm")
-    ap.add_argument("--minutes", type=float, default=13.0)
+    ap.add_argument("--minutes", type=float, default=14.0)
     ap.add_argument("--steps", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--embd", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)

@@ -93,7 +93,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "tasks-dlm"})
     void tokenizesLikeSentencePiece(String name) throws IOException {
         Path m = model(name);
         try (Model model = Model.load(m)) {
@@ -133,7 +133,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "tasks-dlm"})
     void logitsAndGreedyMatchPyTorch(String name) throws IOException {
         Path m = model(name);
         List<java.util.Map<String, String[]>> blocks = blocks(tsv(name, "logits"));
