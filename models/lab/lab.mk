@@ -74,7 +74,7 @@ lab-clean:
 
 # tasks-dlm: a small llada model on multi-digit addition (models/lab/tasks.py), time-capped, exported F16;
 # then exact-match accuracy and NFE per diffusion decoder on the held-out prompts, and the card.
-LAB_TASK_MINUTES ?= 13
+LAB_TASK_MINUTES ?= 14
 TASK_DECODERS := llada,fast-dllm,fast-dllm-factor,eb,klass,dico
 
 tasks-dlm: models/tasks-dlm.gguf
@@ -84,8 +84,10 @@ $(LAB)/tasks-dlm/ckpt/weights.npz: models/lab/train_tasks.py models/lab/tasks.py
 	set -o pipefail; $(LAB_PY) models/lab/train_tasks.py --out $(LAB)/tasks-dlm --minutes $(LAB_TASK_MINUTES) \
 	  2>&1 | tee $(LAB)/tasks-dlm/train.log
 
-models/tasks-dlm.gguf: $(LAB)/tasks-dlm/ckpt/weights.npz $(JAR) models/lab/tasks_eval.py models/lab/tasks_card.py
+models/tasks-dlm.gguf: $(LAB)/tasks-dlm/ckpt/weights.npz $(JAR) models/lab/tasks_eval.py models/lab/tasks_card.py \
+  models/lab/tasks_reference.py models/lab/reference.py
 	$(PARADEC) export $(LAB)/tasks-dlm/ckpt -o $@
+	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/tasks-dlm/ckpt models/lab/ref/tasks-dlm
 	$(LAB_PY) models/lab/tasks.py prompts models/lab/tasks-add-heldout.txt --n 20
 	$(LAB_PY) models/lab/tasks_eval.py $@ --n 20 --decoders $(TASK_DECODERS) --out $(LAB)/tasks-dlm/eval.json
 	$(PARADEC) bench -m $@ --decoders $(TASK_DECODERS) --gen-length 8 --block-length 8 --steps 8 \
