@@ -89,7 +89,7 @@ models/tasks-dlm.gguf: $(LAB)/tasks-dlm/ckpt/weights.npz $(JAR) models/lab/tasks
 	$(PARADEC) export $(LAB)/tasks-dlm/ckpt -o $@
 	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/tasks-dlm/ckpt models/lab/ref/tasks-dlm
 	$(LAB_PY) models/lab/tasks.py prompts models/lab/tasks-add-heldout.txt --n 20
-	$(LAB_PY) models/lab/tasks_eval.py $@ --n 20 --decoders $(TASK_DECODERS) --out $(LAB)/tasks-dlm/eval.json
+	$(LAB_PY) models/lab/tasks_eval.py $@ --n 100 --decoders $(TASK_DECODERS) --out $(LAB)/tasks-dlm/eval.json
 	$(PARADEC) bench -m $@ --decoders $(TASK_DECODERS) --gen-length 8 --block-length 8 --steps 8 \
 	  --prompts models/lab/tasks-add-heldout.txt --repeat 2 --out docs/bench-diffusion-tasks.md
 	$(LAB_PY) models/lab/tasks_card.py $(LAB)/tasks-dlm $(LAB)/tasks-dlm/eval.json models/tasks-dlm

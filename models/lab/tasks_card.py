@@ -39,7 +39,9 @@ def plot(run, png):
     ax2.plot(em_s, em, color="tab:red", marker=".", label="held-out exact match (200, vanilla)")
     ax2.set_ylim(0, 1.02)
     ax2.set_ylabel("exact match")
-    fig.legend(loc="upper center", fontsize=8)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8)
     ax.set_title("tasks-dlm training", fontsize=9)
     fig.tight_layout()
     fig.savefig(png)
@@ -107,11 +109,12 @@ def main():
         "",
         "## Decoders",
         "",
-        f"The first {ev['table'][0]['n']} held-out problems (`models/lab/tasks-add-heldout.txt`), "
+        f"The first {ev['table'][0]['n']} held-out problems of `tasks.py` (the first 20 are "
+        "`models/lab/tasks-add-heldout.txt`), "
         f"`bin/paradec generate -m models/{name}.gguf -p PROMPT --decoder D --gen-length {L} --block-length {L} "
         f"--steps {S} --json`, default policy settings; the answer is the text up to `</s>`, compared exactly with "
         "the zero-padded sum. NFE = forward passes per prompt (vanilla `llada` spends one per step).",
-        "(`/usr/bin/python3 models/lab/tasks_eval.py models/tasks-dlm.gguf --n 20`.)",
+        f"(`/usr/bin/python3 models/lab/tasks_eval.py models/tasks-dlm.gguf --n {ev['table'][0]['n']}`.)",
         "",
         *rows,
         "",

@@ -31,6 +31,9 @@ import paradec.llama.Model;
  *       last position's logits are within {@link #MAX_ABS_DIFF} of PyTorch's (which used the same
  *       F16-rounded weights).</li>
  * </ul>
+ * For {@code tasks-dlm} (character vocabulary, {@code models/lab/tasks_reference.py}) the tokenisation reference is
+ * the lab's own character encoder on 200 written-out held-out sums, and the 3 prompts are held-out additions
+ * followed by 8 masks.
  * Skipped when the model is not there (it is built by {@code make models}).
  */
 class ShippedModelTest {
