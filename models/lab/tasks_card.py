@@ -122,7 +122,13 @@ def main():
     if wrong:
         md += ["Wrong answers: " + "; ".join(wrong[:12]) + ("; ..." if len(wrong) > 12 else "") + ".", ""]
     if os.path.exists(a.bench):
-        md += [f"Timings (same prompts, `bin/paradec bench`, 2 rounds): `{a.bench}`.", ""]
+        md += [f"Timings (the 20 prompts of `models/lab/tasks-add-heldout.txt`, `bin/paradec bench`, 2 rounds): "
+               f"`{a.bench}`.", ""]
+    md += ["The model is confident enough that the threshold policies (Fast-dLLM, EB) commit all answer positions "
+           "in the first pass (PyTorch: one-pass argmax is already right on "
+           f"{100 * s['heldout_em_oneshot_500']:.1f}% of 500 held-out sums), so this task separates policies by "
+           "how much evidence they demand before committing, not by accuracy; a harder task (longer operands, "
+           "natural width) would be needed to see accuracy trade-offs.", ""]
     md += ["## Reproduce", "", "    make models/tasks-dlm.gguf     # models/lab/lab.mk; LAB_TASK_MINUTES caps training", ""]
     with open(a.prefix + ".md", "w") as fh:
         fh.write("\n".join(md))
