@@ -15,7 +15,7 @@ LAB_MINUTES2 ?= 19
 LAB_QUANT ?= F16
 QUANTIZE := $(NATIVE_DIR)/bin/llama-quantize
 
-.PHONY: lab-deps models lab-clean
+.PHONY: lab-deps models tasks-dlm lab-clean
 
 # Debian's own packages only (Debian 12: torch 1.13.1, sentencepiece 0.1.97, OpenBLAS 0.3.21). Without
 # libopenblas0-pthread Debian's torch falls back to the reference BLAS and trains ~15x slower.
@@ -23,7 +23,7 @@ lab-deps:
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(LAB_DEBS)
 
-models: models/code-ar.gguf models/code-dlm.gguf
+models: models/code-ar.gguf models/code-dlm.gguf models/tasks-dlm.gguf
 
 $(LAB)/corpus/train.txt: models/lab/corpus.py
 	$(LAB_PY) models/lab/corpus.py $(LAB)/corpus
@@ -71,3 +71,25 @@ models/code-dlm.gguf: $(LAB)/code-dlm/stage1/ckpt/weights.npz $(JAR) models/lab/
 
 lab-clean:
 	rm -rf $(LAB)
+
+# tasks-dlm: a small llada model on multi-digit addition (models/lab/tasks.py), time-capped, exported F16;
+# then exact-match accuracy and NFE per diffusion decoder on the held-out prompts, and the card.
+LAB_TASK_MINUTES ?= 14
+TASK_DECODERS := llada,fast-dllm,fast-dllm-factor,eb,klass,dico
+
+tasks-dlm: models/tasks-dlm.gguf
+
+$(LAB)/tasks-dlm/ckpt/weights.npz: models/lab/train_tasks.py models/lab/tasks.py models/lab/model.py
+	@mkdir -p $(LAB)/tasks-dlm
+	set -o pipefail; $(LAB_PY) models/lab/train_tasks.py --out $(LAB)/tasks-dlm --minutes $(LAB_TASK_MINUTES) \
+	  2>&1 | tee $(LAB)/tasks-dlm/train.log
+
+models/tasks-dlm.gguf: $(LAB)/tasks-dlm/ckpt/weights.npz $(JAR) models/lab/tasks_eval.py models/lab/tasks_card.py \
+  models/lab/tasks_reference.py models/lab/reference.py
+	$(PARADEC) export $(LAB)/tasks-dlm/ckpt -o $@
+	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/tasks-dlm/ckpt models/lab/ref/tasks-dlm
+	$(LAB_PY) models/lab/tasks.py prompts models/lab/tasks-add-heldout.txt --n 20
+	$(LAB_PY) models/lab/tasks_eval.py $@ --n 100 --decoders $(TASK_DECODERS) --out $(LAB)/tasks-dlm/eval.json
+	$(PARADEC) bench -m $@ --decoders $(TASK_DECODERS) --gen-length 8 --block-length 8 --steps 8 \
+	  --prompts models/lab/tasks-add-heldout.txt --repeat 2 --out docs/bench-diffusion-tasks.md
+	$(LAB_PY) models/lab/tasks_card.py $(LAB)/tasks-dlm $(LAB)/tasks-dlm/eval.json models/tasks-dlm

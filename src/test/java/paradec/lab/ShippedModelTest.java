@@ -31,6 +31,9 @@ import paradec.llama.Model;
  *       last position's logits are within {@link #MAX_ABS_DIFF} of PyTorch's (which used the same
  *       F16-rounded weights).</li>
  * </ul>
+ * For {@code tasks-dlm} (character vocabulary, {@code models/lab/tasks_reference.py}) the tokenisation reference is
+ * the lab's own character encoder on 200 written-out held-out sums, and the 3 prompts are held-out additions
+ * followed by 8 masks.
  * Skipped when the model is not there (it is built by {@code make models}).
  */
 class ShippedModelTest {
@@ -93,7 +96,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "tasks-dlm"})
     void tokenizesLikeSentencePiece(String name) throws IOException {
         Path m = model(name);
         try (Model model = Model.load(m)) {
@@ -133,7 +136,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "tasks-dlm"})
     void logitsAndGreedyMatchPyTorch(String name) throws IOException {
         Path m = model(name);
         List<java.util.Map<String, String[]>> blocks = blocks(tsv(name, "logits"));
