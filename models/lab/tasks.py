@@ -1,23 +1,36 @@
 #!/usr/bin/python3
-"""Synthetic tasks with exact answers for the diffusion benchmark: multi-digit addition.
+"""Synthetic tasks with exact answers: multi-digit addition, list sorting and graph path-finding.
 
-    tasks.py vocab OUT.tsv                       character vocabulary (vocab.tsv format, mask token last)
-    tasks.py prompts OUT.txt [--n 20]            held-out prompts "a+b=", one per line
-    tasks.py answers OUT.tsv [--n 20]            held-out prompt TAB sum
+    tasks.py vocab OUT.tsv                                 character vocabulary (vocab.tsv format, mask last)
+    tasks.py heldout TASK OUT.tsv [--n 200]                held-out "prompt TAB answer", one per line
+    tasks.py prompts TASK OUT.txt [--n 20]                 held-out prompts only
 
-A problem is "a+b=" followed by the decimal sum c and the end marker </s>, in fixed width: a and b
-zero-padded to MAX_DIGITS digits, c to MAX_DIGITS + 1 ("0052+1945=01997"), so every answer digit sits
-at a fixed offset from the operand digits it depends on (a small model learns that in minutes on a
-CPU; natural-width operands, tried first, were still at 0% held-out exact match after 1,000 steps).
-The number of digits of a and of b is drawn uniformly from 1..max_digits, then the number uniformly
-among numbers of that many digits (0 counts as a 1-digit number). Training draws from seed TRAIN_SEED (a numpy Generator
-per run); held-out problems come from HELDOUT_SEED and the trainer rejects any training problem
-whose (a, b) is in the held-out set of HELDOUT_POOL problems, so held-out sums are never trained on.
+Every problem is a prompt ending in '=' followed by the answer and the end marker </s>. A diffusion
+model generates a task's GEN_LEN answer positions (the answer, then </s> padding); an AR model
+generates until </s>.
 
-Vocabulary (character level, a llama/SPM GGUF vocabulary whose normal pieces are single
-characters, so llama.cpp's SPM tokenizer splits "12+34=" into characters): <unk>, <s>, </s>,
-the digits 0-9, '+', '=', '\u2581' (SentencePiece's escaped space), '\\n', then the mask token
-<|mdm_mask|> (a CONTROL token, as train_dlm.py appends it).
+add   "0052+1945=" -> "01997". Fixed width: a and b zero-padded to MAX_DIGITS digits, the sum to
+      MAX_DIGITS + 1, so every answer digit sits at a fixed offset from the digits it depends on (a
+      small model learns that in minutes on a CPU; natural-width operands were still at 0% held-out
+      exact match after 1,000 steps). The digit count of a and of b is uniform in 1..MAX_DIGITS, then
+      the number is uniform among numbers of that many digits.
+sort  "s:83,07,45=" -> "07,45,83". SORT_MIN..SORT_MAX two-digit numbers (00-99, repeats allowed),
+      ascending.
+path  "p:31,72,15,59,38,84|3>9=" -> "31,15,59". The planning task of seed 000 ("Beyond
+      Autoregression", Ye et al. 2024): a star graph of ARMS arms of length d leaving the start node,
+      its directed edges "uv" listed in random order, then start>goal, where the goal is the end of
+      one arm. The answer is the edges of the path from start to goal. Choosing the first edge needs
+      looking d nodes ahead (the planning distance, uniform in PATH_PD_MIN..PATH_PD_MAX): the other
+      arms are the distractors. Node labels are distinct random digits.
+
+Seeds: training draws from TRAIN_SEED; held-out problems come from HELDOUT_SEED (one numpy Generator
+per task, offset by the task's index) and a trainer rejects any training problem whose prompt is in
+the held-out pool of HELDOUT_POOL problems, so held-out problems are never trained on.
+
+Vocabulary (character level, a llama/SPM GGUF vocabulary whose normal pieces are single characters,
+so llama.cpp's SPM tokenizer splits "12+34=" into characters): <unk>, <s>, </s>, the digits, '+',
+'=', '\u2581' (SentencePiece's escaped space), '\\n', ',', '|', '>', ':', 's', 'p', then the mask
+token <|mdm_mask|> (a CONTROL token, as train_dlm.py appends it; unused by AR models).
 """
 import argparse
 import sys
@@ -28,10 +41,15 @@ TRAIN_SEED = 1234
 HELDOUT_SEED = 424242
 HELDOUT_POOL = 2000
 MAX_DIGITS = 4
-GEN_LEN = 8          # answer positions: up to 5 sum digits, then </s> padding
+SORT_MIN, SORT_MAX = 2, 5
+PATH_PD_MIN, PATH_PD_MAX = 2, 4
+ARMS = 2
+TASKS = ("add", "sort", "path")
+GEN_LENS = {"add": 8, "sort": 16, "path": 12}  # answer positions of a diffusion model, per task
+GEN_LEN = GEN_LENS["add"]
 
 UNK, BOS, EOS = 0, 1, 2
-CHARS = list("0123456789+=") + ["\u2581", "\n"]
+CHARS = list("0123456789+=") + ["\u2581", "\n"] + list(",|>:sp")
 MASK_PIECE = "<|mdm_mask|>"
 PIECES = ["<unk>", "<s>", "</s>"] + CHARS + [MASK_PIECE]
 MASK_ID = len(PIECES) - 1
@@ -54,17 +72,17 @@ def decode(ids):
     return "".join(out)
 
 
-def draw(rng, max_digits=MAX_DIGITS):
-    def num():
-        d = int(rng.integers(1, max_digits + 1))
+# --- addition -------------------------------------------------------------------------------------
+
+def draw(rng, max_digits=MAX_DIGITS, digits=None):
+    """Operands (a, b); digits=(da, db) fixes their digit counts."""
+    def num(d=None):
+        d = d if d else int(rng.integers(1, max_digits + 1))
         lo = 0 if d == 1 else 10 ** (d - 1)
         return int(rng.integers(lo, 10 ** d))
+    if digits:
+        return num(digits[0]), num(digits[1])
     return num(), num()
-
-
-def heldout(n=HELDOUT_POOL, max_digits=MAX_DIGITS, seed=HELDOUT_SEED):
-    rng = np.random.default_rng(seed)
-    return [draw(rng, max_digits) for _ in range(n)]
 
 
 def prompt(a, b):
@@ -75,12 +93,85 @@ def answer(a, b):
     return f"{a + b:0{MAX_DIGITS + 1}d}"
 
 
+# --- sorting --------------------------------------------------------------------------------------
+
+def draw_sort(rng, count=None):
+    n = count if count else int(rng.integers(SORT_MIN, SORT_MAX + 1))
+    return tuple(int(v) for v in rng.integers(0, 100, n))
+
+
+def sort_prompt(xs):
+    return "s:" + ",".join(f"{x:02d}" for x in xs) + "="
+
+
+def sort_answer(xs):
+    return ",".join(f"{x:02d}" for x in sorted(xs))
+
+
+# --- path-finding ---------------------------------------------------------------------------------
+
+def draw_path(rng, pd=None):
+    """(edges in listed order, start, goal, path edges) of a star graph with ARMS arms of length pd."""
+    d = pd if pd else int(rng.integers(PATH_PD_MIN, PATH_PD_MAX + 1))
+    nodes = [int(v) for v in rng.permutation(10)[:1 + ARMS * d]]
+    start, arms = nodes[0], [nodes[1 + k * d:1 + (k + 1) * d] for k in range(ARMS)]
+    edges = []
+    for arm in arms:
+        prev = start
+        for v in arm:
+            edges.append((prev, v))
+            prev = v
+    path = edges[:d]  # the first arm leads to the goal; the listed order hides which one
+    goal = arms[0][-1]
+    order = rng.permutation(len(edges))
+    return tuple(edges[i] for i in order), start, goal, tuple(path)
+
+
+def path_prompt(edges, start, goal):
+    return "p:" + ",".join(f"{u}{v}" for u, v in edges) + f"|{start}>{goal}="
+
+
+def path_answer(path):
+    return ",".join(f"{u}{v}" for u, v in path)
+
+
+# --- all tasks ------------------------------------------------------------------------------------
+
+def problem(task, rng):
+    """(prompt, answer) of one problem of the task drawn from rng."""
+    if task == "add":
+        a, b = draw(rng)
+        return prompt(a, b), answer(a, b)
+    if task == "sort":
+        xs = draw_sort(rng)
+        return sort_prompt(xs), sort_answer(xs)
+    if task == "path":
+        edges, s, g, path = draw_path(rng)
+        return path_prompt(edges, s, g), path_answer(path)
+    raise ValueError(task)
+
+
+def heldout_problems(task, n=HELDOUT_POOL):
+    rng = np.random.default_rng(HELDOUT_SEED + TASKS.index(task))
+    return [problem(task, rng) for _ in range(n)]
+
+
+def heldout(n=HELDOUT_POOL, max_digits=MAX_DIGITS, seed=HELDOUT_SEED):
+    """Held-out addition operands (a, b): the same problems as heldout_problems("add")."""
+    rng = np.random.default_rng(seed)
+    return [draw(rng, max_digits) for _ in range(n)]
+
+
 def sequence(a, b, gen_len=GEN_LEN):
     """Token ids of <s>a+b= (the prompt) and of the answer c</s></s>... (gen_len positions)."""
-    p = [BOS] + encode(prompt(a, b))
-    ans = encode(answer(a, b)) + [EOS]
-    assert len(ans) <= gen_len, (a, b)
-    return p, ans + [EOS] * (gen_len - len(ans))
+    return encode_problem(prompt(a, b), answer(a, b), gen_len)
+
+
+def encode_problem(p, ans, gen_len):
+    """(<s> + prompt ids, answer ids + </s> padded with </s> to gen_len)."""
+    ids = encode(ans) + [EOS]
+    assert len(ids) <= gen_len, (p, ans)
+    return [BOS] + encode(p), ids + [EOS] * (gen_len - len(ids))
 
 
 def write_vocab(path):
@@ -92,16 +183,17 @@ def write_vocab(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["vocab", "prompts", "answers"])
-    ap.add_argument("out")
-    ap.add_argument("--n", type=int, default=20)
+    ap.add_argument("what", choices=["vocab", "heldout", "prompts"])
+    ap.add_argument("args", nargs="+", help="vocab: OUT; heldout/prompts: TASK OUT")
+    ap.add_argument("--n", type=int, default=200)
     a = ap.parse_args()
     if a.what == "vocab":
-        write_vocab(a.out)
+        write_vocab(a.args[0])
         return
-    with open(a.out, "w") as fh:
-        for x, y in heldout()[:a.n]:
-            fh.write(prompt(x, y) + ("\n" if a.what == "prompts" else f"\t{answer(x, y)}\n"))
+    task, out = a.args
+    with open(out, "w") as fh:
+        for p, ans in heldout_problems(task, a.n):
+            fh.write(p + ("\n" if a.what == "prompts" else f"\t{ans}\n"))
 
 
 if __name__ == "__main__":
