@@ -34,7 +34,8 @@ public final class Main {
                          [--against-llama-cpp] [--out FILE]
               trace-view FILE -o OUT.svg|OUT.html
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
-              eval       --task add -m MODEL [--decoder D] [--n N] [--heldout FILE] [--json]   (exact-match accuracy)
+              eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--json]
+                         (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
               export     CHECKPOINT_DIR [--f32] -o OUT.gguf   (a models/lab checkpoint to GGUF)

@@ -128,7 +128,7 @@ public final class CheckpointExport {
                     throw new GgufFormatException(tsv + ":" + lineNo + ": expected id TAB type TAB score TAB piece", -1);
                 }
                 int type = Integer.parseInt(f[1]);
-                String piece = unescape(f[3]);
+                String piece = TsvText.unescape(f[3]);
                 if (type == Synth.TOKEN_UNKNOWN && unk < 0) {
                     unk = tokens.size();
                 } else if (type == Synth.TOKEN_CONTROL && piece.equals("<s>")) {
@@ -156,28 +156,6 @@ public final class CheckpointExport {
         w.putBool("tokenizer.ggml.add_eos_token", false);
         w.putBool("tokenizer.ggml.add_space_prefix", false);
         return tokens.size();
-    }
-
-    static String unescape(String s) {
-        if (s.indexOf('\\') < 0) {
-            return s;
-        }
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 1 < s.length()) {
-                char n = s.charAt(++i);
-                b.append(switch (n) {
-                    case 't' -> '\t';
-                    case 'n' -> '\n';
-                    case 'r' -> '\r';
-                    default -> n;
-                });
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 
     /** Reads every {@code NAME.npy} of a numpy {@code .npz} archive, in archive order. */

@@ -1,0 +1,94 @@
+package paradec.eval;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The held-out tasks of {@code paradec eval}, with the files the model lab writes for them and how an output is
+ * scored. Task files are {@code prompt TAB answer} lines ({@link HeldOut}).
+ *
+ * <ul>
+ *   <li>{@code add}, {@code sort}, {@code path}: the lab's synthetic tasks ({@code models/lab/tasks.py}); an
+ *       output scores 1 when its answer, the leading run of digits and commas, equals the expected answer
+ *       exactly, else 0.</li>
+ *   <li>{@code code}: held-out Python source ({@code models/lab/code_heldout.py}); an output scores the length
+ *       of its common prefix with the true continuation, as a fraction of the continuation's length (greedy
+ *       continuation match). The causal models also get a held-out perplexity.</li>
+ * </ul>
+ */
+public enum EvalTask {
+    ADD("models/lab/tasks-add-heldout.tsv", 8),
+    SORT("models/lab/tasks-sort-heldout.tsv", 16),
+    PATH("models/lab/tasks-path-heldout.tsv", 12),
+    CODE("models/lab/code-heldout.tsv", 32);
+
+    /** Source text whose perplexity {@code --task code} reports, next to the problems file. */
+    public static final String CODE_TEXT = "models/lab/code-heldout.txt";
+
+    private final String heldOutFile;
+    private final int generationLength;
+
+    EvalTask(String heldOutFile, int generationLength) {
+        this.heldOutFile = heldOutFile;
+        this.generationLength = generationLength;
+    }
+
+    /** The task of a command-line name ({@code add}, {@code sort}, {@code path}, {@code code}). */
+    public static EvalTask of(String name) {
+        for (EvalTask t : values()) {
+            if (t.cliName().equals(name)) return t;
+        }
+        throw new IllegalArgumentException("unknown task '" + name + "' (" + String.join(", ", names()) + ")");
+    }
+
+    public static String[] names() {
+        return Arrays.stream(values()).map(EvalTask::cliName).toArray(String[]::new);
+    }
+
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Held-out problems, relative to the project root. */
+    public String heldOutFile() {
+        return heldOutFile;
+    }
+
+    /**
+     * Tokens to generate per problem: the answer positions a tasks-dlm model was trained with (the answer and
+     * end-of-text padding), or the continuation length of {@code code}.
+     */
+    public int generationLength() {
+        return generationLength;
+    }
+
+    /** Whether a problem is solved exactly or not at all (every task but {@code code}). */
+    public boolean exact() {
+        return this != CODE;
+    }
+
+    /** The score in [0, 1] of one generated text against the expected answer. */
+    public double score(String output, String expected) {
+        return exact() ? (answerMatches(output, expected) ? 1 : 0) : prefixMatch(output, expected);
+    }
+
+    /**
+     * Whether the answer at the start of {@code output} (after blanks: the longest run of digits and commas) is
+     * exactly {@code expected}. Leading zeros count: they are part of the lab's fixed-width formats.
+     */
+    public static boolean answerMatches(String output, String expected) {
+        String s = output.stripLeading();
+        int end = 0;
+        while (end < s.length() && (Character.isDigit(s.charAt(end)) || s.charAt(end) == ',')) end++;
+        return end > 0 && s.substring(0, end).equals(expected.strip());
+    }
+
+    /** The common prefix of the two texts as a fraction of {@code expected}'s length (1 when expected is empty). */
+    public static double prefixMatch(String output, String expected) {
+        if (expected.isEmpty()) return 1;
+        int n = Math.min(output.length(), expected.length());
+        int i = 0;
+        while (i < n && output.charAt(i) == expected.charAt(i)) i++;
+        return (double) i / expected.length();
+    }
+}
