@@ -19,6 +19,13 @@ CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAM
   -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON
 ifeq ($(GPU),cuda)
 CMAKE_FLAGS += -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$(CUDA_ARCH) -DGGML_NATIVE=OFF
+else ifeq ($(shell uname -m),x86_64)
+# Optimised for this CPU like GGML_NATIVE, but without AMX: on the development VM (a Xeon that reports AMX)
+# ggml's AMX kernels crash on Q8_0 weights (SIGSEGV/SIGILL in ggml_backend_amx_mul_mat), and the shipped
+# code models are Q8_0. ggml's own instruction-set options are off because -march=native already sets them.
+CPU_ARCH_FLAGS := -march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+CMAKE_FLAGS += -DGGML_NATIVE=OFF -DGGML_SSE42=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_BMI2=OFF -DGGML_FMA=OFF \
+  -DGGML_F16C=OFF "-DCMAKE_C_FLAGS=$(CPU_ARCH_FLAGS)" "-DCMAKE_CXX_FLAGS=$(CPU_ARCH_FLAGS)"
 else
 CMAKE_FLAGS += -DGGML_NATIVE=ON
 endif
@@ -28,7 +35,7 @@ SYNTH_AR := models/generated/synth-llama.gguf
 SPM_VOCAB := $(LLAMA_SRC)/models/ggml-vocab-llama-spm.gguf
 PARADEC := bin/paradec
 
-.PHONY: all native jdk jar demo test bindings clean synth-model
+.PHONY: all native jdk jar demo test bindings clean synth-model FORCE
 
 all: native jar
 
@@ -42,9 +49,16 @@ $(LLAMA_SRC)/CMakeLists.txt:
 	echo "$(LLAMA_BUNDLE_SHA256)  build/npm/package/llama/gitRelease.bundle" | sha256sum -c --quiet
 	rm -rf $(LLAMA_SRC) && git clone -q build/npm/package/llama/gitRelease.bundle $(LLAMA_SRC)
 
-$(NATIVE_LIB): | $(LLAMA_SRC)/CMakeLists.txt
+# The configure flags are recorded, so a change of flags reconfigures and rebuilds.
+NATIVE_FLAGS_FILE := $(NATIVE_DIR)/paradec-cmake-flags.txt
+$(NATIVE_FLAGS_FILE): FORCE
+	@mkdir -p $(NATIVE_DIR)
+	@echo '$(CMAKE_FLAGS)' | cmp -s - $@ || echo '$(CMAKE_FLAGS)' > $@
+
+$(NATIVE_LIB): $(NATIVE_FLAGS_FILE) | $(LLAMA_SRC)/CMakeLists.txt
 	cmake -S $(LLAMA_SRC) -B $(NATIVE_DIR) $(CMAKE_FLAGS) > build/cmake-configure.log
 	cmake --build $(NATIVE_DIR) -j $(JOBS) --target $(NATIVE_TARGETS)
+	@touch $@
 
 native: $(NATIVE_LIB)
 

@@ -113,11 +113,6 @@ def main(run_dir, prefix):
     sample2 = generate(model, "llada" if dlm else "ar", sample2_prompt, 64, dlm)
     torch_pkg = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"], capture_output=True,
                                text=True).stdout.strip() or "?"
-    table = []
-    decoders = ["llada", "fast-dllm", "eb", "dico"] if dlm else ["ar", "jacobi", "lookahead"]
-    for d in decoders:
-        r = generate(model, d, "import os\n\n\ndef ", 64 if dlm else 128, dlm)
-        table.append((d, r))
     sizes = {f: os.path.getsize(os.path.join(man["root"], f)) for f in man["heldout"]["files"]
              if os.path.exists(os.path.join(man["root"], f))}
     big = max(sizes, key=sizes.get) if sizes else None
@@ -199,25 +194,12 @@ def main(run_dir, prefix):
         sample2_prompt + sample2.get("text", sample2.get("error", "")),
         "```",
         "",
-        "## Decoders",
+        "## Eval",
         "",
-        ("Prompt `import os\\n\\n\\ndef `, 64 generated positions, default policy settings, 2 threads on the "
-         "shared 2-core machine (tokens/s are noisy here). Forward calls = NFE." if dlm else
-         "Greedy, prompt `import os\\n\\n\\ndef `, 128 new tokens, 2 threads on the shared 2-core machine "
-         "(tokens/s are noisy here). All decoders are lossless, so the text is the same."),
-        "",
-        "| decoder | tokens | forward calls | tokens/call | tokens/s |",
-        "|---|---|---|---|---|",
+        "<!-- eval:begin -->",
+        "(`make eval-tables` writes the table of every decoder here.)",
+        "<!-- eval:end -->",
     ]
-    for d, r in table:
-        if "error" in r:
-            lines.append(f"| {d} | error: {r['error']} | | | |")
-        else:
-            lines.append(f"| {d} | {r['generated_tokens']} | {r['forward_calls']} | "
-                         f"{r['generated_tokens'] / max(1, r['forward_calls']):.2f} | {r['tokens_per_second']:.1f} |")
-    same = len({r.get("text") for _, r in table if "error" not in r}) == 1
-    if not dlm:
-        lines += ["", f"Identical text across decoders: {'yes' if same else 'NO'}."]
     lines += ["",
               "## Reproduce", "", "`make lab-deps && make models` (see `models/lab/README.md`). The expected "
               "values that `ShippedModelTest` checks the GGUF against are in `models/lab/ref/" + name + ".*.tsv`.", ""]

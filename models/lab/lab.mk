@@ -93,3 +93,9 @@ models/tasks-dlm.gguf: $(LAB)/tasks-dlm/ckpt/weights.npz $(JAR) models/lab/tasks
 	$(PARADEC) bench -m $@ --decoders $(TASK_DECODERS) --gen-length 8 --block-length 8 --steps 8 \
 	  --prompts models/lab/tasks-add-heldout.txt --repeat 2 --out docs/bench-diffusion-tasks.md
 	$(LAB_PY) models/lab/tasks_card.py $(LAB)/tasks-dlm $(LAB)/tasks-dlm/eval.json models/tasks-dlm
+
+# The "## Eval" table of every model card: every decoder that applies, on every task the model was trained for,
+# through `bin/paradec eval --json` (models/lab/eval_cards.py). About 10 minutes here.
+.PHONY: eval-tables
+eval-tables: native $(JAR)
+	$(LAB_PY) models/lab/eval_cards.py
