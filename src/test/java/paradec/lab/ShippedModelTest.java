@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import paradec.gguf.TsvText;
 import paradec.llama.Batch;
 import paradec.llama.Context;
 import paradec.llama.ContextParams;
@@ -59,25 +60,6 @@ class ShippedModelTest {
         return rows;
     }
 
-    static String unescape(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 1 < s.length()) {
-                char n = s.charAt(++i);
-                b.append(switch (n) {
-                    case 't' -> '\t';
-                    case 'n' -> '\n';
-                    case 'r' -> '\r';
-                    default -> n;
-                });
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
-
     static int[] ids(String s) {
         return s.isBlank() ? new int[0] : Arrays.stream(s.trim().split(" ")).mapToInt(Integer::parseInt).toArray();
     }
@@ -102,7 +84,7 @@ class ShippedModelTest {
         try (Model model = Model.load(m)) {
             int n = 0;
             for (String[] row : tsv(name, "tokenize")) {
-                String text = unescape(row[0]);
+                String text = TsvText.unescape(row[0]);
                 assertArrayEquals(ids(row[1]), model.vocab().tokenize(text, false, false), "snippet " + n + ": " + row[0]);
                 n++;
             }
@@ -146,7 +128,7 @@ class ShippedModelTest {
             int nVocab = ctx.vocabSize();
             double tol = tolerance(model);
             for (java.util.Map<String, String[]> blk : blocks) {
-                String prompt = unescape(blk.get("prompt")[0]);
+                String prompt = TsvText.unescape(blk.get("prompt")[0]);
                 int[] promptIds = ids(blk.get("prompt")[1]);
                 int[] argmax = ids(blk.get("argmax")[0]);
                 double[] margin = doubles(blk.get("margin")[0]);
