@@ -17,7 +17,7 @@ QUANTIZE := $(NATIVE_DIR)/bin/llama-quantize
 # $(call ship,F16.gguf,OUT.gguf): the shipped file, quantised to LAB_QUANT through llama.cpp's quantize tool
 ship = $(if $(filter F16,$(LAB_QUANT)),cp $(1) $(2),$(QUANTIZE) $(1) $(2) $(LAB_QUANT) 2 > $(basename $(1)).quantize.log 2>&1)
 
-.PHONY: lab-deps models tasks-dlm lab-clean
+.PHONY: lab-deps models tasks-ar tasks-dlm bench-diffusion-tasks lab-clean
 
 # Debian's own packages only (Debian 12: torch 1.13.1, sentencepiece 0.1.97, OpenBLAS 0.3.21). Without
 # libopenblas0-pthread Debian's torch falls back to the reference BLAS and trains ~15x slower.
@@ -25,7 +25,8 @@ lab-deps:
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(LAB_DEBS)
 
-models: models/code-ar.gguf models/code-dlm.gguf models/tasks-dlm.gguf
+models: models/code-ar.gguf models/code-dlm.gguf models/code-cllm.gguf models/tasks-ar.gguf models/tasks-dlm.gguf
+	$(MAKE) eval-tables bench-diffusion-tasks
 
 $(LAB)/corpus/train.txt: models/lab/corpus.py
 	$(LAB_PY) models/lab/corpus.py $(LAB)/corpus
@@ -76,27 +77,54 @@ models/code-dlm.gguf: $(LAB)/code-dlm/stage1/ckpt/weights.npz $(JAR) models/lab/
 lab-clean:
 	rm -rf $(LAB)
 
-# tasks-dlm: a small llada model on multi-digit addition (models/lab/tasks.py), time-capped, exported F16;
-# then exact-match accuracy and NFE per diffusion decoder on the held-out prompts, and the card.
-LAB_TASK_MINUTES ?= 14
+# tasks-ar (llama) and tasks-dlm (llada): small models on the synthetic tasks of models/lab/tasks.py (addition,
+# sorting, path-finding), each one time-capped run on 1 thread, exported F16 (1.7 MB each), references, card.
+LAB_TASK_MINUTES ?= 22
 TASK_DECODERS := llada,fast-dllm,fast-dllm-factor,eb,klass,dico
 
+tasks-ar: models/tasks-ar.gguf
 tasks-dlm: models/tasks-dlm.gguf
+
+$(LAB)/tasks-ar/ckpt/weights.npz: models/lab/train_tasks.py models/lab/tasks.py models/lab/model.py
+	@mkdir -p $(LAB)/tasks-ar
+	set -o pipefail; $(LAB_PY) models/lab/train_tasks.py --arch llama --out $(LAB)/tasks-ar --minutes $(LAB_TASK_MINUTES) \
+	  --weights 0.5,0.25,0.25 2>&1 | tee $(LAB)/tasks-ar/train.log
 
 $(LAB)/tasks-dlm/ckpt/weights.npz: models/lab/train_tasks.py models/lab/tasks.py models/lab/model.py
 	@mkdir -p $(LAB)/tasks-dlm
-	set -o pipefail; $(LAB_PY) models/lab/train_tasks.py --out $(LAB)/tasks-dlm --minutes $(LAB_TASK_MINUTES) \
+	set -o pipefail; $(LAB_PY) models/lab/train_tasks.py --arch llada --out $(LAB)/tasks-dlm --minutes $(LAB_TASK_MINUTES) \
 	  2>&1 | tee $(LAB)/tasks-dlm/train.log
 
-models/tasks-dlm.gguf: $(LAB)/tasks-dlm/ckpt/weights.npz $(JAR) models/lab/tasks_eval.py models/lab/tasks_card.py \
-  models/lab/tasks_reference.py models/lab/reference.py
-	$(PARADEC) export $(LAB)/tasks-dlm/ckpt -o $@
-	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/tasks-dlm/ckpt models/lab/ref/tasks-dlm
-	$(LAB_PY) models/lab/tasks.py prompts models/lab/tasks-add-heldout.txt --n 20
-	$(LAB_PY) models/lab/tasks_eval.py $@ --n 100 --decoders $(TASK_DECODERS) --out $(LAB)/tasks-dlm/eval.json
-	$(PARADEC) bench -m $@ --decoders $(TASK_DECODERS) --gen-length 8 --block-length 8 --steps 8 \
+models/tasks-%.gguf: $(LAB)/tasks-%/ckpt/weights.npz $(JAR) models/lab/tasks_card.py models/lab/tasks_reference.py \
+  models/lab/reference.py
+	$(PARADEC) export $(LAB)/tasks-$*/ckpt -o $@
+	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/tasks-$*/ckpt models/lab/ref/tasks-$*
+	$(LAB_PY) models/lab/tasks_card.py $(LAB)/tasks-$* models/tasks-$*
+
+# The diffusion bench on tasks-dlm: the 20 held-out additions of models/lab/tasks-add-heldout.txt.
+bench-diffusion-tasks: models/tasks-dlm.gguf
+	$(PARADEC) bench -m $< --decoders $(TASK_DECODERS) --gen-length 8 --block-length 8 --steps 8 \
 	  --prompts models/lab/tasks-add-heldout.txt --repeat 2 --out docs/bench-diffusion-tasks.md
-	$(LAB_PY) models/lab/tasks_card.py $(LAB)/tasks-dlm $(LAB)/tasks-dlm/eval.json models/tasks-dlm
+
+# code-cllm: code-ar consistency-trained on its own Jacobi trajectories, collected through `bin/paradec generate
+# --trace` (collect_trajectories.py, ~8 min), then one time-capped run (LAB_CLLM_MINUTES, 2 threads), Q8_0.
+LAB_CLLM_MINUTES ?= 22
+
+$(LAB)/code-cllm/trajectories.jsonl: models/code-ar.gguf models/lab/collect_trajectories.py $(JAR)
+	@mkdir -p $(LAB)/code-cllm
+	$(LAB_PY) models/lab/collect_trajectories.py models/code-ar.gguf $(LAB)/corpus $(LAB)/tokenizer/spm.model $@
+
+$(LAB)/code-cllm/ckpt/weights.npz: $(LAB)/code-cllm/trajectories.jsonl models/lab/train_cllm.py $(LAB)/code-ar/stage2/ckpt/weights.npz
+	set -o pipefail; $(LAB_PY) models/lab/train_cllm.py --init-from $(LAB)/code-ar/stage2 --trajectories $< \
+	  --out $(LAB)/code-cllm --minutes $(LAB_CLLM_MINUTES) 2>&1 | tee $(LAB)/code-cllm/train.log
+
+models/code-cllm.gguf: $(LAB)/code-cllm/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/cllm_card.py \
+  $(if $(filter F16,$(LAB_QUANT)),,$(QUANTIZE))
+	$(PARADEC) export $(LAB)/code-cllm/ckpt -o $(LAB)/code-cllm/code-cllm-f16.gguf
+	$(call ship,$(LAB)/code-cllm/code-cllm-f16.gguf,$@)
+	$(LAB_PY) models/lab/reference.py $(LAB)/code-cllm/ckpt $(LAB)/tokenizer/spm.model \
+	  $(LAB)/corpus/heldout.txt models/lab/ref/code-cllm --quant $(LAB_QUANT)
+	$(LAB_PY) models/lab/cllm_card.py $(LAB)/code-cllm models/code-cllm
 
 # The "## Eval" table of every model card: every decoder that applies, on every task the model was trained for,
 # through `bin/paradec eval --json` (models/lab/eval_cards.py). About 10 minutes here.

@@ -99,6 +99,13 @@ class Llama(nn.Module):
                         std = 0.02 / math.sqrt(2 * self.cfg.n_layer)
                     t.copy_(torch.randn(t.shape, generator=g) * std)
 
+    def adamw(self, lr, betas, weight_decay=0.1):
+        """AdamW with weight decay on the matrices only (not on the norm weights)."""
+        decay = [p for n, p in self.params.items() if not n.endswith("norm__weight")]
+        nodecay = [p for n, p in self.params.items() if n.endswith("norm__weight")]
+        return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                                  {"params": nodecay, "weight_decay": 0.0}], lr=lr, betas=betas, eps=1e-8, foreach=True)
+
     def state_arrays(self):
         return {n: self.w(n).detach().cpu().float().numpy() for n in self.names}
 

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Expected values for ShippedModelTest of tasks-dlm, in reference.py's format (llada blocks).
+"""Expected values for ShippedModelTest of tasks-ar and tasks-dlm, in reference.py's format.
 
     tasks_reference.py CKPT_DIR OUT_PREFIX
 
-OUT_PREFIX.tokenize.tsv: 200 held-out problems written out ("a+b=c", some with spaces and a
-newline) and their character ids (tasks.encode, no BOS). OUT_PREFIX.logits.tsv: for 3 held-out
-prompts, prompt ids with BOS, masks GEN_LEN, argmax and top-2 margin at every position, and the
-logits of the first masked position, from PyTorch with the weights rounded to F16 as the file
-stores them (reference.load).
+OUT_PREFIX.tokenize.tsv: 200 held-out problems of the three tasks written out ("prompt answer", some with
+spaces and a newline) and their character ids (tasks.encode, no BOS). OUT_PREFIX.logits.tsv: for one held-out
+prompt per task (add, sort, path), the prompt ids with BOS and, from PyTorch with the weights rounded to F16 as
+the file stores them (reference.load):
+  llada: the task's GEN_LEN masks, argmax and top-2 margin at every position, the logits of the first mask;
+  llama: argmax and margin at every prompt position, the last position's logits, and 16 greedy tokens with
+         their top-2 margins.
 """
 import os
 import sys
@@ -19,32 +21,53 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tasks  # noqa: E402
 from reference import esc, load  # noqa: E402
 
+GREEDY = 16
+
+
+def row(fh, key, values, fmt="{}"):
+    fh.write(key + "\t" + " ".join(fmt.format(v) for v in values) + "\n")
+
 
 def main(ckpt, out):
     torch.set_num_threads(1)
-    held = tasks.heldout()
     rng = np.random.default_rng(5)
+    pools = {t: tasks.heldout_problems(t) for t in tasks.TASKS}
     with open(out + ".tokenize.tsv", "w", encoding="utf-8") as fh:
         for i in range(200):
-            a, b = held[int(rng.integers(len(held)))]
-            s = f"{a}+{b}={a + b}"
-            if i % 10 == 0:
-                s = f"{a} + {b} = {a + b}\n"
+            t = tasks.TASKS[i % len(tasks.TASKS)]
+            p, ans = pools[t][int(rng.integers(len(pools[t])))]
+            s = p + ans if i % 10 else p.replace("=", " = ") + ans + "\n"
             fh.write(esc(s) + "\t" + " ".join(map(str, tasks.encode(s))) + "\n")
     m, props = load(ckpt, "F16")
     with torch.no_grad(), open(out + ".logits.tsv", "w", encoding="utf-8") as fh:
-        for a, b in held[:3]:
-            p = tasks.prompt(a, b)
+        for t in tasks.TASKS:
+            p, ans = pools[t][0]
             ids = [tasks.BOS] + tasks.encode(p)
-            seq = ids + [tasks.MASK_ID] * tasks.GEN_LEN
-            logits = m(torch.tensor([seq]))[0]
-            top2 = logits.topk(2, dim=-1).values
             fh.write("prompt\t" + esc(p) + "\t" + " ".join(map(str, ids)) + "\n")
-            fh.write(f"masks\t{tasks.GEN_LEN}\n")
-            fh.write("argmax\t" + " ".join(str(int(i)) for i in logits.argmax(-1)) + "\n")
-            fh.write("margin\t" + " ".join(f"{float(x - y):.5f}" for x, y in top2.tolist()) + "\n")
-            fh.write("logits\t" + " ".join(f"{v:.5f}" for v in logits[len(ids)].tolist()) + "\n")
-            print(repr(p), "->", repr(tasks.decode([int(i) for i in logits.argmax(-1)[len(ids):]])), a + b)
+            if props["arch"] == "llada":
+                g = tasks.GEN_LENS[t]
+                logits = m(torch.tensor([ids + [tasks.MASK_ID] * g]))[0]
+                top2 = logits.topk(2, dim=-1).values
+                fh.write(f"masks\t{g}\n")
+                row(fh, "argmax", logits.argmax(-1).tolist())
+                row(fh, "margin", [a - b for a, b in top2.tolist()], "{:.5f}")
+                row(fh, "logits", logits[len(ids)].tolist(), "{:.5f}")
+                print(repr(p), "->", repr(tasks.decode(logits.argmax(-1)[len(ids):].tolist())), "expected", ans)
+                continue
+            logits = m(torch.tensor([ids]))[0]
+            top2 = logits.topk(2, dim=-1).values
+            seq, gm = list(ids), []
+            for _ in range(GREEDY):
+                last = m(torch.tensor([seq]))[0, -1]
+                top = last.topk(2).values
+                gm.append(float(top[0] - top[1]))
+                seq.append(int(last.argmax()))
+            row(fh, "argmax", logits.argmax(-1).tolist())
+            row(fh, "margin", [a - b for a, b in top2.tolist()], "{:.5f}")
+            row(fh, "greedy", seq[len(ids):])
+            row(fh, "gmargin", gm, "{:.5f}")
+            row(fh, "logits", logits[-1].tolist(), "{:.5f}")
+            print(repr(p), "->", repr(tasks.decode(seq[len(ids):])), "expected", ans)
 
 
 if __name__ == "__main__":

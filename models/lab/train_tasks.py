@@ -1,17 +1,26 @@
 #!/usr/bin/python3
-"""Trains tasks-dlm: a small LLaDA-style masked-diffusion model (llama.cpp arch "llada") on
-multi-digit addition (tasks.py), SFT-style: only the answer is ever masked.
+"""Trains tasks-dlm (llada, masked diffusion) or tasks-ar (llama, causal) on the lab's synthetic tasks.
 
-    train_tasks.py [--out build/lab/tasks-dlm] [--minutes 12] [--steps 6000] [--batch 128]
+    train_tasks.py --arch llada|llama [--out DIR] [--minutes 18] [--steps 8000] [--batch 128]
+                   [--tasks add,sort,path] [--weights 0.4,0.3,0.3] [--init-from DIR]
 
-A training sequence is <s>a+b= (prompt, never masked) followed by GEN_LEN answer positions
-(the sum's digits, then </s> padding). Objective (LLaDA SFT): per sequence t ~ U(eps, 1); each
-answer position is replaced by the mask with probability t; the loss is the cross-entropy on
-masked positions weighted 1/t, divided by the number of answer positions. Sequences of one
-batch group share the digit counts of a and b (so one length, no padding); each step sums
-GROUPS groups. Same network code as code-dlm (model.py), bidirectional attention, logits of a
-position predict the token at that position. Writes OUT/ckpt/{weights.npz, config.properties,
-vocab.tsv}, loss.csv (with held-out exact match), summary.json.
+Data (tasks.py): every step sums GROUPS groups; a group is one task drawn with the task weights, and one
+shape of it (add: the digit counts of a and b; sort: the list length; path: the planning distance) so its
+prompts have one length and need no padding. A problem whose prompt is in the task's held-out pool
+(tasks.heldout_problems, 2000 per task) is never trained on.
+
+llada (tasks-dlm): LLaDA SFT. The prompt is never masked; the task's GEN_LEN answer positions (the answer,
+then </s> padding) are each masked with probability t ~ U(EPS, 1) per sequence; the loss of a masked position
+is its cross-entropy u weighted 1/t, times the adaptive token-level reweighting of seed 000's multi-granularity
+diffusion modeling (Ye et al., "Beyond Autoregression", ICLR 2025): v = ALPHA * (1 - exp(-u))^BETA with u
+detached, a focal-loss-style weight that grows with the token's difficulty (u = 0 -> 0, u large -> ALPHA), so
+easy, already-learnt subgoals (e.g. the </s> padding) stop dominating and hard ones (the first edges of a
+path, the carries of a sum) get the gradient. Sum over masked positions / (batch * GEN_LEN).
+
+llama (tasks-ar): <s> prompt answer </s>, cross-entropy on the answer tokens and </s> (teacher forcing).
+
+Writes OUT/ckpt/{weights.npz, config.properties, vocab.tsv}, OUT/loss.csv (with held-out exact match per
+task every EVAL_EVERY steps) and OUT/summary.json (held-out exact match per task on 500 problems).
 """
 import argparse
 import json
@@ -29,97 +38,146 @@ from model import Config, Llama  # noqa: E402
 import tasks  # noqa: E402
 
 EPS = 1e-3
-GROUPS = 2
+GROUPS = 3
+ALPHA, BETA = 1.0, 2.0     # MDM token reweighting v = ALPHA * (1 - exp(-u))^BETA
+EVAL_EVERY = 250
+EVAL_N = 100
 
 
-def batch(rng, n, la, lb, banned):
+def shape_of(task, rng):
+    if task == "add":
+        return tuple(int(v) for v in rng.integers(1, tasks.MAX_DIGITS + 1, 2))
+    if task == "sort":
+        return int(rng.integers(tasks.SORT_MIN, tasks.SORT_MAX + 1))
+    return int(rng.integers(tasks.PATH_PD_MIN, tasks.PATH_PD_MAX + 1))
+
+
+def draw(task, shape, rng):
+    if task == "add":
+        a, b = tasks.draw(rng, digits=shape)
+        return tasks.prompt(a, b), tasks.answer(a, b)
+    if task == "sort":
+        xs = tasks.draw_sort(rng, count=shape)
+        return tasks.sort_prompt(xs), tasks.sort_answer(xs)
+    edges, s, g, path = tasks.draw_path(rng, pd=shape)
+    return tasks.path_prompt(edges, s, g), tasks.path_answer(path)
+
+
+def group(task, n, rng, banned, arch):
+    """(prompt ids [n, P], answer ids [n, A]) of n problems of one task and shape."""
+    shape = shape_of(task, rng)
     P, A = [], []
     while len(P) < n:
-        def num(d):
-            return int(rng.integers(0 if d == 1 else 10 ** (d - 1), 10 ** d))
-        a, b = num(la), num(lb)
-        if (a, b) in banned:
+        p, ans = draw(task, shape, rng)
+        if p in banned[task]:
             continue
-        p, ans = tasks.sequence(a, b)
-        P.append(p)
-        A.append(ans)
+        if arch == "llada":
+            pi, ai = tasks.encode_problem(p, ans, tasks.GEN_LENS[task])
+        else:
+            pi, ai = [tasks.BOS] + tasks.encode(p), tasks.encode(ans) + [tasks.EOS]
+        P.append(pi)
+        A.append(ai)
     return torch.tensor(P), torch.tensor(A)
 
 
-def loss_fn(model, p, ans, gen):
+def dlm_loss(model, p, ans, gen):
     B, G = ans.shape
     t = EPS + (1 - EPS) * torch.rand(B, 1, generator=gen)
     masked = torch.rand(B, G, generator=gen) < t
     inp = torch.cat([p, torch.where(masked, torch.full_like(ans, tasks.MASK_ID), ans)], 1)
     logits = model(inp)[:, p.shape[1]:]
-    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ans.reshape(-1), reduction="none").view(B, G)
-    return (ce * masked / t).sum() / (B * G)
+    u = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ans.reshape(-1), reduction="none").view(B, G)
+    v = ALPHA * (1 - torch.exp(-u.detach())) ** BETA
+    return (v * u * masked / t).sum() / (B * G)
+
+
+def ar_loss(model, p, ans):
+    x = torch.cat([p, ans], 1)
+    logits = model(x[:, :-1])[:, p.shape[1] - 1:]
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ans.reshape(-1))
 
 
 @torch.no_grad()
-def exact_match(model, problems):
-    """Held-out exact match of (1) one forward pass, argmax everywhere, and (2) GEN_LEN passes
-    unmasking the most confident position each (vanilla LLaDA, low-confidence remasking)."""
-    model.eval()
+def solve(model, arch, task, problems):
+    """The model's answers (strings) to (prompt, answer) problems: greedy for llama; for llada vanilla
+    low-confidence unmasking, one position per pass."""
+    out = [None] * len(problems)
     by_len = {}
-    for a, b in problems:
-        p, _ = tasks.sequence(a, b)
-        by_len.setdefault(len(p), []).append((a, b, p))
-    one = seq = 0
-    for L, items in by_len.items():
-        p = torch.tensor([it[2] for it in items])
-        x = torch.cat([p, torch.full((len(items), tasks.GEN_LEN), tasks.MASK_ID)], 1)
-        first = model(x)[:, L:].argmax(-1)
-        for _ in range(tasks.GEN_LEN):
-            prob = model(x)[:, L:].softmax(-1)
-            conf, tok = prob.max(-1)
-            conf = torch.where(x[:, L:] == tasks.MASK_ID, conf, torch.full_like(conf, -1.0))
-            j = conf.argmax(-1)
-            r = torch.arange(len(items))
-            x[r, L + j] = tok[r, j]
-        for i, (a, b, _) in enumerate(items):
-            one += tasks.decode(first[i].tolist()) == tasks.answer(a, b)
-            seq += tasks.decode(x[i, L:].tolist()) == tasks.answer(a, b)
+    for i, (p, ans) in enumerate(problems):
+        by_len.setdefault(len(p), []).append(i)
+    G = tasks.GEN_LENS[task]
+    for L, idx in by_len.items():
+        x = torch.tensor([[tasks.BOS] + tasks.encode(problems[i][0]) for i in idx])
+        n = len(idx)
+        if arch == "llada":
+            x = torch.cat([x, torch.full((n, G), tasks.MASK_ID)], 1)
+            for _ in range(G):
+                prob = model(x)[:, L + 1:].softmax(-1)
+                conf, tok = prob.max(-1)
+                conf = torch.where(x[:, L + 1:] == tasks.MASK_ID, conf, torch.full_like(conf, -1.0))
+                j = conf.argmax(-1)
+                r = torch.arange(n)
+                x[r, L + 1 + j] = tok[r, j]
+        else:
+            for _ in range(G):
+                x = torch.cat([x, model(x)[:, -1].argmax(-1, keepdim=True)], 1)
+        for k, i in enumerate(idx):
+            out[i] = tasks.decode(x[k, L + 1:].tolist())
+    return out
+
+
+def exact_match(model, arch, evalsets, n):
+    model.eval()
+    res = {}
+    for task, probs in evalsets.items():
+        got = solve(model, arch, task, probs[:n])
+        res[task] = sum(g == a for g, (_, a) in zip(got, probs[:n])) / n
     model.train()
-    return one / len(problems), seq / len(problems)
+    return res
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="build/lab/tasks-dlm")
-    ap.add_argument("--minutes", type=float, default=14.0)
+    ap.add_argument("--arch", choices=["llada", "llama"], required=True)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--minutes", type=float, default=18.0)
     ap.add_argument("--steps", type=int, default=8000)
-    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=96, help="problems per group")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--embd", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tasks", default="add,sort,path")
+    ap.add_argument("--weights", default="0.4,0.3,0.3")
+    ap.add_argument("--init-from", default=None, help="a previous run's OUT directory to continue from")
     a = ap.parse_args()
+    out = a.out or ("build/lab/tasks-dlm" if a.arch == "llada" else "build/lab/tasks-ar")
+    task_names = a.tasks.split(",")
+    weights = np.array([float(w) for w in a.weights.split(",")])
+    weights /= weights.sum()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(tasks.TRAIN_SEED)
     gen = torch.Generator().manual_seed(tasks.TRAIN_SEED)
-    rng = np.random.default_rng(tasks.TRAIN_SEED)
-    os.makedirs(os.path.join(a.out, "ckpt"), exist_ok=True)
-    held = tasks.heldout()
-    banned = set(held)
-    evalset = held[:500]
-    cfg = Config(arch="llada", n_vocab=tasks.N_VOCAB, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
-                 n_head_kv=a.heads, n_ff=int(a.embd * 8 / 3 + 63) // 64 * 64, n_ctx=64, causal=False)
+    rng = np.random.default_rng(tasks.TRAIN_SEED + (0 if a.arch == "llada" else 1))
+    os.makedirs(os.path.join(out, "ckpt"), exist_ok=True)
+    held = {t: tasks.heldout_problems(t) for t in task_names}
+    banned = {t: {p for p, _ in held[t]} for t in task_names}
+    evalsets = {t: held[t][:500] for t in task_names}
+    cfg = Config(arch=a.arch, n_vocab=tasks.N_VOCAB, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
+                 n_head_kv=a.heads, n_ff=int(a.embd * 8 / 3 + 63) // 64 * 64, n_ctx=64, causal=a.arch == "llama")
     model = Llama(cfg)
     model.init_weights(tasks.TRAIN_SEED)
+    if a.init_from:
+        model.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
     n_params = sum(p.numel() for p in model.parameters())
-    decay = [p for n, p in model.params.items() if not n.endswith("norm__weight")]
-    nodecay = [p for n, p in model.params.items() if n.endswith("norm__weight")]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": nodecay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.98), eps=1e-8, foreach=True)
-    warmup, budget = 100, a.minutes * 60
-    log = open(os.path.join(a.out, "loss.csv"), "w")
-    log.write("step,tokens,train_loss,heldout_em_oneshot,heldout_em_vanilla,lr,elapsed_s\n")
+    opt = model.adamw(a.lr, (0.9, 0.98))
+    warmup, budget = (100 if not a.init_from else 10), a.minutes * 60
+    log = open(os.path.join(out, "loss.csv"), "w")
+    log.write("step,problems,train_loss," + ",".join(f"heldout_em_{t}" for t in task_names) + ",lr,elapsed_s\n")
     t0 = time.time()
-    step, tokens, progress, ema = 0, 0, 0.0, None
-    D = tasks.MAX_DIGITS
+    step, problems, progress, ema = 0, 0, 0.0, None
     while progress < 1.0:
         lr_scale = min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
         for g in opt.param_groups:
@@ -127,45 +185,50 @@ def main():
         opt.zero_grad(set_to_none=True)
         lv = 0.0
         for _ in range(GROUPS):
-            la, lb = (int(v) for v in rng.integers(1, D + 1, 2))
-            p, ans = batch(rng, a.batch // GROUPS, la, lb, banned)
-            loss = loss_fn(model, p, ans, gen) / GROUPS
+            task = task_names[int(rng.choice(len(task_names), p=weights))]
+            p, ans = group(task, a.batch, rng, banned, a.arch)
+            loss = (dlm_loss(model, p, ans, gen) if a.arch == "llada" else ar_loss(model, p, ans)) / GROUPS
             loss.backward()
             lv += loss.item()
-            tokens += p.numel() + ans.numel()
+            problems += len(p)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
         elapsed = time.time() - t0
         progress = max(step / a.steps, elapsed / budget)
         ema = lv if ema is None else 0.95 * ema + 0.05 * lv
-        em = ""
-        if step % 250 == 0:
-            o, s = exact_match(model, evalset[:200])
-            em = f"{o:.3f},{s:.3f}"
-        log.write(f"{step},{tokens},{lv:.4f},{em if em else ','},{a.lr * lr_scale:.6f},{elapsed:.1f}\n")
+        em = {}
+        if step % EVAL_EVERY == 0:
+            em = exact_match(model, a.arch, evalsets, EVAL_N)
+        log.write(f"{step},{problems},{lv:.4f}," + ",".join(f"{em[t]:.3f}" if em else "" for t in task_names)
+                  + f",{a.lr * lr_scale:.6f},{elapsed:.1f}\n")
         log.flush()
-        if step % 50 == 0:
-            print(f"step {step} loss {lv:.4f} ema {ema:.4f} {em} {elapsed:.0f}s", flush=True)
+        if step % 50 == 0 or em:
+            print(f"step {step} loss {lv:.4f} ema {ema:.4f} {em if em else ''} {elapsed:.0f}s", flush=True)
     train_s = time.time() - t0
-    one, van = exact_match(model, evalset)
+    final = exact_match(model, a.arch, evalsets, 500)
     log.close()
-    ck = os.path.join(a.out, "ckpt")
+    ck = os.path.join(out, "ckpt")
     np.savez(os.path.join(ck, "weights.npz"), **model.state_arrays())
     props = cfg.to_dict()
-    props.update({"name": "paradec-tasks-dlm", "mask_token_id": tasks.MASK_ID})
+    props["name"] = "paradec-tasks-dlm" if a.arch == "llada" else "paradec-tasks-ar"
+    if a.arch == "llada":
+        props["mask_token_id"] = tasks.MASK_ID
     with open(os.path.join(ck, "config.properties"), "w") as fh:
         for k, v in props.items():
             fh.write(f"{k}={str(v).lower() if isinstance(v, bool) else v}\n")
     tasks.write_vocab(os.path.join(ck, "vocab.tsv"))
-    summary = {"params": n_params, "steps": step, "tokens": tokens, "batch": a.batch, "groups": GROUPS,
-               "gen_len": tasks.GEN_LEN, "max_digits": D, "train_seconds": round(train_s, 1),
-               "objective": "masked diffusion SFT: answer positions masked with prob t~U(1e-3,1), CE weighted 1/t",
-               "final_train_loss_ema": round(ema, 5), "heldout_em_oneshot_500": one, "heldout_em_vanilla_500": van,
+    objective = ("masked diffusion SFT: answer positions masked with prob t~U(1e-3,1), CE u weighted "
+                 f"(1/t) * {ALPHA} * (1 - exp(-u))^{BETA} (MDM token reweighting)" if a.arch == "llada"
+                 else "causal LM: cross-entropy on the answer tokens and </s>")
+    summary = {"arch": a.arch, "params": n_params, "steps": step, "problems": problems, "batch": a.batch * GROUPS,
+               "groups": GROUPS, "tasks": task_names, "task_weights": weights.round(3).tolist(),
+               "gen_lens": tasks.GEN_LENS, "train_seconds": round(train_s, 1), "objective": objective,
+               "final_train_loss_ema": round(ema, 5), "heldout_exact_match_500": final,
                "train_seed": tasks.TRAIN_SEED, "heldout_seed": tasks.HELDOUT_SEED, "heldout_pool": tasks.HELDOUT_POOL,
-               "lr": a.lr, "threads": a.threads, "mask_token_id": tasks.MASK_ID, "torch": torch.__version__,
+               "lr": a.lr, "threads": a.threads, "init_from": a.init_from, "torch": torch.__version__,
                "config": cfg.to_dict()}
-    with open(os.path.join(a.out, "summary.json"), "w") as fh:
+    with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1)
     print(json.dumps(summary, indent=1))
 

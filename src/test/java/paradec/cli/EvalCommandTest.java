@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,13 +14,8 @@ import paradec.json.JsonReader;
 class EvalCommandTest {
     static final Path ROOT = Path.of(System.getProperty("paradec.root", ".")).toAbsolutePath();
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static CliGenerateTest.Run run(String... args) {
+        return CliGenerateTest.run(args);
     }
 
     static Path shipped(String name) {
@@ -33,7 +25,7 @@ class EvalCommandTest {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> json(Run r) {
+    static Map<String, Object> json(CliGenerateTest.Run r) {
         assertEquals(Main.OK, r.code(), r.err());
         return (Map<String, Object>) JsonReader.parse(r.out().strip());
     }

@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""Writes the model card of code-cllm: OUT_PREFIX.md and OUT_PREFIX-loss.png.
+
+    cllm_card.py RUN_DIR OUT_PREFIX
+
+RUN_DIR holds train_cllm.py's summary.json and loss.csv. The card ends with an empty "## Eval" section that
+`make eval-tables` fills; the side-by-side Jacobi measurement against code-ar is docs/bench-cllm.md.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def plot(run, png):
+    steps, cons, ar, hs, hl = [], [], [], [], []
+    ec = ea = None
+    with open(os.path.join(run, "loss.csv")) as fh:
+        for r in csv.DictReader(fh):
+            c, a = float(r["consistency_loss"]), float(r["ar_loss"])
+            ec = c if ec is None else 0.95 * ec + 0.05 * c
+            ea = a if ea is None else 0.95 * ea + 0.05 * a
+            steps.append(int(r["step"]))
+            cons.append(ec)
+            ar.append(ea)
+            if r["heldout_loss"]:
+                hs.append(int(r["step"]))
+                hl.append(float(r["heldout_loss"]))
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    ax.plot(steps, cons, color="tab:red", label="consistency loss (EMA)")
+    ax.plot(steps, ar, color="tab:blue", label="AR loss on the corpus (EMA)")
+    ax.plot(hs, hl, color="black", marker=".", label="held-out AR loss (16 windows)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (nats/token)")
+    ax.legend(fontsize=8)
+    ax.set_title("code-cllm: consistency training from code-ar", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(png)
+
+
+def main(run, prefix):
+    s = json.load(open(os.path.join(run, "summary.json")))
+    name = os.path.basename(prefix)
+    plot(run, prefix + "-loss.png")
+    size = os.path.getsize(prefix + ".gguf")
+    ft = subprocess.run(["bin/paradec", "inspect", prefix + ".gguf"], capture_output=True, text=True).stdout
+    ftype = "Q8_0" if "UINT32 7" in ft else "F16"
+    c = s["config"]
+    md = [f"# {name}", "",
+          "code-ar further trained as a consistency LLM (CLLM; Kou et al. 2024, summarised in seed 000): on its own",
+          "Jacobi trajectories it learns to map any state of a trajectory (the settled text, then a window of",
+          "partly wrong guesses) to the fixed point, so that Jacobi decoding accepts more guesses per forward",
+          "call. Same architecture, tokenizer and size as code-ar (`models/code-ar.md`).", "",
+          "| | |", "|---|---|",
+          f"| file | `models/{name}.gguf`, {size / 1e6:.1f} MB, {ftype} matrices, F32 norms |",
+          f"| architecture | llama: {c['n_layer']} layers, embedding {c['n_embd']}, {c['n_head']} heads, SwiGLU FFN "
+          f"{c['n_ff']}, context {c['n_ctx']} (as code-ar) |",
+          f"| parameters | {s['params']:,} |",
+          f"| start | code-ar's final checkpoint (`{s['init_from']}`) |",
+          f"| trajectories | {s['trajectories']} prompts of 16-48 tokens cut from the training split of the corpus, "
+          "96 greedy tokens each by `bin/paradec generate -m models/code-ar.gguf --decoder jacobi --window 16 "
+          "--trace` (half from random guesses, half from n-gram lookup drafts), `models/lab/collect_trajectories.py`: "
+          f"{s['states']:,} trajectory states (one per forward call) with at least one guess after the settled token |",
+          "| objective | consistency loss (global, hard labels): input = prompt + settled fixed-point tokens + the "
+          "state's window; each window row's cross-entropy against the fixed point's next token; plus "
+          f"{s['ar_weight']} x the AR next-token loss on corpus windows of {s['ar_ctx']} tokens (keeps the model "
+          "close to code-ar) |",
+          f"| training | AdamW (0.9/0.95, wd 0.1), peak lr {s['lr']}, warm-up 20 steps then cosine to 10%, "
+          f"{s['states_per_step']} states + {s['ar_batch']} corpus windows a step, {s['steps']} steps "
+          f"({s['states_seen']:,} states seen), seed {s['seed']} |",
+          f"| wall time | {s['train_seconds'] / 60:.1f} min on {s['threads']} threads of the shared 2-core development "
+          f"machine (Debian torch {s['torch']}) |",
+          f"| final losses | consistency {s['final_consistency_loss_ema']:.3f}, AR {s['final_ar_loss_ema']:.3f} "
+          "(EMA) |",
+          f"| held-out loss (64 windows of 256 tokens of the held-out split) | code-ar {s['heldout_loss_before']:.4f} "
+          f"(perplexity {s['heldout_ppl_before']:.1f}) -> code-cllm {s['heldout_loss_after']:.4f} "
+          f"(perplexity {s['heldout_ppl_after']:.1f}) |",
+          "", f"![loss curves]({name}-loss.png)", "",
+          "The side-by-side Jacobi measurement against code-ar (one run, both models alternating): "
+          "[docs/bench-cllm.md](../docs/bench-cllm.md).", "",
+          "## Eval", "", "<!-- eval:begin -->", "(`make eval-tables` writes the table of every decoder here.)",
+          "<!-- eval:end -->", "",
+          "## Reproduce", "", "    make models/code-cllm.gguf   # trajectories, training (LAB_CLLM_MINUTES), export, "
+          "Q8_0, references, card", "    /usr/bin/python3 models/lab/cllm_bench.py", "",
+          f"`ShippedModelTest` checks the GGUF against PyTorch (`models/lab/ref/{name}.*.tsv`).", ""]
+    with open(prefix + ".md", "w") as fh:
+        fh.write("\n".join(md))
+    print("wrote", prefix + ".md")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
