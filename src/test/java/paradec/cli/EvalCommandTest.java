@@ -86,7 +86,7 @@ class EvalCommandTest {
         assertEquals(10 * 8.0, num(r, "forward_calls"), "vanilla LLaDA: one call per answer position");
         assertTrue(num(r, "accuracy") >= 0.9, "tasks-dlm solves held-out additions: " + r);
         assertTrue(!r.containsKey("perplexity"), "no perplexity for a diffusion model");
-        Run text = run("eval", "--task", "add", "-m", model, "--decoder", "dico", "--n", "5");
+        CliGenerateTest.Run text = run("eval", "--task", "add", "-m", model, "--decoder", "dico", "--n", "5");
         assertEquals(Main.OK, text.code(), text.err());
         assertTrue(text.out().startsWith("task add, decoder dico: "), text.out());
     }

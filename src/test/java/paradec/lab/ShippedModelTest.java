@@ -32,9 +32,9 @@ import paradec.llama.Model;
  *       last position's logits are within {@link #MAX_ABS_DIFF} of PyTorch's (which used the same
  *       F16-rounded weights).</li>
  * </ul>
- * For {@code tasks-dlm} (character vocabulary, {@code models/lab/tasks_reference.py}) the tokenisation reference is
- * the lab's own character encoder on 200 written-out held-out sums, and the 3 prompts are held-out additions
- * followed by 8 masks.
+ * For {@code tasks-ar} and {@code tasks-dlm} (character vocabulary, {@code models/lab/tasks_reference.py}) the
+ * tokenisation reference is the lab's own character encoder on 200 written-out held-out problems, and the 3 prompts
+ * are one held-out problem of each task (for tasks-dlm followed by the task's answer positions, masked).
  * Skipped when the model is not there (it is built by {@code make models}).
  */
 class ShippedModelTest {
@@ -78,7 +78,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm", "tasks-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "tasks-ar", "tasks-dlm"})
     void tokenizesLikeSentencePiece(String name) throws IOException {
         Path m = model(name);
         try (Model model = Model.load(m)) {
@@ -118,7 +118,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm", "tasks-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "tasks-ar", "tasks-dlm"})
     void logitsAndGreedyMatchPyTorch(String name) throws IOException {
         Path m = model(name);
         List<java.util.Map<String, String[]>> blocks = blocks(tsv(name, "logits"));
