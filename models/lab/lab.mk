@@ -107,8 +107,8 @@ bench-diffusion-tasks: models/tasks-dlm.gguf
 	  --prompts models/lab/tasks-add-heldout.txt --repeat 2 --out docs/bench-diffusion-tasks.md
 
 # code-cllm: code-ar consistency-trained on its own Jacobi trajectories, collected through `bin/paradec generate
-# --trace` (collect_trajectories.py, ~8 min), then one time-capped run (LAB_CLLM_MINUTES, 2 threads), Q8_0.
-LAB_CLLM_MINUTES ?= 22
+# --trace` (collect_trajectories.py, ~8 min), then one time-capped run (LAB_CLLM_MINUTES, 2 threads), Q8_0; the bench: models/lab/cllm_bench.py.
+LAB_CLLM_MINUTES ?= 14
 
 $(LAB)/code-cllm/trajectories.jsonl: models/code-ar.gguf models/lab/collect_trajectories.py $(JAR)
 	@mkdir -p $(LAB)/code-cllm
