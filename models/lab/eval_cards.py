@@ -94,7 +94,7 @@ def main():
                f"{platform.machine()} CPU, {os.cpu_count()} cores (shared: tokens/s are noisy; calls and accuracy are not). "
                "Each cell: `bin/paradec eval -m models/" + model + ".gguf --task TASK --decoder D --n N --json`, "
                + ", ".join(f"{t}: N={a.code_n if t == 'code' else a.tasks_n} held-out problems" for t in tasks)
-               + ". Greedy throughout, so the causal decoders must score the same (they are lossless); "
+               + ". Greedy throughout; on a causal model AR, Jacobi and lookahead must score the same (they are lossless); "
                "calls/problem is the NFE.", ""]
         out += table(model, tasks, decoders, results)
         ppl = [r for (name, t), r in results.items() if "perplexity" in r]
