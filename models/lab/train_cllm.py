@@ -38,10 +38,11 @@ AR_CTX = 128
 IGNORE = -100
 
 
-def load_states(path):
-    """(input ids, target ids) per trajectory state; targets are IGNORE outside the window rows."""
+def load_states(path, first=0):
+    """(input ids, target ids) per trajectory state of trajectories first.. of the file; targets are IGNORE outside
+    the window rows."""
     states = []
-    for line in open(path):
+    for line in list(open(path))[first:]:
         t = json.loads(line)
         full = t["prompt"] + t["output"]
         for pos, window in t["states"]:
@@ -89,6 +90,8 @@ def main():
     ap.add_argument("--states", type=int, default=16)
     ap.add_argument("--ar-batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--first-trajectory", type=int, default=0,
+                    help="skip the trajectories before this line (collect_trajectories.py writes the random-guess ones first)")
     ap.add_argument("--ar-weight", type=float, default=3.0, help="weight of the AR loss against the consistency loss")
     a = ap.parse_args()
 
@@ -99,8 +102,8 @@ def main():
     sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
     train = encode_split(sp, os.path.join(a.corpus, "train.txt"))
     held = encode_split(sp, os.path.join(a.corpus, "heldout.txt"))
-    states = load_states(a.trajectories)
-    n_traj = sum(1 for _ in open(a.trajectories))
+    states = load_states(a.trajectories, a.first_trajectory)
+    n_traj = sum(1 for _ in open(a.trajectories)) - a.first_trajectory
     print(f"{n_traj} trajectories, {len(states)} states", flush=True)
 
     props = dict(line.rstrip("\n").split("=", 1) for line in open(os.path.join(a.init_from, "ckpt", "config.properties")))
