@@ -99,6 +99,14 @@ class Llama(nn.Module):
                         std = 0.02 / math.sqrt(2 * self.cfg.n_layer)
                     t.copy_(torch.randn(t.shape, generator=g) * std)
 
+    @staticmethod
+    def set_lr(opt, peak, step, progress, warmup, floor):
+        """Linear warm-up over `warmup` steps, then cosine decay to floor * peak over progress in [0, 1]."""
+        scale = min(1.0, (step + 1) / warmup) * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+        for g in opt.param_groups:
+            g["lr"] = peak * scale
+        return peak * scale
+
     def adamw(self, lr, betas, weight_decay=0.1):
         """AdamW with weight decay on the matrices only (not on the norm weights)."""
         decay = [p for n, p in self.params.items() if not n.endswith("norm__weight")]

@@ -127,9 +127,7 @@ def main():
     t0 = time.time()
     step, seen, progress, ema_c, ema_a = 0, 0, 0.0, None, None
     while progress < 1.0:
-        lr_scale = min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-        for g in opt.param_groups:
-            g["lr"] = a.lr * lr_scale
+        lr = Llama.set_lr(opt, a.lr, step, progress, warmup, 0.1)
         batch = rnd.sample(states, a.states)
         x = pad([s[0] for s in batch], 0)
         y = pad([s[1] for s in batch], IGNORE)
@@ -151,7 +149,7 @@ def main():
         ema_c = lc.item() if ema_c is None else 0.95 * ema_c + 0.05 * lc.item()
         ema_a = la.item() if ema_a is None else 0.95 * ema_a + 0.05 * la.item()
         hl = f"{evaluate(model, held, cfg.n_ctx, 16):.4f}" if step % 100 == 0 else ""
-        log.write(f"{step},{seen},{lc.item():.4f},{la.item():.4f},{hl},{a.lr * lr_scale:.6f},{elapsed:.1f}\n")
+        log.write(f"{step},{seen},{lc.item():.4f},{la.item():.4f},{hl},{lr:.6f},{elapsed:.1f}\n")
         log.flush()
         if step % 20 == 0:
             print(f"step {step} consistency {ema_c:.3f} ar {ema_a:.3f} {hl} {elapsed:.0f}s", flush=True)

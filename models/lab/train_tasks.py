@@ -24,7 +24,6 @@ task every EVAL_EVERY steps) and OUT/summary.json (held-out exact match per task
 """
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -179,9 +178,7 @@ def main():
     t0 = time.time()
     step, problems, progress, ema = 0, 0, 0.0, None
     while progress < 1.0:
-        lr_scale = min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-        for g in opt.param_groups:
-            g["lr"] = a.lr * lr_scale
+        lr = Llama.set_lr(opt, a.lr, step, progress, warmup, 0.05)
         opt.zero_grad(set_to_none=True)
         lv = 0.0
         for _ in range(GROUPS):
@@ -201,7 +198,7 @@ def main():
         if step % EVAL_EVERY == 0:
             em = exact_match(model, a.arch, evalsets, EVAL_N)
         log.write(f"{step},{problems},{lv:.4f}," + ",".join(f"{em[t]:.3f}" if em else "" for t in task_names)
-                  + f",{a.lr * lr_scale:.6f},{elapsed:.1f}\n")
+                  + f",{lr:.6f},{elapsed:.1f}\n")
         log.flush()
         if step % 50 == 0 or em:
             print(f"step {step} loss {lv:.4f} ema {ema:.4f} {em if em else ''} {elapsed:.0f}s", flush=True)
