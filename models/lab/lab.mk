@@ -17,7 +17,29 @@ QUANTIZE := $(NATIVE_DIR)/bin/llama-quantize
 # $(call ship,F16.gguf,OUT.gguf): the shipped file, quantised to LAB_QUANT through llama.cpp's quantize tool
 ship = $(if $(filter F16,$(LAB_QUANT)),cp $(1) $(2),$(QUANTIZE) $(1) $(2) $(LAB_QUANT) 2 > $(basename $(1)).quantize.log 2>&1)
 
-.PHONY: lab-deps models tasks-ar tasks-dlm bench-diffusion-tasks lab-clean
+# Where training runs. LAB_DEVICE=auto (the default) trains on a CUDA GPU when PyTorch sees one, else on the CPU;
+# LAB_DEVICE=cpu or cuda forces it. LAB_RECIPE=gpu is the recipe for a GPU: the same scripts, the code models
+# deeper (7 layers instead of 4, ~7.6M parameters, Q8_0 ~8 MB each, so all shipped files stay under 30 MB)
+# and trained on more tokens (batch 32 windows instead of 8, step counts a GPU reaches in the same time caps);
+# tasks models take more steps. LAB_RECIPE=cpu (the default) is what the shipped models were trained with.
+LAB_DEVICE ?= auto
+LAB_RECIPE ?= cpu
+ifeq ($(LAB_RECIPE),gpu)
+LAB_CODE_SHAPE := --layers 7 --batch 32
+LAB_AR_STEPS := 12000
+LAB_AR_STEPS2 := 6000
+LAB_DLM_STEPS := 16000
+LAB_TASK_STEPS := 40000
+else
+LAB_CODE_SHAPE :=
+LAB_AR_STEPS := 1200
+LAB_AR_STEPS2 := 600
+LAB_DLM_STEPS := 2000
+LAB_TASK_STEPS := 8000
+endif
+LAB_TRAIN := --device $(LAB_DEVICE)
+
+.PHONY: lab-deps models tasks-ar tasks-dlm bench-diffusion-tasks lab-clean check-model-budget
 
 # Debian's own packages only (Debian 12: torch 1.13.1, sentencepiece 0.1.97, OpenBLAS 0.3.21). Without
 # libopenblas0-pthread Debian's torch falls back to the reference BLAS and trains ~15x slower.
@@ -26,7 +48,11 @@ lab-deps:
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(LAB_DEBS)
 
 models: models/code-ar.gguf models/code-dlm.gguf models/code-cllm.gguf models/tasks-ar.gguf models/tasks-dlm.gguf
-	$(MAKE) eval-tables bench-diffusion-tasks
+	$(MAKE) eval-tables bench-diffusion-tasks check-model-budget
+
+# The issue's budget: all shipped models together <= 30 MB.
+check-model-budget:
+	@du -cb models/*.gguf | tail -1 | awk '{ printf "shipped models: %.1f MB\n", $$1 / 1e6; exit ($$1 > 30e6) }'
 
 $(LAB)/corpus/train.txt: models/lab/corpus.py
 	$(LAB_PY) models/lab/corpus.py $(LAB)/corpus
@@ -38,13 +64,13 @@ $(LAB)/tokenizer/spm.model: models/lab/tokenizer.py $(LAB)/corpus/train.txt
 $(LAB)/code-ar/stage1/ckpt/weights.npz: models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
 	@mkdir -p $(LAB)/code-ar/stage1
 	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-ar/stage1 --minutes $(LAB_MINUTES) --steps 1200 --lr 2e-3 2>&1 | tee $(LAB)/code-ar/stage1/train.log
+	  --out $(LAB)/code-ar/stage1 --minutes $(LAB_MINUTES) --steps $(LAB_AR_STEPS) --lr 2e-3 $(LAB_CODE_SHAPE) $(LAB_TRAIN) 2>&1 | tee $(LAB)/code-ar/stage1/train.log
 
 $(LAB)/code-ar/stage2/ckpt/weights.npz: $(LAB)/code-ar/stage1/ckpt/weights.npz
 	@mkdir -p $(LAB)/code-ar/stage2
 	set -o pipefail; $(LAB_PY) models/lab/train_ar.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-ar/stage2 --minutes $(LAB_MINUTES2) --steps 600 --lr 1e-3 --init-from $(LAB)/code-ar/stage1 \
-	  2>&1 | tee $(LAB)/code-ar/stage2/train.log
+	  --out $(LAB)/code-ar/stage2 --minutes $(LAB_MINUTES2) --steps $(LAB_AR_STEPS2) --lr 1e-3 --init-from $(LAB)/code-ar/stage1 \
+	  $(filter --batch%,$(LAB_CODE_SHAPE)) $(LAB_TRAIN) 2>&1 | tee $(LAB)/code-ar/stage2/train.log
 
 $(QUANTIZE): | $(LLAMA_SRC)/CMakeLists.txt
 	test -f $(NATIVE_DIR)/build.ninja || cmake -S $(LLAMA_SRC) -B $(NATIVE_DIR) $(CMAKE_FLAGS) > build/cmake-configure.log
@@ -64,7 +90,7 @@ models/code-ar.gguf: $(LAB)/code-ar/stage2/ckpt/weights.npz $(JAR) models/lab/re
 $(LAB)/code-dlm/stage1/ckpt/weights.npz: models/lab/train_dlm.py models/lab/train_ar.py models/lab/model.py $(LAB)/tokenizer/spm.model
 	@mkdir -p $(LAB)/code-dlm/stage1
 	set -o pipefail; $(LAB_PY) models/lab/train_dlm.py --corpus $(LAB)/corpus --tokenizer $(LAB)/tokenizer/spm.model \
-	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES2) --steps 2000 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
+	  --out $(LAB)/code-dlm/stage1 --minutes $(LAB_MINUTES2) --steps $(LAB_DLM_STEPS) $(LAB_CODE_SHAPE) $(LAB_TRAIN) 2>&1 | tee $(LAB)/code-dlm/stage1/train.log
 
 models/code-dlm.gguf: $(LAB)/code-dlm/stage1/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/card.py \
   $(if $(filter F16,$(LAB_QUANT)),,$(QUANTIZE))
@@ -88,12 +114,12 @@ tasks-dlm: models/tasks-dlm.gguf
 $(LAB)/tasks-ar/ckpt/weights.npz: models/lab/train_tasks.py models/lab/tasks.py models/lab/model.py
 	@mkdir -p $(LAB)/tasks-ar
 	set -o pipefail; $(LAB_PY) models/lab/train_tasks.py --arch llama --out $(LAB)/tasks-ar --minutes $(LAB_TASK_MINUTES) \
-	  --weights 0.5,0.25,0.25 2>&1 | tee $(LAB)/tasks-ar/train.log
+	  --weights 0.5,0.25,0.25 --steps $(LAB_TASK_STEPS) $(LAB_TRAIN) 2>&1 | tee $(LAB)/tasks-ar/train.log
 
 $(LAB)/tasks-dlm/ckpt/weights.npz: models/lab/train_tasks.py models/lab/tasks.py models/lab/model.py
 	@mkdir -p $(LAB)/tasks-dlm
 	set -o pipefail; $(LAB_PY) models/lab/train_tasks.py --arch llada --out $(LAB)/tasks-dlm --minutes $(LAB_TASK_MINUTES) \
-	  2>&1 | tee $(LAB)/tasks-dlm/train.log
+	  --steps $(LAB_TASK_STEPS) $(LAB_TRAIN) 2>&1 | tee $(LAB)/tasks-dlm/train.log
 
 models/tasks-%.gguf: $(LAB)/tasks-%/ckpt/weights.npz $(JAR) models/lab/tasks_card.py models/lab/tasks_reference.py \
   models/lab/reference.py
@@ -116,7 +142,7 @@ $(LAB)/code-cllm/trajectories.jsonl: models/code-ar.gguf models/lab/collect_traj
 
 $(LAB)/code-cllm/ckpt/weights.npz: $(LAB)/code-cllm/trajectories.jsonl models/lab/train_cllm.py $(LAB)/code-ar/stage2/ckpt/weights.npz
 	set -o pipefail; $(LAB_PY) models/lab/train_cllm.py --init-from $(LAB)/code-ar/stage2 --trajectories $< \
-	  --out $(LAB)/code-cllm --minutes $(LAB_CLLM_MINUTES) 2>&1 | tee $(LAB)/code-cllm/train.log
+	  --out $(LAB)/code-cllm --minutes $(LAB_CLLM_MINUTES) $(LAB_TRAIN) 2>&1 | tee $(LAB)/code-cllm/train.log
 
 models/code-cllm.gguf: $(LAB)/code-cllm/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/cllm_card.py \
   $(if $(filter F16,$(LAB_QUANT)),,$(QUANTIZE))

@@ -36,6 +36,21 @@ class Config:
         return asdict(self)
 
 
+def add_device_arg(ap):
+    ap.add_argument("--device", default="auto",
+                    help="auto (a CUDA GPU when PyTorch sees one, else the CPU), cpu, cuda or cuda:N")
+
+
+def lab_device(name):
+    """The torch device a trainer runs on; `auto` picks the first CUDA GPU if there is one. Batches are built on the
+    CPU (numpy, CPU generators, so a seed gives the same data on either device) and moved with .to(device)."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit(f"--device {name}: this PyTorch sees no CUDA GPU (torch {torch.__version__})")
+    return torch.device(name)
+
+
 def rms_norm(x, w, eps):
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
 

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama  # noqa: E402
+from model import Config, Llama, add_device_arg, lab_device  # noqa: E402
 
 FILE_SEP = "\x00\n"
 SEED = 1234
@@ -78,8 +78,9 @@ def evaluate(model, data, n_ctx, windows):
     tot, n = 0.0, 0
     for i in range(0, len(starts), 8):
         s = starts[i:i + 8]
-        x = torch.from_numpy(np.stack([data[j:j + n_ctx] for j in s]))
-        y = torch.from_numpy(np.stack([data[j + 1:j + n_ctx + 1] for j in s]))
+        dev = model.cos.device
+        x = torch.from_numpy(np.stack([data[j:j + n_ctx] for j in s])).to(dev)
+        y = torch.from_numpy(np.stack([data[j + 1:j + n_ctx + 1] for j in s])).to(dev)
         logits = model(x)
         tot += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
         n += y.numel()
@@ -98,7 +99,13 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init-from", default=None)
+    ap.add_argument("--embd", type=int, default=Config.n_embd)
+    ap.add_argument("--layers", type=int, default=Config.n_layer)
+    ap.add_argument("--heads", type=int, default=Config.n_head)
+    ap.add_argument("--ff", type=int, default=Config.n_ff)
+    add_device_arg(ap)
     a = ap.parse_args()
+    dev = lab_device(a.device)
 
     torch.set_num_threads(a.threads)
     prev = None
@@ -113,11 +120,15 @@ def main():
     held = encode_split(sp, os.path.join(a.corpus, "heldout.txt"))
     print(f"tokens: train {len(train)}, held-out {len(held)}", flush=True)
 
-    cfg = Config(n_vocab=sp.get_piece_size())
+    cfg = Config(n_vocab=sp.get_piece_size(), n_embd=a.embd, n_layer=a.layers, n_head=a.heads, n_head_kv=a.heads,
+                 n_ff=a.ff)
+    if prev is not None:
+        cfg = Config(**prev["config"])  # a continued run keeps its first run's shape
     model = Llama(cfg)
     model.init_weights(SEED)
     if prev is not None:
         model.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
+    model.to(dev)
     step0 = prev.get("total_steps", prev["steps"]) if prev else 0
     tok0 = prev.get("total_tokens", prev["tokens"]) if prev else 0
     sec0 = prev.get("total_train_seconds", prev["train_seconds"]) if prev else 0.0
@@ -139,8 +150,8 @@ def main():
         for g in opt.param_groups:
             g["lr"] = a.lr * lr_scale
         starts = rng.integers(0, len(train) - T - 1, a.batch)
-        x = torch.from_numpy(np.stack([train[s:s + T] for s in starts]))
-        y = torch.from_numpy(np.stack([train[s + 1:s + T + 1] for s in starts]))
+        x = torch.from_numpy(np.stack([train[s:s + T] for s in starts])).to(dev)
+        y = torch.from_numpy(np.stack([train[s + 1:s + T + 1] for s in starts])).to(dev)
         logits = model(x)
         loss = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
@@ -169,7 +180,7 @@ def main():
                "final_train_loss_ema": round(ema, 4), "train_loss_eval": round(train_eval, 4),
                "heldout_loss": round(held_loss, 4), "heldout_ppl": round(math.exp(held_loss), 3),
                "train_tokens_corpus": int(len(train)), "heldout_tokens_corpus": int(len(held)),
-               "seed": SEED, "lr": a.lr, "threads": a.threads, "config": cfg.to_dict()}
+               "seed": SEED, "lr": a.lr, "threads": a.threads, "device": str(dev), "config": cfg.to_dict()}
     summary.update({"stage": stage, "init_from": a.init_from, "total_steps": step0 + step,
                     "total_tokens": tok0 + tokens, "total_train_seconds": round(sec0 + train_s, 1),
                     "torch": torch.__version__})

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama  # noqa: E402
+from model import Config, Llama, add_device_arg, lab_device  # noqa: E402
 from train_ar import encode_split, write_vocab, SEED  # noqa: E402
 
 MASK_PIECE = "<|mdm_mask|>"
@@ -35,7 +35,9 @@ def mdm_loss(model, x, mask_id, gen):
     t = EPS + (1 - EPS) * torch.rand(B, 1, generator=gen)
     masked = torch.rand(B, T, generator=gen) < t
     inp = torch.where(masked, torch.full_like(x, mask_id), x)
-    logits = model(inp)
+    dev = model.cos.device
+    x, masked, t = x.to(dev), masked.to(dev), t.to(dev)
+    logits = model(inp.to(dev))
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x.reshape(-1), reduction="none").view(B, T)
     return (ce * masked / t).sum() / (B * T), masked
 
@@ -65,7 +67,13 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--embd", type=int, default=Config.n_embd)
+    ap.add_argument("--layers", type=int, default=Config.n_layer)
+    ap.add_argument("--heads", type=int, default=Config.n_head)
+    ap.add_argument("--ff", type=int, default=Config.n_ff)
+    add_device_arg(ap)
     a = ap.parse_args()
+    dev = lab_device(a.device)
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(SEED)
@@ -76,9 +84,11 @@ def main():
     train = encode_split(sp, os.path.join(a.corpus, "train.txt"))
     held = encode_split(sp, os.path.join(a.corpus, "heldout.txt"))
     mask_id = sp.get_piece_size()
-    cfg = Config(arch="llada", n_vocab=mask_id + 1, causal=False)
+    cfg = Config(arch="llada", n_vocab=mask_id + 1, causal=False, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
+                 n_head_kv=a.heads, n_ff=a.ff)
     model = Llama(cfg)
     model.init_weights(SEED)
+    model.to(dev)
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.params.items() if not n.endswith("norm__weight")]
     nodecay = [p for n, p in model.params.items() if n.endswith("norm__weight")]
@@ -133,7 +143,7 @@ def main():
                "heldout_loss": round(held_loss, 4), "heldout_ppl_bound": round(math.exp(held_loss), 3),
                "train_tokens_corpus": int(len(train)), "heldout_tokens_corpus": int(len(held)),
                "seed": SEED, "lr": a.lr, "threads": a.threads, "mask_token_id": mask_id,
-               "stage": 1, "init_from": None, "torch": torch.__version__, "config": cfg.to_dict()}
+               "stage": 1, "init_from": None, "torch": torch.__version__, "device": str(dev), "config": cfg.to_dict()}
     with open(os.path.join(a.out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1)
     print(json.dumps(summary, indent=1))

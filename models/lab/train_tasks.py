@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama  # noqa: E402
+from model import Config, Llama, add_device_arg, lab_device  # noqa: E402
 import tasks  # noqa: E402
 
 EPS = 1e-3
@@ -84,14 +84,17 @@ def dlm_loss(model, p, ans, gen):
     t = EPS + (1 - EPS) * torch.rand(B, 1, generator=gen)
     masked = torch.rand(B, G, generator=gen) < t
     inp = torch.cat([p, torch.where(masked, torch.full_like(ans, tasks.MASK_ID), ans)], 1)
-    logits = model(inp)[:, p.shape[1]:]
+    dev = model.cos.device
+    ans, masked, t = ans.to(dev), masked.to(dev), t.to(dev)
+    logits = model(inp.to(dev))[:, p.shape[1]:]
     u = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ans.reshape(-1), reduction="none").view(B, G)
     v = ALPHA * (1 - torch.exp(-u.detach())) ** BETA
     return (v * u * masked / t).sum() / (B * G)
 
 
 def ar_loss(model, p, ans):
-    x = torch.cat([p, ans], 1)
+    x = torch.cat([p, ans], 1).to(model.cos.device)
+    ans = ans.to(x.device)
     logits = model(x[:, :-1])[:, p.shape[1] - 1:]
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ans.reshape(-1))
 
@@ -106,16 +109,16 @@ def solve(model, arch, task, problems):
         by_len.setdefault(len(p), []).append(i)
     G = tasks.GEN_LENS[task]
     for L, idx in by_len.items():
-        x = torch.tensor([[tasks.BOS] + tasks.encode(problems[i][0]) for i in idx])
+        x = torch.tensor([[tasks.BOS] + tasks.encode(problems[i][0]) for i in idx], device=model.cos.device)
         n = len(idx)
         if arch == "llada":
-            x = torch.cat([x, torch.full((n, G), tasks.MASK_ID)], 1)
+            x = torch.cat([x, torch.full((n, G), tasks.MASK_ID, device=x.device)], 1)
             for _ in range(G):
                 prob = model(x)[:, L + 1:].softmax(-1)
                 conf, tok = prob.max(-1)
                 conf = torch.where(x[:, L + 1:] == tasks.MASK_ID, conf, torch.full_like(conf, -1.0))
                 j = conf.argmax(-1)
-                r = torch.arange(n)
+                r = torch.arange(n, device=x.device)
                 x[r, L + 1 + j] = tok[r, j]
         else:
             for _ in range(G):
@@ -150,7 +153,9 @@ def main():
     ap.add_argument("--tasks", default="add,sort,path")
     ap.add_argument("--weights", default="0.4,0.3,0.3")
     ap.add_argument("--init-from", default=None, help="a previous run's OUT directory to continue from")
+    add_device_arg(ap)
     a = ap.parse_args()
+    dev = lab_device(a.device)
     out = a.out or ("build/lab/tasks-dlm" if a.arch == "llada" else "build/lab/tasks-ar")
     task_names = a.tasks.split(",")
     weights = np.array([float(w) for w in a.weights.split(",")])
@@ -170,6 +175,7 @@ def main():
     model.init_weights(tasks.TRAIN_SEED)
     if a.init_from:
         model.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
+    model.to(dev)
     n_params = sum(p.numel() for p in model.parameters())
     opt = model.adamw(a.lr, (0.9, 0.98))
     warmup, budget = (100 if not a.init_from else 10), a.minutes * 60
@@ -223,7 +229,7 @@ def main():
                "gen_lens": tasks.GEN_LENS, "train_seconds": round(train_s, 1), "objective": objective,
                "final_train_loss_ema": round(ema, 5), "heldout_exact_match_500": final,
                "train_seed": tasks.TRAIN_SEED, "heldout_seed": tasks.HELDOUT_SEED, "heldout_pool": tasks.HELDOUT_POOL,
-               "lr": a.lr, "threads": a.threads, "init_from": a.init_from, "torch": torch.__version__,
+               "lr": a.lr, "threads": a.threads, "init_from": a.init_from, "torch": torch.__version__, "device": str(dev),
                "config": cfg.to_dict()}
     with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1)
