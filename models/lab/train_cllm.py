@@ -21,6 +21,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 
@@ -30,7 +31,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama  # noqa: E402
+from model import Config, Llama, add_device_arg, lab_device  # noqa: E402
 from train_ar import encode_split, evaluate, write_checkpoint  # noqa: E402
 
 SEED = 4321
@@ -38,21 +39,96 @@ AR_CTX = 128
 IGNORE = -100
 
 
-def load_states(path, first=0):
+def repeats(seq, n=4):
+    """repeats[j]: the n-gram ending at position j already occurred earlier in seq (j is inside a loop)."""
+    seen, out = set(), [False] * len(seq)
+    for j in range(n - 1, len(seq)):
+        g = tuple(seq[j - n + 1:j + 1])
+        out[j] = g in seen
+        seen.add(g)
+    return out
+
+
+def load_states(path, first=0, skip_repeats=False):
     """(input ids, target ids) per trajectory state of trajectories first.. of the file; targets are IGNORE outside
-    the window rows."""
+    the window rows, and with skip_repeats also where the fixed point's token continues a loop (completes a 4-gram
+    seen before): a weak model's greedy text loops, and there a future token is predictable by copying the loop,
+    which is not what the consistency loss should teach."""
     states = []
     for line in list(open(path))[first:]:
         t = json.loads(line)
         full = t["prompt"] + t["output"]
+        loop = repeats(full) if skip_repeats else [False] * len(full)
         for pos, window in t["states"]:
             assert full[pos] == window[0], "window[0] is the settled token at the state's position"
             k = len(window)
             inp = full[:pos] + window
-            tgt = [IGNORE] * pos + [full[pos + i + 1] if pos + i + 1 < len(full) else IGNORE for i in range(k)]
+            tgt = [IGNORE] * pos + [full[pos + i + 1] if pos + i + 1 < len(full) and not loop[pos + i + 1] else IGNORE
+                                    for i in range(k)]
             if any(x != IGNORE for x in tgt[pos + 1:]):  # rows after a guess: what the loss is for
                 states.append((inp, tgt))
     return states
+
+
+def load_teacher_inputs(path, first=0, skip_repeats=False):
+    """The clean counterpart of each load_states input: prompt + fixed point up to the window's end, same length."""
+    clean = []
+    for line in list(open(path))[first:]:
+        t = json.loads(line)
+        full = t["prompt"] + t["output"]
+        loop = repeats(full) if skip_repeats else [False] * len(full)
+        for pos, window in t["states"]:
+            k = len(window)
+            tgt = [full[pos + i + 1] if pos + i + 1 < len(full) and not loop[pos + i + 1] else IGNORE for i in range(k)]
+            if any(x != IGNORE for x in tgt[1:]):
+                clean.append((full[:pos + k] + [0] * max(0, pos + k - len(full)), pos))
+    return clean
+
+
+def kl_rows(teacher_logits, student_logits, rows):
+    """Mean over the selected rows of KL(teacher || student), the teacher's distribution taken as fixed."""
+    t = F.log_softmax(teacher_logits[rows].float(), -1)
+    s = F.log_softmax(student_logits[rows].float(), -1)
+    return (t.exp() * (t - s)).sum(-1).mean()
+
+
+def repeated_ngram_share(tokens, n=4):
+    """Share of the n-grams of a continuation that already occurred earlier in it: 0 for fresh text, near 1 for a
+    loop such as `name,name,name,...`."""
+    seen, rep = set(), 0
+    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    for g in grams:
+        rep += g in seen
+        seen.add(g)
+    return rep / max(1, len(grams))
+
+
+@torch.no_grad()
+def greedy_agreement(model, teacher, sp, tsv, n=50, new=64):
+    """On held-out prompts (the `eval --task code` file), greedy continuations of NEW tokens by the trained model and
+    the model it started from: the share that are identical, their mean common prefix, and each model's mean
+    repeated-4-gram share (the degeneration measure: consistency training must not make the text loop more)."""
+    same = prefix = 0
+    rep = [0.0, 0.0]
+    lines = [l.rstrip("\n").split("\t") for l in open(tsv) if l.strip()][:n]
+    for fields in lines:
+        prompt = re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), fields[0])
+        ids = [sp.bos_id()] + sp.encode(prompt)
+        outs = []
+        for j, m in enumerate((model, teacher)):
+            seq = list(ids)
+            for _ in range(new):
+                seq.append(int(m(torch.tensor([seq[-model.cfg.n_ctx:]], device=model.cos.device))[0, -1].argmax()))
+            outs.append(seq[len(ids):])
+            rep[j] += repeated_ngram_share(outs[-1])
+        k = 0
+        while k < new and outs[0][k] == outs[1][k]:
+            k += 1
+        same += k == new
+        prefix += k
+    m = len(lines)
+    return {"identical": round(same / m, 3), "common_prefix": round(prefix / m, 2), "new_tokens": new,
+            "repeated_4grams": round(rep[0] / m, 3), "repeated_4grams_start": round(rep[1] / m, 3)}
 
 
 def pad(rows, value):
@@ -68,7 +144,7 @@ def fixed_point_check(model, path, n=20):
     for line in list(open(path))[:n]:
         t = json.loads(line)
         full = t["prompt"] + t["output"]
-        logits = model(torch.tensor([full[:-1]]))[0]
+        logits = model(torch.tensor([full[:-1]], device=model.cos.device))[0]
         pred = logits.argmax(-1).tolist()
         p = len(t["prompt"])
         for i in range(p - 1, len(full) - 1):
@@ -82,6 +158,7 @@ def main():
     ap.add_argument("--init-from", default="build/lab/code-ar/stage2")
     ap.add_argument("--trajectories", default="build/lab/code-cllm/trajectories.jsonl")
     ap.add_argument("--corpus", default="build/lab/corpus")
+    ap.add_argument("--heldout-prompts", default="models/lab/code-heldout.tsv")
     ap.add_argument("--tokenizer", default="build/lab/tokenizer/spm.model")
     ap.add_argument("--out", default="build/lab/code-cllm")
     ap.add_argument("--minutes", type=float, default=22.0)
@@ -93,7 +170,16 @@ def main():
     ap.add_argument("--first-trajectory", type=int, default=0,
                     help="skip the trajectories before this line (collect_trajectories.py writes the random-guess ones first)")
     ap.add_argument("--ar-weight", type=float, default=3.0, help="weight of the AR loss against the consistency loss")
+    ap.add_argument("--objective", choices=["hard", "distill"], default="hard",
+                    help="hard: fixed-point token labels + corpus cross-entropy; distill: the starting model's "
+                         "distributions as soft targets (window rows, clean prefix rows, corpus windows)")
+    ap.add_argument("--anchor-weight", type=float, default=1.0,
+                    help="distill: weight of the KL on the clean prefix rows of each state")
+    ap.add_argument("--skip-repeats", action="store_true",
+                    help="no consistency target where the fixed point continues a loop (see load_states)")
+    add_device_arg(ap)
     a = ap.parse_args()
+    dev = lab_device(a.device)
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(SEED)
@@ -102,7 +188,9 @@ def main():
     sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
     train = encode_split(sp, os.path.join(a.corpus, "train.txt"))
     held = encode_split(sp, os.path.join(a.corpus, "heldout.txt"))
-    states = load_states(a.trajectories, a.first_trajectory)
+    states = load_states(a.trajectories, a.first_trajectory, a.skip_repeats)
+    clean = load_teacher_inputs(a.trajectories, a.first_trajectory, a.skip_repeats)
+    assert len(clean) == len(states)
     n_traj = sum(1 for _ in open(a.trajectories)) - a.first_trajectory
     print(f"{n_traj} trajectories, {len(states)} states", flush=True)
 
@@ -112,7 +200,14 @@ def main():
                  n_ctx=int(props["n_ctx"]))
     model = Llama(cfg)
     model.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
+    model.to(dev)
     model.eval()
+    teacher = Llama(cfg)
+    teacher.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
+    teacher.to(dev)
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
     fp = fixed_point_check(model, a.trajectories)
     print(f"original model reproduces y* on {100 * fp:.1f}% of fixed-point rows", flush=True)
     assert fp > 0.98, "trajectories do not match the model they were collected from"
@@ -128,16 +223,32 @@ def main():
     step, seen, progress, ema_c, ema_a = 0, 0, 0.0, None, None
     while progress < 1.0:
         lr = Llama.set_lr(opt, a.lr, step, progress, warmup, 0.1)
-        batch = rnd.sample(states, a.states)
-        x = pad([s[0] for s in batch], 0)
-        y = pad([s[1] for s in batch], IGNORE)
+        picked = rnd.sample(range(len(states)), a.states)
+        batch = [states[i] for i in picked]
+        x = pad([s[0] for s in batch], 0).to(dev)
+        y = pad([s[1] for s in batch], IGNORE).to(dev)
         logits = model(x)
-        lc = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), y.reshape(-1), ignore_index=IGNORE)
         starts = rng.integers(0, len(train) - AR_CTX - 1, a.ar_batch)
-        xa = torch.from_numpy(np.stack([train[s:s + AR_CTX] for s in starts]))
-        ya = torch.from_numpy(np.stack([train[s + 1:s + AR_CTX + 1] for s in starts]))
-        la = F.cross_entropy(model(xa).reshape(-1, cfg.n_vocab), ya.reshape(-1))
-        loss = lc + a.ar_weight * la
+        xa = torch.from_numpy(np.stack([train[s:s + AR_CTX] for s in starts])).to(dev)
+        ya = torch.from_numpy(np.stack([train[s + 1:s + AR_CTX + 1] for s in starts])).to(dev)
+        if a.objective == "hard":
+            lc = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), y.reshape(-1), ignore_index=IGNORE)
+            la = F.cross_entropy(model(xa).reshape(-1, cfg.n_vocab), ya.reshape(-1))
+            loss = lc + a.ar_weight * la
+        else:
+            # Window rows: the student sees the guesses, the teacher the fixed point (argmax = y*'s next token).
+            # Rows before the window see the same clean prefix in both: they anchor the student's own greedy text.
+            with torch.no_grad():
+                t_logits = teacher(pad([clean[i][0] for i in picked], 0).to(dev))
+                t_corpus = teacher(xa)
+            window = y != IGNORE
+            prefix = torch.zeros_like(window)
+            for r, i in enumerate(picked):
+                prefix[r, :clean[i][1]] = True
+            lc = kl_rows(t_logits, logits, window)
+            lp = kl_rows(t_logits, logits, prefix)
+            la = kl_rows(t_corpus, model(xa), torch.ones(xa.shape, dtype=torch.bool, device=dev))
+            loss = lc + a.anchor_weight * lp + a.ar_weight * la
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -155,16 +266,21 @@ def main():
             print(f"step {step} consistency {ema_c:.3f} ar {ema_a:.3f} {hl} {elapsed:.0f}s", flush=True)
     train_s = time.time() - t0
     held_after = evaluate(model, held, cfg.n_ctx, 64)
+    model.eval()
+    greedy = greedy_agreement(model, teacher, sp, a.heldout_prompts)
+    print(f"greedy on held-out prompts against the starting model: {greedy}", flush=True)
     log.close()
     write_checkpoint(model, sp, a.out, {"name": "paradec-code-cllm"})
     summary = {"params": sum(p.numel() for p in model.parameters()), "steps": step, "states_seen": seen,
                "trajectories": n_traj, "states": len(states), "states_per_step": a.states, "ar_batch": a.ar_batch,
-               "ar_ctx": AR_CTX, "ar_weight": a.ar_weight, "lr": a.lr, "threads": a.threads,
+               "ar_ctx": AR_CTX, "ar_weight": a.ar_weight, "objective": a.objective, "skip_repeats": a.skip_repeats,
+               "anchor_weight": a.anchor_weight if a.objective == "distill" else None, "lr": a.lr, "threads": a.threads,
                "train_seconds": round(train_s, 1), "final_consistency_loss_ema": round(ema_c, 4),
                "final_ar_loss_ema": round(ema_a, 4), "fixed_point_rows_reproduced": round(fp, 4),
                "heldout_loss_before": round(held_before, 4), "heldout_loss_after": round(held_after, 4),
                "heldout_ppl_before": round(math.exp(held_before), 3), "heldout_ppl_after": round(math.exp(held_after), 3),
-               "init_from": a.init_from, "seed": SEED, "torch": torch.__version__, "config": cfg.to_dict()}
+               "greedy_vs_start": greedy,
+               "init_from": a.init_from, "seed": SEED, "torch": torch.__version__, "device": str(dev), "config": cfg.to_dict()}
     with open(os.path.join(a.out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1)
     print(json.dumps(summary, indent=1))
