@@ -50,7 +50,9 @@ def repeats(seq, n=4):
 
 
 def load_states(path, first=0, skip_repeats=False):
-    """(input ids, target ids) per trajectory state of trajectories first.. of the file; targets are IGNORE outside
+    """(input ids, target ids, clean input ids, position) per trajectory state of trajectories first.. of the file.
+    The clean input is prompt + fixed point up to the window's end (the same length: what the starting model sees
+    in place of the guesses); targets are IGNORE outside
     the window rows, and with skip_repeats also where the fixed point's token continues a loop (completes a 4-gram
     seen before): a weak model's greedy text loops, and there a future token is predictable by copying the loop,
     which is not what the consistency loss should teach."""
@@ -66,23 +68,8 @@ def load_states(path, first=0, skip_repeats=False):
             tgt = [IGNORE] * pos + [full[pos + i + 1] if pos + i + 1 < len(full) and not loop[pos + i + 1] else IGNORE
                                     for i in range(k)]
             if any(x != IGNORE for x in tgt[pos + 1:]):  # rows after a guess: what the loss is for
-                states.append((inp, tgt))
+                states.append((inp, tgt, full[:pos + k] + [0] * max(0, pos + k - len(full)), pos))
     return states
-
-
-def load_teacher_inputs(path, first=0, skip_repeats=False):
-    """The clean counterpart of each load_states input: prompt + fixed point up to the window's end, same length."""
-    clean = []
-    for line in list(open(path))[first:]:
-        t = json.loads(line)
-        full = t["prompt"] + t["output"]
-        loop = repeats(full) if skip_repeats else [False] * len(full)
-        for pos, window in t["states"]:
-            k = len(window)
-            tgt = [full[pos + i + 1] if pos + i + 1 < len(full) and not loop[pos + i + 1] else IGNORE for i in range(k)]
-            if any(x != IGNORE for x in tgt[1:]):
-                clean.append((full[:pos + k] + [0] * max(0, pos + k - len(full)), pos))
-    return clean
 
 
 def kl_rows(teacher_logits, student_logits, rows):
@@ -173,12 +160,15 @@ def main():
     ap.add_argument("--objective", choices=["hard", "distill"], default="hard",
                     help="hard: fixed-point token labels + corpus cross-entropy; distill: the starting model's "
                          "distributions as soft targets (window rows, clean prefix rows, corpus windows)")
-    ap.add_argument("--anchor-weight", type=float, default=1.0,
-                    help="distill: weight of the KL on the clean prefix rows of each state")
+    ap.add_argument("--anchor-weight", type=float, default=None,
+                    help="weight of the KL from the starting model on the clean prefix rows of each state "
+                         "(default: 1 with distill, 0 with hard)")
     ap.add_argument("--skip-repeats", action="store_true",
                     help="no consistency target where the fixed point continues a loop (see load_states)")
     add_device_arg(ap)
     a = ap.parse_args()
+    if a.anchor_weight is None:
+        a.anchor_weight = 1.0 if a.objective == "distill" else 0.0
     dev = lab_device(a.device)
 
     torch.set_num_threads(a.threads)
@@ -189,8 +179,6 @@ def main():
     train = encode_split(sp, os.path.join(a.corpus, "train.txt"))
     held = encode_split(sp, os.path.join(a.corpus, "heldout.txt"))
     states = load_states(a.trajectories, a.first_trajectory, a.skip_repeats)
-    clean = load_teacher_inputs(a.trajectories, a.first_trajectory, a.skip_repeats)
-    assert len(clean) == len(states)
     n_traj = sum(1 for _ in open(a.trajectories)) - a.first_trajectory
     print(f"{n_traj} trajectories, {len(states)} states", flush=True)
 
@@ -223,32 +211,34 @@ def main():
     step, seen, progress, ema_c, ema_a = 0, 0, 0.0, None, None
     while progress < 1.0:
         lr = Llama.set_lr(opt, a.lr, step, progress, warmup, 0.1)
-        picked = rnd.sample(range(len(states)), a.states)
-        batch = [states[i] for i in picked]
+        batch = rnd.sample(states, a.states)
         x = pad([s[0] for s in batch], 0).to(dev)
         y = pad([s[1] for s in batch], IGNORE).to(dev)
         logits = model(x)
         starts = rng.integers(0, len(train) - AR_CTX - 1, a.ar_batch)
         xa = torch.from_numpy(np.stack([train[s:s + AR_CTX] for s in starts])).to(dev)
         ya = torch.from_numpy(np.stack([train[s + 1:s + AR_CTX + 1] for s in starts])).to(dev)
+        # Window rows: the student sees the guesses, the teacher the fixed point (argmax = y*'s next token).
+        # Rows before the window see the same clean prefix in both: they anchor the student's own greedy text.
+        window = y != IGNORE
+        if a.objective == "distill" or a.anchor_weight > 0:
+            with torch.no_grad():
+                t_logits = teacher(pad([s[2] for s in batch], 0).to(dev))
+            prefix = torch.zeros_like(window)
+            for r, st in enumerate(batch):
+                prefix[r, :st[3]] = True
+            lp = kl_rows(t_logits, logits, prefix)
+        else:
+            lp = torch.zeros((), device=dev)
         if a.objective == "hard":
             lc = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), y.reshape(-1), ignore_index=IGNORE)
             la = F.cross_entropy(model(xa).reshape(-1, cfg.n_vocab), ya.reshape(-1))
-            loss = lc + a.ar_weight * la
         else:
-            # Window rows: the student sees the guesses, the teacher the fixed point (argmax = y*'s next token).
-            # Rows before the window see the same clean prefix in both: they anchor the student's own greedy text.
             with torch.no_grad():
-                t_logits = teacher(pad([clean[i][0] for i in picked], 0).to(dev))
                 t_corpus = teacher(xa)
-            window = y != IGNORE
-            prefix = torch.zeros_like(window)
-            for r, i in enumerate(picked):
-                prefix[r, :clean[i][1]] = True
             lc = kl_rows(t_logits, logits, window)
-            lp = kl_rows(t_logits, logits, prefix)
             la = kl_rows(t_corpus, model(xa), torch.ones(xa.shape, dtype=torch.bool, device=dev))
-            loss = lc + a.anchor_weight * lp + a.ar_weight * la
+        loss = lc + a.anchor_weight * lp + a.ar_weight * la
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -274,7 +264,7 @@ def main():
     summary = {"params": sum(p.numel() for p in model.parameters()), "steps": step, "states_seen": seen,
                "trajectories": n_traj, "states": len(states), "states_per_step": a.states, "ar_batch": a.ar_batch,
                "ar_ctx": AR_CTX, "ar_weight": a.ar_weight, "objective": a.objective, "skip_repeats": a.skip_repeats,
-               "anchor_weight": a.anchor_weight if a.objective == "distill" else None, "lr": a.lr, "threads": a.threads,
+               "anchor_weight": a.anchor_weight, "lr": a.lr, "threads": a.threads,
                "train_seconds": round(train_s, 1), "final_consistency_loss_ema": round(ema_c, 4),
                "final_ar_loss_ema": round(ema_a, 4), "fixed_point_rows_reproduced": round(fp, 4),
                "heldout_loss_before": round(held_before, 4), "heldout_loss_after": round(held_after, 4),
