@@ -133,8 +133,11 @@ bench-diffusion-tasks: models/tasks-dlm.gguf
 	  --prompts models/lab/tasks-add-heldout.txt --repeat 2 --out docs/bench-diffusion-tasks.md
 
 # code-cllm: code-ar consistency-trained on its own Jacobi trajectories, collected through `bin/paradec generate
-# --trace` (collect_trajectories.py, ~8 min), then one time-capped run (LAB_CLLM_MINUTES, 2 threads), Q8_0; the bench: models/lab/cllm_bench.py.
-LAB_CLLM_MINUTES ?= 14
+# --trace` (collect_trajectories.py, ~8 min), then one time-capped run (LAB_CLLM_MINUTES, 2 threads), Q8_0; the bench:
+# models/lab/cllm_bench.py. The recipe (soft targets from code-ar) is the one of the runs compared in docs/cllm-runs.md
+# (models/lab/cllm_runs.py) that raised Jacobi's tokens per call without collapsing the text.
+LAB_CLLM_MINUTES ?= 12
+LAB_CLLM_RECIPE := --objective distill --lr 2e-4 --ar-weight 1 --anchor-weight 1
 
 $(LAB)/code-cllm/trajectories.jsonl: models/code-ar.gguf models/lab/collect_trajectories.py $(JAR)
 	@mkdir -p $(LAB)/code-cllm
@@ -142,7 +145,7 @@ $(LAB)/code-cllm/trajectories.jsonl: models/code-ar.gguf models/lab/collect_traj
 
 $(LAB)/code-cllm/ckpt/weights.npz: $(LAB)/code-cllm/trajectories.jsonl models/lab/train_cllm.py $(LAB)/code-ar/stage2/ckpt/weights.npz
 	set -o pipefail; $(LAB_PY) models/lab/train_cllm.py --init-from $(LAB)/code-ar/stage2 --trajectories $< \
-	  --out $(LAB)/code-cllm --minutes $(LAB_CLLM_MINUTES) $(LAB_TRAIN) 2>&1 | tee $(LAB)/code-cllm/train.log
+	  --out $(LAB)/code-cllm --minutes $(LAB_CLLM_MINUTES) $(LAB_CLLM_RECIPE) $(LAB_TRAIN) 2>&1 | tee $(LAB)/code-cllm/train.log
 
 models/code-cllm.gguf: $(LAB)/code-cllm/ckpt/weights.npz $(JAR) models/lab/reference.py models/lab/cllm_card.py \
   $(if $(filter F16,$(LAB_QUANT)),,$(QUANTIZE))

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import paradec.gguf.TsvText;
@@ -75,6 +76,21 @@ class ShippedModelTest {
             }
         }
         return best;
+    }
+
+    /** The model lab's budget: every shipped GGUF together stays within 30 MB (the repository carries them). */
+    @Test
+    void shippedModelsFitTheBudget() throws IOException {
+        long total = 0;
+        int count = 0;
+        try (var files = Files.list(root().resolve("models"))) {
+            for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".gguf"))::iterator) {
+                total += Files.size(f);
+                count++;
+            }
+        }
+        assumeTrue(count > 0, "no model is built");
+        assertTrue(total <= 30_000_000L, count + " shipped models take " + total + " bytes, over 30 MB");
     }
 
     @ParameterizedTest
