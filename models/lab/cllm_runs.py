@@ -17,12 +17,11 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import sentencepiece as spm
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama  # noqa: E402
+from model import Llama, read_checkpoint  # noqa: E402
 from train_cllm import greedy_agreement  # noqa: E402
 
 START = "build/lab/code-ar/stage2"
@@ -31,10 +30,9 @@ DECODERS = [("jacobi w16", ["--window", "16"]), ("lookahead W8 N4 G4", ["--windo
 
 
 def load(run):
-    props = dict(l.rstrip("\n").split("=", 1) for l in open(os.path.join(run, "ckpt", "config.properties")))
-    cfg = Config(**{k: int(props[k]) for k in ("n_vocab", "n_embd", "n_layer", "n_head", "n_head_kv", "n_ff", "n_ctx")})
+    cfg, weights, _ = read_checkpoint(os.path.join(run, "ckpt"))
     m = Llama(cfg)
-    m.load_arrays(dict(np.load(os.path.join(run, "ckpt", "weights.npz"))))
+    m.load_arrays(weights)
     return m.eval()
 
 

@@ -19,6 +19,7 @@ OUT_PREFIX.tsv   greedy-continuation problems "prompt TAB continuation" (backsla
 import argparse
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -34,6 +35,11 @@ SKIP_PREFIXES = ("encodings/", "pydoc_data/")
 
 def esc(s):
     return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def unesc(s):
+    """The inverse of esc (what paradec's TsvText.unescape does when `eval --task code` reads the file)."""
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), s)
 
 
 CHUNK = 256

@@ -7,8 +7,10 @@ adjacent pairs (x[2i], x[2i+1]) of each head rotate by pos * base^(-2i/head_dim)
 q/k weights need no permutation on export.
 """
 import math
+import os
 from dataclasses import dataclass, asdict
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -34,6 +36,17 @@ class Config:
 
     def to_dict(self):
         return asdict(self)
+
+
+def read_checkpoint(ckpt):
+    """(Config, weight arrays, all properties) of a lab checkpoint directory (config.properties, weights.npz)."""
+    props = dict(line.rstrip("\n").split("=", 1) for line in open(os.path.join(ckpt, "config.properties")))
+    kw = {}
+    for k, f in Config.__dataclass_fields__.items():
+        if k in props:
+            t = f.type if isinstance(f.type, type) else eval(f.type)
+            kw[k] = (props[k] == "true") if t is bool else t(props[k])
+    return Config(**kw), dict(np.load(os.path.join(ckpt, "weights.npz"))), props
 
 
 def add_device_arg(ap):

@@ -30,7 +30,7 @@ import sentencepiece as spm
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama  # noqa: E402
+from model import Llama, read_checkpoint  # noqa: E402
 
 PROMPTS = ["def ", "import os\nimport sys\n\n\nclass ", "    def __init__(self, "]
 FILE_SEP = "\x00\n"
@@ -51,19 +51,8 @@ def q8_0(v):
 
 
 def load(ckpt, quant="F16"):
-    props = {}
-    for line in open(os.path.join(ckpt, "config.properties")):
-        k, v = line.rstrip("\n").split("=", 1)
-        props[k] = v
-    fields = Config.__dataclass_fields__
-    kw = {}
-    for k, f in fields.items():
-        if k in props:
-            t = f.type if isinstance(f.type, type) else eval(f.type)
-            kw[k] = (props[k] == "true") if t is bool else t(props[k])
-    cfg = Config(**kw)
+    cfg, arrays, props = read_checkpoint(ckpt)
     m = Llama(cfg)
-    arrays = dict(np.load(os.path.join(ckpt, "weights.npz")))
     for k, v in arrays.items():
         if v.ndim >= 2:
             arrays[k] = q8_0(v) if quant == "Q8_0" else v.astype(np.float16).astype(np.float32)

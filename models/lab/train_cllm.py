@@ -21,7 +21,6 @@ import json
 import math
 import os
 import random
-import re
 import sys
 import time
 
@@ -31,7 +30,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama, add_device_arg, lab_device  # noqa: E402
+from code_heldout import unesc  # noqa: E402
+from model import Llama, add_device_arg, lab_device, read_checkpoint  # noqa: E402
 from train_ar import encode_split, evaluate, write_checkpoint  # noqa: E402
 
 SEED = 4321
@@ -82,12 +82,8 @@ def kl_rows(teacher_logits, student_logits, rows):
 def repeated_ngram_share(tokens, n=4):
     """Share of the n-grams of a continuation that already occurred earlier in it: 0 for fresh text, near 1 for a
     loop such as `name,name,name,...`."""
-    seen, rep = set(), 0
-    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-    for g in grams:
-        rep += g in seen
-        seen.add(g)
-    return rep / max(1, len(grams))
+    r = repeats(tokens, n)[n - 1:]
+    return sum(r) / max(1, len(r))
 
 
 @torch.no_grad()
@@ -99,8 +95,7 @@ def greedy_agreement(model, teacher, sp, tsv, n=50, new=64):
     rep = [0.0, 0.0]
     lines = [l.rstrip("\n").split("\t") for l in open(tsv) if l.strip()][:n]
     for fields in lines:
-        prompt = re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), fields[0])
-        ids = [sp.bos_id()] + sp.encode(prompt)
+        ids = [sp.bos_id()] + sp.encode(unesc(fields[0]))
         outs = []
         for j, m in enumerate((model, teacher)):
             seq = list(ids)
@@ -182,16 +177,13 @@ def main():
     n_traj = sum(1 for _ in open(a.trajectories)) - a.first_trajectory
     print(f"{n_traj} trajectories, {len(states)} states", flush=True)
 
-    props = dict(line.rstrip("\n").split("=", 1) for line in open(os.path.join(a.init_from, "ckpt", "config.properties")))
-    cfg = Config(n_vocab=int(props["n_vocab"]), n_embd=int(props["n_embd"]), n_layer=int(props["n_layer"]),
-                 n_head=int(props["n_head"]), n_head_kv=int(props["n_head_kv"]), n_ff=int(props["n_ff"]),
-                 n_ctx=int(props["n_ctx"]))
+    cfg, weights, _ = read_checkpoint(os.path.join(a.init_from, "ckpt"))
     model = Llama(cfg)
-    model.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
+    model.load_arrays(weights)
     model.to(dev)
     model.eval()
     teacher = Llama(cfg)
-    teacher.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
+    teacher.load_arrays(weights)
     teacher.to(dev)
     teacher.eval()
     for p in teacher.parameters():
