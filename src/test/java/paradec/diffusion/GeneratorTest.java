@@ -103,7 +103,7 @@ class GeneratorTest {
     @Test
     void vanillaFillsEveryMaskInBlockOrderWithOneForwardPerStep() {
         FakeModel m = new FakeModel(PROMPT.length, target(32), strength(32, 4), 2f);
-        List<StepRecord> trace = new ArrayList<>();
+        List<DiffusionStep> trace = new ArrayList<>();
         DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
         DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, s, new LowConfidencePolicy(), trace::add);
         assertArrayEquals(target(32), r.tokens());
@@ -111,7 +111,7 @@ class GeneratorTest {
         assertEquals(32, r.forwardCalls());
         assertEquals(32, trace.size());
         int lastBlock = 0;
-        for (StepRecord rec : trace) {
+        for (DiffusionStep rec : trace) {
             assertTrue(rec.blockIndex() >= lastBlock);
             lastBlock = rec.blockIndex();
             for (int pos : rec.committedPositions()) {
@@ -182,7 +182,7 @@ class GeneratorTest {
         DiffusionSettings s = DiffusionSettings.defaults();
         FakeModel m = new FakeModel(PROMPT.length, target(128), strength(128, 9), 2f);
         int vanilla = new DiffusionGenerator().generate(m, PROMPT, s, new LowConfidencePolicy(), null).steps();
-        List<StepRecord> trace = new ArrayList<>();
+        List<DiffusionStep> trace = new ArrayList<>();
         DiffusionResult dico = new DiffusionGenerator().generate(m, PROMPT, s, new DicoPolicy(), trace::add);
         assertEquals(128, vanilla);
         assertTrue(dico.steps() * 3 <= vanilla, "dico " + dico.steps());
@@ -316,7 +316,7 @@ class GeneratorTest {
         assertTrue(lines.length > 1);
         assertTrue(lines[1].startsWith("{\"kind\":\"diffusion\",\"step\":0,\"block\":0,\"positions\":["), lines[1]);
         assertTrue(lines[1].contains("\"phase\":\"DIVIDE\""), lines[1]);
-        String one = JsonlTraceWriter.toJson(new StepRecord(4, 1, new int[] {8, 9}, new double[] {0.5, Double.NaN},
+        String one = JsonlTraceWriter.toJson(new DiffusionStep(4, 1, new int[] {8, 9}, new double[] {0.5, Double.NaN},
                 new int[] {3, 4}, ""));
         assertEquals("{\"kind\":\"diffusion\",\"step\":4,\"block\":1,\"positions\":[8,9],\"confidences\":[0.5,null],"
                 + "\"tokens\":[3,4],\"phase\":\"\"}", one);

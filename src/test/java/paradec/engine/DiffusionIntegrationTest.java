@@ -39,7 +39,7 @@ import paradec.diffusion.DiffusionGenerator;
 import paradec.diffusion.DiffusionResult;
 import paradec.diffusion.DiffusionSettings;
 import paradec.diffusion.LowConfidencePolicy;
-import paradec.diffusion.StepRecord;
+import paradec.trace.DiffusionStep;
 import paradec.gguf.GgufFile;
 import paradec.gguf.GgufWriter;
 import paradec.gguf.Synth;
@@ -178,11 +178,11 @@ class DiffusionIntegrationTest {
         }
     }
 
-    record Run(DiffusionResult result, List<StepRecord> records, int calls) {}
+    record Run(DiffusionResult result, List<DiffusionStep> records, int calls) {}
 
     static Run run(String arch, String policy, DiffusionSettings s) {
         Counting model = new Counting(dlms.get(arch), false);
-        List<StepRecord> records = new ArrayList<>();
+        List<DiffusionStep> records = new ArrayList<>();
         DiffusionResult r = new DiffusionGenerator().generate(model, prompt, s, CliPolicies.create(policy), records::add);
         return new Run(r, records, model.calls);
     }
@@ -203,7 +203,7 @@ class DiffusionIntegrationTest {
         boolean[] done = new boolean[GEN];
         int block = 0;
         for (int i = 0; i < run.records().size(); i++) {
-            StepRecord r = run.records().get(i);
+            DiffusionStep r = run.records().get(i);
             assertEquals(i, r.step(), what);
             assertTrue(r.blockIndex() >= block, what + ": block " + r.blockIndex() + " after block " + block);
             if (r.blockIndex() > block) {
@@ -249,7 +249,7 @@ class DiffusionIntegrationTest {
         }
 
         // greedy: the first step commits, at each chosen position, the argmax of an independent raw decode
-        StepRecord first = a.records().get(0);
+        DiffusionStep first = a.records().get(0);
         int[] expect = firstStepArgmax.get(arch);
         for (int j = 0; j < first.committedPositions().length; j++) {
             int p = first.committedPositions()[j];
@@ -470,7 +470,7 @@ class DiffusionIntegrationTest {
         assertTrue(dlms.get(arch).isEndOfGeneration(eos));
         int eosRel = 3;
         EosAt model = new EosAt(dlms.get(arch), prompt.length + eosRel, eos);
-        List<StepRecord> records = new ArrayList<>();
+        List<DiffusionStep> records = new ArrayList<>();
         DiffusionResult r = new DiffusionGenerator().generate(model, prompt, DiffusionSettings.of(GEN, BLOCK, STEPS),
                 new LowConfidencePolicy(), records::add);
         int[] out = r.tokens();
@@ -479,7 +479,7 @@ class DiffusionIntegrationTest {
         // replay the steps: the run must end at the first step after which 0..eosRel are all committed
         boolean[] done = new boolean[GEN];
         int stopStep = -1;
-        for (StepRecord rec : records) {
+        for (DiffusionStep rec : records) {
             assertEquals(-1, stopStep, "a step after the EOS prefix was complete");
             for (int p : rec.committedPositions()) done[p] = true;
             boolean prefix = true;

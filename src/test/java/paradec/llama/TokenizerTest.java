@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import paradec.decode.TextStream;
+import paradec.engine.TextStream;
 import paradec.testing.TestModels;
 
 /**

@@ -13,8 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import paradec.decode.TraceStep;
-import paradec.diffusion.StepRecord;
+import paradec.trace.ArStep;
+import paradec.trace.DiffusionStep;
 
 class TraceFileTest {
     @TempDir
@@ -35,7 +35,7 @@ class TraceFileTest {
         assertEquals("jacobi", t.decoder());
         assertArrayEquals(new int[] {1, 2, 3}, t.prompt());
         assertEquals(3, t.steps().size());
-        TraceStep s = t.steps().get(1);
+        ArStep s = t.steps().get(1);
         assertEquals(1, s.iteration());
         assertEquals(6, s.position());
         assertArrayEquals(new int[] {99, 20, 21, 22}, s.window());
@@ -54,7 +54,7 @@ class TraceFileTest {
         assertEquals(4, t.blockLength());
         assertEquals("dico", t.policy());
         assertEquals(5, t.steps().size());
-        StepRecord s = t.steps().get(1);
+        DiffusionStep s = t.steps().get(1);
         assertEquals(1, s.step());
         assertEquals("CONQUER", s.phase());
         assertArrayEquals(new int[] {0, 2}, s.committedPositions());
