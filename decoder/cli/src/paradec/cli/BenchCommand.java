@@ -13,12 +13,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import paradec.decode.ContextNeeds;
 import paradec.decode.CostCurve;
+import paradec.engine.GenerationRequest;
+import paradec.engine.ParadecModel;
 import paradec.generation.GenerationResult;
-import paradec.decode.GenerationSettings;
 import paradec.json.JsonWriter;
-import paradec.llama.Context;
-import paradec.llama.Model;
 import paradec.llama.ModelParams;
 
 /**
@@ -47,65 +47,90 @@ final class BenchCommand {
         int maxNew = o.getInt(64, 1, 100_000, "-n");
         int repeat = o.getInt(3, 1, 1000, "--repeat");
         int threads = o.getInt(Runtime.getRuntime().availableProcessors(), 1, 1024, "--threads");
-        List<String> decoders = Arrays.asList(o.getOr("ar,jacobi,lookahead", "--decoders").split(","));
-        List<String> prompts = o.has("--prompts") ? readPrompts(Path.of(o.get("--prompts"))) : DEFAULT_PROMPTS;
-        boolean againstLlama = o.has("--against-llama-cpp");
+        List<String> rawPrompts = o.has("--prompts") ? readPrompts(Path.of(o.get("--prompts"))) : DEFAULT_PROMPTS;
 
-        try (Model model = Model.load(modelPath, ModelParams.defaults().withGpuLayers(o.getInt(0, -1, 100_000, "--gpu-layers")))) {
-            if (model.isDiffusion()) return DiffusionBench.run(o, model, decoders, prompts, repeat, threads, againstLlama, out, err);
-            if (!decoders.contains("ar")) throw new UsageException("--decoders must include ar: speedups are measured against it");
-            int[][] promptTokens = prompts.stream().map(p -> model.vocab().tokenize(p, true, true)).toArray(int[][]::new);
-            int longest = Arrays.stream(promptTokens).mapToInt(a -> a.length).max().orElse(1);
+        try (ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults().withGpuLayers(o.getInt(0, -1, 100_000, "--gpu-layers")), threads)) {
+            List<String> decoders = o.has("--decoders")
+                    ? Arrays.stream(o.get("--decoders").split(",")).map(String::trim).toList() : model.defaultDecoders();
+            // speedups are ratios against the first decoder; for an autoregressive model that must be AR itself
+            String baseline = decoders.get(0);
+            boolean lossless = baseline.equals("ar");
+            if (ParadecModel.AR_DECODERS.contains(baseline) && !lossless) {
+                throw new UsageException("--decoders must start with ar: speedups are measured against it");
+            }
+            Map<String, GenerationRequest> requests = new LinkedHashMap<>();
+            for (String d : decoders) requests.put(d, DecoderSpec.request(d, o, model, maxNew));
+            // AR-family decoders share one context: comparisons then run on the same KV cache, and no idle
+            // context's native thread pool competes with the one measured
+            ContextNeeds shared = null;
+            for (GenerationRequest q : requests.values()) {
+                if (q.decoder() != null) shared = shared == null ? q.decoder().needs() : shared.union(q.decoder().needs());
+            }
+            if (shared != null) {
+                for (var e : requests.entrySet()) e.setValue(e.getValue().contextNeeds(shared));
+            }
+            LlamaCppTools.Anchors anchors = o.has("--against-llama-cpp")
+                    ? new LlamaCppTools(Main.root(), modelPath, threads).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32))
+                    : LlamaCppTools.NONE;
+            List<String> prompts = anchors.prompts(rawPrompts);
+            int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
+            CostCurve curve = shared == null ? null : model.recalibrateCostCurve(shared, 0);
 
-            Map<String, DecoderSpec> specs = new LinkedHashMap<>();
-            for (String d : decoders) specs.put(d.trim(), DecoderSpec.parse(d.trim(), o, model));
-            try (Context ctx = model.newContext(DecoderSpec.shared(specs.values(), longest + maxNew, threads))) {
-                GenerationSettings settings = GenerationSettings.greedy(maxNew);
-                CostCurve curve = CostCurve.recalibrate(ctx);
-                // warm-up: JIT, cost-curve calibration, first-touch of the weights; not timed
-                // two passes over every prompt, so the JIT has compiled the hot loops before timing starts
-                for (int pass = 0; pass < 2; pass++) {
-                    for (int[] prompt : promptTokens) {
-                        for (String d : specs.keySet()) specs.get(d).decoder().generate(ctx, prompt, settings, null);
+            // warm-up (JIT, first touch of the weights; not timed): two passes over every prompt, or as many as fit in 30 s
+            long warmUntil = System.nanoTime() + 30_000_000_000L;
+            warm:
+            for (int pass = 0; pass < 2; pass++) {
+                for (int[] prompt : promptTokens) {
+                    for (GenerationRequest q : requests.values()) {
+                        model.generate(prompt, q);
+                        if (pass > 0 && System.nanoTime() > warmUntil) break warm;
                     }
                 }
+            }
 
-                LlamaCppTools tools = againstLlama ? new LlamaCppTools(Main.root(), modelPath, threads) : null;
-                List<Run> runs = new ArrayList<>();
-                List<String> order = new ArrayList<>(specs.keySet());
-                for (int r = 0; r < repeat; r++) {
-                    for (int p = 0; p < prompts.size(); p++) {
-                        int[] ar = null;
-                        Map<String, GenerationResult> results = new LinkedHashMap<>();
-                        // rotate the order so no decoder always runs first (caches, turbo, neighbours)
-                        for (int i = 0; i < order.size(); i++) {
-                            String d = order.get((i + r + p) % order.size());
-                            results.put(d, specs.get(d).decoder().generate(ctx, promptTokens[p], settings, null));
-                        }
-                        ar = results.get("ar").tokens();
-                        for (var e : results.entrySet()) {
-                            GenerationResult g = e.getValue();
-                            runs.add(new Run(e.getKey(), p, r, g.tokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
-                                    g.decodeNanos() / 1e6, g.memoryNanos() / 1e6, g.javaNanos() / 1e6, Arrays.equals(ar, g.tokens())));
-                        }
-                        if (tools != null) {
-                            runs.add(tools.simple(prompts.get(p), maxNew, p, r));
-                            runs.add(tools.lookahead(prompts.get(p), maxNew, p, r));
-                        }
+            List<Run> runs = new ArrayList<>();
+            List<String> order = new ArrayList<>(requests.keySet());
+            for (int r = 0; r < repeat; r++) {
+                for (int p = 0; p < prompts.size(); p++) {
+                    Map<String, GenerationResult> results = new LinkedHashMap<>();
+                    // rotate the order so no decoder always runs first (caches, turbo, neighbours)
+                    for (int i = 0; i < order.size(); i++) {
+                        String d = order.get((i + r + p) % order.size());
+                        results.put(d, model.generate(promptTokens[p], requests.get(d)));
                     }
+                    int[] reference = results.get(baseline).tokens();
+                    for (String d : order) {
+                        GenerationResult g = results.get(d);
+                        long memory = g.extra("memory_nanos", 0);
+                        runs.add(new Run(d, p, r, g.tokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
+                                (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
+                                lossless ? Arrays.equals(reference, g.tokens()) : null));
+                    }
+                    runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                 }
-                String table = Report.table(runs, "ar");
-                if (o.has("--json")) out.println(Report.json(runs, modelPath));
-                else out.print(table);
-                if (o.has("--out")) {
-                    String report = Report.document("Autoregressive decoders: AR, Jacobi, lookahead", modelPath, model.description(),
-                            String.join(" ", args), repeat, prompts, maxNew, threads, table, Report.curveTable(curve));
-                    Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
-                    err.println("wrote " + o.get("--out"));
-                }
+            }
+            String table = Report.table(runs, baseline);
+            if (o.has("--json")) out.println(Report.json(runs, modelPath));
+            else out.print(table);
+            if (o.has("--out")) {
+                String extra = curve != null ? Report.curveTable(curve) : perStep(runs, baseline);
+                String report = Report.document(lossless ? "Autoregressive decoders: AR, Jacobi, lookahead" : "Diffusion decoders: unmasking policies",
+                        modelPath, model.model().description(), String.join(" ", args), repeat, prompts, maxNew, threads, table,
+                        extra + anchors.notes());
+                Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
+                err.println("wrote " + o.get("--out"));
             }
         }
         return Main.OK;
+    }
+
+    /** Forward and Java time per forward call of the baseline (diffusion reports). */
+    private static String perStep(List<Run> runs, String baseline) {
+        double[] javaPerCall = runs.stream().filter(r -> r.decoder().equals(baseline)).mapToDouble(r -> r.javaMs() / r.calls()).toArray();
+        double[] decodePerCall = runs.stream().filter(r -> r.decoder().equals(baseline)).mapToDouble(r -> r.decodeMs() / r.calls()).toArray();
+        return "Greedy. NFE per run is the calls/run column.\n\nPer forward call, " + baseline + ": llama_decode "
+                + fmt(Report.median(decodePerCall)) + " ms, Java (statistics of the masked rows, policy, bookkeeping) "
+                + fmt(Report.median(javaPerCall)) + " ms (medians).\n";
     }
 
     static List<String> readPrompts(Path file) throws IOException {

@@ -9,63 +9,93 @@ import paradec.decode.JacobiDecoder;
 import paradec.decode.JacobiSettings;
 import paradec.decode.LookaheadDecoder;
 import paradec.decode.LookaheadSettings;
-import paradec.llama.ContextParams;
-import paradec.llama.Model;
+import paradec.diffusion.DiffusionSettings;
+import paradec.diffusion.Policies;
+import paradec.engine.GenerationRequest;
+import paradec.engine.ParadecModel;
 
-/** An autoregressive-family decoder chosen on the command line, with the context it needs. */
-record DecoderSpec(Decoder decoder, int sequences, boolean unifiedKv, int batch, int extraPositions) {
+/** A decoder of either family chosen on the command line, with its options, as a generation request. */
+final class DecoderSpec {
+    private DecoderSpec() {}
 
-    static DecoderSpec parse(String name, Options o, Model model) throws UsageException, IOException {
+    /**
+     * The request for decoder {@code name} with the command line's options; the engine checks that
+     * the decoder fits the model's family.
+     *
+     * @param maxNew tokens to generate (the generation length of a diffusion model unless --gen-length says otherwise)
+     */
+    static GenerationRequest request(String name, Options o, ParadecModel model, int maxNew) throws UsageException, IOException {
+        return request(name, o, model, maxNew, 32);
+    }
+
+    /** @param defaultBlock the diffusion block length when --block-length is not given (capped at the generation length) */
+    static GenerationRequest request(String name, Options o, ParadecModel model, int maxNew, int defaultBlock)
+            throws UsageException, IOException {
+        GenerationRequest base = GenerationRequest.defaults().maxTokens(maxNew).sampling(GenerateCommand.sampling(o));
+        if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
+        if (!Policies.NAMES.contains(name) && !name.equals("vanilla")) {
+            throw new UsageException("unknown decoder '" + name + "' (autoregressive: " + String.join(", ", ParadecModel.AR_DECODERS)
+                    + "; diffusion: " + String.join(", ", Policies.NAMES) + ")");
+        }
+        DiffusionPolicies.create(name, o); // options are checked now, before the model does any work
+        DiffusionSettings settings = diffusionSettings(o, maxNew, defaultBlock);
+        return base.policy(() -> {
+            try {
+                return DiffusionPolicies.create(name, o);
+            } catch (UsageException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }).diffusion(settings).maxTokens(settings.genLength());
+    }
+
+    static DiffusionSettings diffusionSettings(Options o, int maxNew, int defaultBlock) throws UsageException {
+        int genLength = o.getInt(maxNew, 1, 1 << 16, "--gen-length");
+        int blockLength = o.getInt(Math.min(defaultBlock, genLength), 1, 1 << 16, "--block-length");
+        int steps = o.getInt(genLength, 1, 1 << 20, "--steps");
+        try {
+            return DiffusionSettings.of(genLength, blockLength, steps)
+                    .withTemperature(o.getDouble(0, 0, 100, "--temp"))
+                    .withCfgScale(o.getDouble(0, 0, 100, "--cfg"))
+                    .withSeed(o.getLong(0, "--seed"))
+                    .withTrimAtEog(true);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static Decoder arDecoder(String name, Options o, ParadecModel model) throws UsageException, IOException {
         return switch (name) {
-            case "ar" -> new DecoderSpec(new ArDecoder(), 1, false, 512, 0);
+            case "ar" -> new ArDecoder();
             case "jacobi" -> {
                 String w = o.getOr("auto", "--window");
                 int window = w.equals("auto") ? JacobiSettings.AUTO : o.getInt(8, 1, JacobiSettings.MAX_WINDOW, "--window");
                 GuessInit init = GuessInit.LOOKUP;
                 String initName = o.get("--guess-init");
-                if (initName != null) init = GuessInit.valueOf(initName.toUpperCase());
+                if (initName != null) {
+                    try {
+                        init = GuessInit.valueOf(initName.toUpperCase(java.util.Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("unknown --guess-init '" + initName + "' (" + java.util.Arrays.stream(GuessInit.values())
+                                .map(g -> g.name().toLowerCase(java.util.Locale.ROOT)).reduce((a, b) -> a + ", " + b).orElse("") + ")");
+                    }
+                }
                 JacobiSettings s = new JacobiSettings(window, init, o.getInt(3, 1, 16, "--ngram"), null, o.getLong(0, "--seed"));
                 String ref = o.get("--init-from");
                 if (ref != null) s = s.withReference(model.vocab().tokenize(Main.readText(Path.of(ref)), false, false));
-                yield new DecoderSpec(new JacobiDecoder(s), 1, false, 512, JacobiSettings.MAX_WINDOW);
+                yield new JacobiDecoder(s);
             }
             case "lookahead" -> {
                 String w = o.getOr("auto", "--window");
                 int window = w.equals("auto") ? LookaheadSettings.AUTO : o.getInt(8, 1, LookaheadSettings.MAX_W, "--window");
-                LookaheadSettings s;
                 try {
-                    s = new LookaheadSettings(window, o.getInt(LookaheadSettings.DEFAULT_N, 2, LookaheadSettings.MAX_N, "--ngram"),
-                            o.getInt(LookaheadSettings.DEFAULT_G, 0, LookaheadSettings.MAX_G, "--guesses"));
+                    yield new LookaheadDecoder(new LookaheadSettings(window,
+                            o.getInt(LookaheadSettings.DEFAULT_N, 2, LookaheadSettings.MAX_N, "--ngram"),
+                            o.getInt(LookaheadSettings.DEFAULT_G, 0, LookaheadSettings.MAX_G, "--guesses")));
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage());
                 }
-                int seqs = s.sequencesNeeded();
-                yield new DecoderSpec(new LookaheadDecoder(s), seqs, true, Math.max(512, s.maxBatch()), s.maxBatch());
             }
-            default -> throw new UsageException("unknown decoder '" + name + "' for an autoregressive model (ar, jacobi, lookahead)");
+            default -> throw new UsageException("unknown decoder '" + name + "'");
         };
-    }
-
-    ContextParams contextParams(int contextLength) {
-        return new ContextParams(contextLength, batch, batch, sequences, 0, unifiedKv);
-    }
-
-    /**
-     * One context that serves every given decoder: the most sequences, the largest batch and
-     * the most extra positions any of them needs. Comparisons then run on the same context, and
-     * no idle context's native thread pool competes with the one measured.
-     */
-    static ContextParams shared(java.util.Collection<DecoderSpec> specs, int promptAndNew, int threads) {
-        int seqs = 1;
-        int batch = 1;
-        int extra = 0;
-        boolean unified = false;
-        for (DecoderSpec s : specs) {
-            seqs = Math.max(seqs, s.sequences());
-            batch = Math.max(batch, s.batch());
-            extra = Math.max(extra, s.extraPositions());
-            unified |= s.unifiedKv();
-        }
-        return new ContextParams(promptAndNew + extra + 8, batch, batch, seqs, threads, unified);
     }
 }

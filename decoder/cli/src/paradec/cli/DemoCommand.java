@@ -1,15 +1,18 @@
 package paradec.cli;
 
+import java.util.ArrayList;
+import paradec.decode.ContextNeeds;
+import paradec.engine.GenerationRequest;
+import paradec.engine.ParadecModel;
+import paradec.generation.GenerationResult;
+import paradec.llama.ModelParams;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import paradec.generation.GenerationResult;
-import paradec.decode.GenerationSettings;
-import paradec.llama.Context;
-import paradec.llama.Model;
 
 /**
  * {@code paradec demo}: the default model continues a Python prompt with AR, Jacobi and
@@ -26,36 +29,39 @@ final class DemoCommand {
         String prompt = o.getOr(PROMPT, "-p", "--prompt");
         int maxNew = o.getInt(96, 1, 4096, "-n");
         int threads = o.getInt(0, 0, 1024, "--threads");
-        try (Model model = Model.load(modelPath)) {
-            if (model.isDiffusion()) throw new UsageException("demo runs an autoregressive model; give one with -m");
-            out.println("model: " + modelPath + " (" + model.description() + ")");
+        try (ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults(), threads)) {
+            out.println("model: " + modelPath + " (" + model.model().description() + ")");
             if (DefaultModels.isSynthesized(modelPath)) {
                 out.println("note: this is a SYNTHESIZED random-weight model (no trained model is shipped yet), so the text is noise;");
                 out.println("      the speeds and the token-for-token agreement of the decoders are still real.");
             }
-            int[] prompt_ = model.vocab().tokenize(prompt, true, true);
-            GenerationSettings settings = GenerationSettings.greedy(maxNew);
-            List<String> names = List.of("ar", "jacobi", "lookahead");
-            GenerationResult[] results = new GenerationResult[names.size()];
-            List<DecoderSpec> specs = new java.util.ArrayList<>();
-            for (String name : names) specs.add(DecoderSpec.parse(name, o, model));
-            try (Context ctx = model.newContext(DecoderSpec.shared(specs, prompt_.length + maxNew, threads))) {
-                for (int i = 0; i < names.size(); i++) {
-                    specs.get(i).decoder().generate(ctx, prompt_, settings, null); // warm-up and cost-curve calibration
-                    results[i] = specs.get(i).decoder().generate(ctx, prompt_, settings, null);
-                }
+            int[] promptTokens = model.tokenize(prompt);
+            List<String> names = model.defaultDecoders();
+            List<GenerationRequest> requests = new ArrayList<>();
+            ContextNeeds shared = null;
+            for (String name : names) {
+                GenerationRequest q = DecoderSpec.request(name, o, model, maxNew);
+                if (q.decoder() != null) shared = shared == null ? q.decoder().needs() : shared.union(q.decoder().needs());
+                requests.add(q);
             }
+            GenerationResult[] results = new GenerationResult[names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                GenerationRequest q = shared == null ? requests.get(i) : requests.get(i).contextNeeds(shared);
+                model.generate(promptTokens, q); // warm-up and cost-curve calibration
+                results[i] = model.generate(promptTokens, q);
+            }
+            String baseline = names.get(0);
             out.println();
-            out.println(prompt + model.vocab().detokenize(results[0].tokens(), false));
+            out.println(prompt + results[0].text());
             out.println();
-            out.println("| decoder | tokens | forward calls | tokens/call | tokens/s | speedup vs ar | same tokens as ar |");
+            out.println("| decoder | tokens | forward calls | tokens/call | tokens/s | speedup vs " + baseline + " | same tokens as " + baseline + " |");
             out.println("|---|---|---|---|---|---|---|");
             for (int i = 0; i < names.size(); i++) {
                 GenerationResult r = results[i];
                 out.printf("| %s | %d | %d | %s | %s | %sx | %s |%n", names.get(i), r.generatedTokens(), r.forwardCalls(),
                         BenchCommand.fmt(r.tokensPerCall()), BenchCommand.fmt(r.tokensPerSecond()),
                         BenchCommand.fmt(r.tokensPerSecond() / results[0].tokensPerSecond()),
-                        Arrays.equals(r.tokens(), results[0].tokens()) ? "yes" : "no (float tie, see docs)");
+                        Arrays.equals(r.tokens(), results[0].tokens()) ? "yes" : baseline.equals("ar") ? "no (float tie, see docs)" : "no");
             }
             out.println();
             out.println("(one run each after a warm-up; 'bin/paradec bench' gives medians over many runs)");

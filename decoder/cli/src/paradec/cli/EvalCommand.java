@@ -1,5 +1,17 @@
 package paradec.cli;
 
+import paradec.engine.GenerationRequest;
+import paradec.engine.ParadecModel;
+import paradec.eval.EvalTask;
+import paradec.eval.HeldOut;
+import paradec.eval.HeldOut.Problem;
+import paradec.eval.Perplexity;
+import paradec.generation.GenerationResult;
+import paradec.json.JsonWriter;
+import paradec.llama.Context;
+import paradec.llama.ContextParams;
+import paradec.llama.ModelParams;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -7,20 +19,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import paradec.generation.GenerationResult;
-import paradec.decode.GenerationSettings;
-import paradec.diffusion.DiffusionGenerator;
-import paradec.diffusion.DiffusionResult;
-import paradec.diffusion.DiffusionSettings;
-import paradec.engine.LlamaDenoisingModel;
-import paradec.eval.EvalTask;
-import paradec.eval.HeldOut;
-import paradec.eval.HeldOut.Problem;
-import paradec.eval.Perplexity;
-import paradec.json.JsonWriter;
-import paradec.llama.Context;
-import paradec.llama.ContextParams;
-import paradec.llama.Model;
 
 /**
  * {@code paradec eval --task add|sort|path|code -m MODEL --decoder D [--n N] [--json]}: the score of one decoder on
@@ -53,25 +51,16 @@ final class EvalCommand {
         Totals totals;
         String decoder;
         Perplexity.Result perplexity = null;
-        try (Model model = Model.load(Main.modelPath(o))) {
-            List<int[]> prompts = new ArrayList<>();
-            for (Problem p : problems) prompts.add(model.vocab().tokenize(p.prompt(), true, true));
-            if (model.isDiffusion()) {
-                decoder = o.getOr("llada", "--decoder");
-                totals = diffusion(o, model, task, problems, prompts, decoder, length, threads);
-            } else {
-                decoder = o.getOr("ar", "--decoder");
-                DecoderSpec spec = DecoderSpec.parse(decoder, o, model);
-                int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-                try (Context ctx = model.newContext(spec.contextParams(longest + length + spec.extraPositions() + 8).withThreads(threads))) {
-                    totals = autoregressive(spec, ctx, model, task, problems, prompts, length);
-                }
-                if (task == EvalTask.CODE) {
-                    String text = Main.readText(Path.of(o.getOr(Main.root().resolve(EvalTask.CODE_TEXT).toString(), "--text")));
-                    int chunk = Math.min(256, Math.max(2, model.contextLengthTrained()));
-                    try (Context ctx = model.newContext(ContextParams.of(chunk).withThreads(threads))) {
-                        perplexity = Perplexity.of(ctx, model.vocab().tokenize(text, false, false), chunk);
-                    }
+        try (ParadecModel model = ParadecModel.load(Main.modelPath(o), ModelParams.defaults(), threads)) {
+            decoder = o.getOr(model.defaultDecoders().get(0), "--decoder");
+            // one block over the whole (short) answer unless --block-length says otherwise
+            GenerationRequest request = DecoderSpec.request(decoder, o, model, length, length);
+            totals = score(model, request, task, problems);
+            if (task == EvalTask.CODE && Perplexity.applies(model.model())) {
+                String text = Main.readText(Path.of(o.getOr(Main.root().resolve(EvalTask.CODE_TEXT).toString(), "--text")));
+                int chunk = Math.min(256, Math.max(2, model.model().contextLengthTrained()));
+                try (Context ctx = model.model().newContext(ContextParams.of(chunk).withThreads(threads))) {
+                    perplexity = Perplexity.of(ctx, model.vocab().tokenize(text, false, false), chunk);
                 }
             }
         }
@@ -97,46 +86,17 @@ final class EvalCommand {
         return Main.OK;
     }
 
-    private static Totals autoregressive(DecoderSpec spec, Context ctx, Model model, EvalTask task, List<Problem> problems,
-            List<int[]> prompts, int length) {
+    private static Totals score(ParadecModel model, GenerationRequest request, EvalTask task, List<Problem> problems) {
         double score = 0;
         long calls = 0;
         long tokens = 0;
         long nanos = 0;
-        for (int i = 0; i < problems.size(); i++) {
-            GenerationResult r = spec.decoder().generate(ctx, prompts.get(i), GenerationSettings.greedy(length), null);
+        for (Problem problem : problems) {
+            GenerationResult r = model.generate(model.tokenize(problem.prompt()), request);
             nanos += r.wallNanos();
             calls += r.forwardCalls();
             tokens += r.generatedTokens();
-            score += task.score(model.vocab().detokenize(r.tokens(), false), problems.get(i).answer());
-        }
-        return new Totals(score, calls, tokens, nanos);
-    }
-
-    private static Totals diffusion(Options o, Model model, EvalTask task, List<Problem> problems, List<int[]> prompts,
-            String decoder, int length, int threads) throws UsageException {
-        DiffusionSettings settings;
-        try {
-            settings = DiffusionSettings.of(length, o.getInt(length, 1, 4096, "--block-length"), o.getInt(length, 1, 1 << 20, "--steps"))
-                    .withTrimAtEog(true);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-        double score = 0;
-        long calls = 0;
-        long tokens = 0;
-        long nanos = 0;
-        try (LlamaDenoisingModel dlm = new LlamaDenoisingModel(model, longest + length, threads)) {
-            DiffusionGenerator generator = new DiffusionGenerator();
-            for (int i = 0; i < problems.size(); i++) {
-                long t0 = System.nanoTime();
-                DiffusionResult r = generator.generate(dlm, prompts.get(i), settings, DiffusionPolicies.create(decoder, o), null);
-                nanos += System.nanoTime() - t0;
-                calls += r.forwardCalls();
-                tokens += r.tokens().length;
-                score += task.score(model.vocab().detokenize(r.tokens(), false), problems.get(i).answer());
-            }
+            score += task.score(r.text(), problem.answer());
         }
         return new Totals(score, calls, tokens, nanos);
     }

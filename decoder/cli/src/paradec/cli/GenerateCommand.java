@@ -6,20 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import paradec.decode.Decoder;
-import paradec.generation.GenerationResult;
-import paradec.decode.GenerationSettings;
-import paradec.decode.JsonlTraceWriter;
 import paradec.decode.SamplingSettings;
-import paradec.engine.TextStream;
-import paradec.diffusion.DiffusionGenerator;
-import paradec.diffusion.DiffusionResult;
-import paradec.diffusion.DiffusionSettings;
-import paradec.diffusion.UnmaskingPolicy;
-import paradec.engine.LlamaDenoisingModel;
-import paradec.llama.Context;
-import paradec.llama.Model;
+import paradec.engine.GenerationRequest;
+import paradec.engine.ParadecModel;
+import paradec.generation.GenerationResult;
 import paradec.llama.ModelParams;
+import paradec.trace.TraceWriter;
+
 
 /** {@code paradec generate}: one generation with any decoder, streamed or as one JSON object. */
 final class GenerateCommand {
@@ -41,76 +34,26 @@ final class GenerateCommand {
         int threads = o.getInt(0, 0, 1024, "--threads");
         boolean json = o.has("--json");
 
-        try (Model model = Model.load(modelPath, ModelParams.defaults().withGpuLayers(gpuLayers))) {
+        try (ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults().withGpuLayers(gpuLayers), threads)) {
             if (!json && DefaultModels.isSynthesized(modelPath) && !o.has("-m", "--model")) {
                 err.println("note: the default model is a synthesized random-weight model (no trained model shipped yet): its text is noise");
             }
-            int[] promptTokens = model.vocab().tokenize(prompt, true, true);
-            if (model.isDiffusion()) return diffusion(o, model, promptTokens, threads, json, out);
-            return autoregressive(o, model, promptTokens, threads, json, out);
-        }
-    }
-
-    private static int autoregressive(Options o, Model model, int[] prompt, int threads, boolean json, PrintStream out)
-            throws UsageException, IOException {
-        String name = o.getOr("ar", "--decoder");
-        int maxNew = o.getInt(64, 1, 1_000_000, "-n");
-        SamplingSettings sampling = sampling(o);
-        DecoderSpec spec = DecoderSpec.parse(name, o, model);
-        int ctxLength = o.getInt(Math.min(Math.max(model.contextLengthTrained(), 64), prompt.length + maxNew + spec.extraPositions()),
-                16, 1 << 20, "--ctx");
-        if (prompt.length >= ctxLength) {
-            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit in --ctx " + ctxLength);
-        }
-        Decoder decoder = spec.decoder();
-        String tracePath = o.get("--trace");
-        try (Context ctx = model.newContext(spec.contextParams(ctxLength).withThreads(threads));
-             JsonlTraceWriter trace = tracePath == null ? null : new JsonlTraceWriter(Path.of(tracePath), decoder.name(), prompt)) {
-            GenerationSettings settings = new GenerationSettings(maxNew, sampling, trace);
-            TextStream stream = json ? null : new TextStream(model.vocab(), s -> {
-                out.print(s);
-                out.flush();
-            });
-            GenerationResult r = decoder.generate(ctx, prompt, settings, stream == null ? null : stream::onToken);
-            if (stream != null) {
-                stream.flush();
-                out.println();
-            } else {
-                out.println(Results.toJson(model, r, model.vocab().detokenize(r.tokens(), false)));
+            int[] promptTokens = model.tokenize(prompt);
+            String name = o.getOr(model.defaultDecoders().get(0), "--decoder");
+            GenerationRequest request = DecoderSpec.request(name, o, model, o.getInt(64, 1, 1_000_000, "-n"));
+            if (o.has("--ctx")) request = request.contextLength(o.getInt(0, 16, 1 << 20, "--ctx"));
+            String tracePath = o.get("--trace");
+            try (TraceWriter trace = tracePath == null ? null
+                    : new TraceWriter(Files.newBufferedWriter(Path.of(tracePath), StandardCharsets.UTF_8))) {
+                if (trace != null) request = request.trace(trace);
+                if (!json) request = request.streamTo(piece -> {
+                    out.print(piece);
+                    out.flush();
+                });
+                GenerationResult r = model.generate(promptTokens, request);
+                if (json) out.println(Results.toJson(modelPath, r));
+                else out.println();
             }
-        }
-        return Main.OK;
-    }
-
-    private static int diffusion(Options o, Model model, int[] prompt, int threads, boolean json, PrintStream out)
-            throws UsageException, IOException {
-        String name = o.getOr("llada", "--decoder");
-        int genLength = o.getInt(128, 1, 1 << 16, "--gen-length", "-n");
-        int blockLength = o.getInt(Math.min(32, genLength), 1, 1 << 16, "--block-length");
-        int steps = o.getInt(genLength, 1, 1 << 20, "--steps");
-        DiffusionSettings settings;
-        try {
-            settings = DiffusionSettings.of(genLength, blockLength, steps)
-                    .withTemperature(o.getDouble(0, 0, 100, "--temp"))
-                    .withCfgScale(o.getDouble(0, 0, 100, "--cfg"))
-                    .withSeed(o.getLong(0, "--seed"))
-                    .withTrimAtEog(true);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        UnmaskingPolicy policy = DiffusionPolicies.create(name, o);
-        int length = prompt.length + genLength;
-        String tracePath = o.get("--trace");
-        try (LlamaDenoisingModel dlm = new LlamaDenoisingModel(model, length, threads);
-             var writer = tracePath == null ? null : Files.newBufferedWriter(Path.of(tracePath), StandardCharsets.UTF_8)) {
-            paradec.diffusion.JsonlTraceWriter trace = writer == null ? null : new paradec.diffusion.JsonlTraceWriter(writer);
-            if (trace != null) trace.header(prompt.length, genLength, blockLength, policy.name());
-            long t0 = System.nanoTime();
-            DiffusionResult r = new DiffusionGenerator().generate(dlm, prompt, settings, policy, trace);
-            long wall = System.nanoTime() - t0;
-            String text = model.vocab().detokenize(r.tokens(), false);
-            if (json) out.println(Results.toJson(model, name, prompt.length, r, text, wall));
-            else out.println(text);
         }
         return Main.OK;
     }

@@ -1,5 +1,10 @@
 package paradec.cli;
 
+import paradec.diffusion.DiffusionSettings;
+import paradec.llama.ChatMessage;
+import paradec.llama.ChatTemplates;
+import paradec.llama.Model;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +22,8 @@ import java.util.regex.Pattern;
 final class LlamaCppTools {
     private static final Pattern SPEED = Pattern.compile("decoded\\s+(\\d+) tokens in\\s+([0-9.]+) s(?:econds)?, speed:\\s+([0-9.]+) t/s");
     private static final Pattern ACCEPT = Pattern.compile("n_accept\\s*=\\s*(\\d+)");
+    private static final Pattern DIFFUSION_TOTAL =
+            Pattern.compile("total time: ([0-9.]+)ms, time per step: ([0-9.]+)ms, sampling time per step: ([0-9.]+)ms");
     private static final Pattern PREDICT = Pattern.compile("n_predict\\s*=\\s*(\\d+)");
     private final Path bin;
     private final Path model;
@@ -51,6 +58,107 @@ final class LlamaCppTools {
         long steps = predict.find() && accept.find() ? Long.parseLong(predict.group(1)) - Long.parseLong(accept.group(1)) : 0;
         return new BenchCommand.Run("llama-lookahead (C++)", promptIndex, round, Double.parseDouble(m.group(3)),
                 steps > 0 ? (double) tokens / steps : 0, steps, tokens, 0, 0, 0, null);
+    }
+
+    /**
+     * One run of llama-diffusion-cli with the same steps per block. Its blocks cover the whole
+     * n_ubatch (prompt included) from the prompt's end, so n_ubatch is the prompt plus the
+     * generation rounded up to a block, and its steps are blocks x steps-per-block; its
+     * tokens/s counts the positions it actually generates.
+     */
+    BenchCommand.Run diffusion(String rawPrompt, int promptLength, DiffusionSettings settings, int promptIndex, int round,
+                               List<String> samplingTimes) throws IOException {
+        int blockLength = settings.blockLength();
+        int ub = (promptLength + settings.genLength() + blockLength - 1) / blockLength * blockLength;
+        int steps = ub / blockLength * settings.stepsPerBlock();
+        List<String> command = List.of(bin.resolve("llama-diffusion-cli").toString(), "-m", model.toString(),
+                "-p", rawPrompt, "-ub", Integer.toString(ub), "-b", Integer.toString(ub), "-c", Integer.toString(ub),
+                "-t", Integer.toString(threads), "--diffusion-steps", Integer.toString(steps),
+                "--diffusion-block-length", Integer.toString(blockLength), "--diffusion-algorithm", "4", "--temp", "0");
+        // llama.cpp logs from a background thread and now and then exits before the last lines are out: retry
+        Matcher m;
+        for (int attempt = 1; ; attempt++) {
+            String log = exec(command);
+            m = DIFFUSION_TOTAL.matcher(log);
+            if (m.find()) break;
+            if (attempt == 3) throw new IOException("llama-diffusion-cli printed no timing line in 3 runs:\n" + tail(log));
+        }
+        double totalMs = Double.parseDouble(m.group(1));
+        samplingTimes.add(m.group(3));
+        int generated = ub - promptLength;
+        return new BenchCommand.Run("llama-diffusion-cli (C++)", promptIndex, round, generated * 1000.0 / totalMs,
+                (double) generated / steps, steps, generated, 0, 0, 0, null);
+    }
+
+    /** The llama.cpp tools a user would pick instead of paradec for a model, run on the same prompts. */
+    interface Anchors {
+        /** The prompt texts both sides see (llama-diffusion-cli wraps its prompt in a chat template). */
+        List<String> prompts(List<String> raw);
+
+        List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException;
+
+        /** Lines for the report about the anchors' own figures ("" when none). */
+        String notes();
+    }
+
+    static final Anchors NONE = new Anchors() {
+        @Override
+        public List<String> prompts(List<String> raw) {
+            return raw;
+        }
+
+        @Override
+        public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) {
+            return List.of();
+        }
+
+        @Override
+        public String notes() {
+            return "";
+        }
+    };
+
+    /** llama-simple and llama-lookahead for an autoregressive model; llama-diffusion-cli for a diffusion model. */
+    Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) {
+        if (!loaded.isDiffusion()) {
+            return new Anchors() {
+                @Override
+                public List<String> prompts(List<String> raw) {
+                    return raw;
+                }
+
+                @Override
+                public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
+                    return List.of(simple(rawPrompt, maxNew, promptIndex, round), lookahead(rawPrompt, maxNew, promptIndex, round));
+                }
+
+                @Override
+                public String notes() {
+                    return "";
+                }
+            };
+        }
+        List<String> samplingTimes = new java.util.ArrayList<>();
+        return new Anchors() {
+            @Override
+            public List<String> prompts(List<String> raw) {
+                // llama-diffusion-cli always wraps the prompt in a chat template (chatml when the model has none):
+                // both sides then see the same tokens
+                String template = loaded.chatTemplate() != null ? loaded.chatTemplate() : "chatml";
+                return raw.stream().map(p -> ChatTemplates.apply(template, List.of(new ChatMessage("user", p)), true)).toList();
+            }
+
+            @Override
+            public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
+                return List.of(diffusion(rawPrompt, promptTokens, settings, promptIndex, round, samplingTimes));
+            }
+
+            @Override
+            public String notes() {
+                return samplingTimes.isEmpty() ? "" : "\nllama-diffusion-cli's own 'sampling time per step' (ms), one per run: "
+                        + String.join(", ", samplingTimes) + "\n";
+            }
+        };
     }
 
     /** Runs a tool and returns stdout+stderr; a failing tool is an IOException with its last lines. */

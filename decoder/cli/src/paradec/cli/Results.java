@@ -1,60 +1,41 @@
 package paradec.cli;
 
+import java.nio.file.Path;
+import java.util.Map;
 import paradec.generation.GenerationResult;
-import paradec.diffusion.DiffusionResult;
 import paradec.json.JsonWriter;
-import paradec.llama.Model;
 
-/** The JSON objects printed by {@code generate --json}. */
+/** The JSON object printed by {@code generate --json}, for both families. */
 final class Results {
     private Results() {}
 
-    static String toJson(Model model, GenerationResult r, String text) {
-        double wallMs = r.wallNanos() / 1e6;
-        double decodeMs = r.decodeNanos() / 1e6;
-        double javaMs = r.javaNanos() / 1e6;
-        long guessCalls = Math.max(1, r.forwardCalls());
-        return new JsonWriter().beginObject()
-                .field("model", model.path().toString())
+    static String toJson(Path model, GenerationResult r) {
+        long memory = r.extra("memory_nanos", 0);
+        JsonWriter j = new JsonWriter().beginObject()
+                .field("model", model.toString())
                 .field("decoder", r.decoder())
                 .field("prompt_tokens", r.promptTokens())
                 .field("generated_tokens", r.generatedTokens())
                 .field("tokens", r.tokens())
-                .field("text", text)
+                .field("text", r.text())
                 .field("forward_calls", r.forwardCalls())
-                .field("wall_ms", wallMs)
-                .field("decode_ms", decodeMs)
-                .field("kv_ops_ms", r.memoryNanos() / 1e6)
-                .field("java_ms", javaMs)
+                .field("wall_ms", r.wallNanos() / 1e6)
+                .field("decode_ms", (r.nativeNanos() - memory) / 1e6)
+                .field("kv_ops_ms", memory / 1e6)
+                .field("java_ms", r.javaNanos() / 1e6)
                 .field("tokens_per_second", r.tokensPerSecond())
-                .field("tokens_per_call", r.tokensPerCall())
-                .field("mean_accepted_length", (double) (r.generatedTokens()) / guessCalls)
-                .field("accepted_guesses", r.acceptedGuesses())
-                .field("window", r.window())
-                .field("stop_reason", r.stopReason().jsonName())
-                .endObject().toString();
-    }
-
-    static String toJson(Model model, String decoder, int promptTokens, DiffusionResult r, String text, long wallNanos) {
-        double wallMs = wallNanos / 1e6;
-        double forwardMs = r.forwardNanos() / 1e6;
-        int generated = r.tokens().length;
-        return new JsonWriter().beginObject()
-                .field("model", model.path().toString())
-                .field("decoder", decoder)
-                .field("prompt_tokens", promptTokens)
-                .field("generated_tokens", generated)
-                .field("tokens", r.tokens())
-                .field("text", text)
-                .field("forward_calls", r.forwardCalls())
-                .field("steps", r.steps())
-                .field("wall_ms", wallMs)
-                .field("decode_ms", forwardMs)
-                .field("java_ms", wallMs - forwardMs)
-                .field("tokens_per_second", wallNanos == 0 ? 0 : generated * 1e9 / wallNanos)
-                .field("tokens_per_call", r.forwardCalls() == 0 ? 0 : (double) generated / r.forwardCalls())
-                .field("nfe", r.steps())
-                .field("stop_reason", r.stoppedEarly() ? "eog" : "gen_length")
-                .endObject().toString();
+                .field("tokens_per_call", r.tokensPerCall());
+        for (Map.Entry<String, Object> e : r.extras().entrySet()) {
+            if (e.getKey().equals("memory_nanos")) continue;
+            switch (e.getValue()) {
+                case Boolean b -> j.field(e.getKey(), b);
+                case Integer i -> j.field(e.getKey(), (long) i);
+                case Long l -> j.field(e.getKey(), l);
+                case Number n -> j.field(e.getKey(), n.doubleValue());
+                default -> j.field(e.getKey(), String.valueOf(e.getValue()));
+            }
+        }
+        if (r.extras().containsKey("steps")) j.field("nfe", r.extra("steps", 0));
+        return j.field("stop_reason", r.stopReason().jsonName()).endObject().toString();
     }
 }

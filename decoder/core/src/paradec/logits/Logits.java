@@ -30,6 +30,12 @@ public final class Logits {
         return new SegmentView(all.asSlice(0, need).asReadOnly(), rows, vocabSize);
     }
 
+    /** A view with no rows (a decode that asked for no logits). */
+    public static LogitsView empty(int vocabSize) {
+        if (vocabSize <= 0) throw new IllegalArgumentException("vocabSize must be positive, got " + vocabSize);
+        return new SegmentView(MemorySegment.ofArray(new float[0]), 0, vocabSize);
+    }
+
     /**
      * Copies {@code rows} (all of the same length) into one heap segment; meant for tests.
      *

@@ -11,8 +11,9 @@ import paradec.logits.LogitsView;
 
 /**
  * A llama.cpp diffusion model (LLaDA, Dream, ...) behind {@link DenoisingModel}: each forward is
- * one llama_decode of the whole sequence with logits for every position, re-aligned when the
- * model shifts its logits (row p-1 then holds the distribution of position p).
+ * one llama_decode of the whole sequence that asks llama.cpp for the logits of the requested rows
+ * only (the current block, not the prompt or later blocks), re-aligned when the model shifts its
+ * logits (row p-1 then holds the distribution of position p).
  */
 public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable {
     private final Model model;
@@ -79,22 +80,28 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
     }
 
     @Override
-    public LogitsView forward(int[] tokens) {
+    public LogitsView forward(int[] tokens, int from, int to) {
         if (tokens.length > maxLength) {
             throw new IllegalArgumentException("sequence of " + tokens.length + " tokens exceeds this model's n_ubatch=" + maxLength);
         }
+        if (from < 0 || to > tokens.length || from >= to) {
+            throw new IllegalArgumentException("row range [" + from + ", " + to + ") is empty or outside the sequence of " + tokens.length);
+        }
+        // with shifted logits, position p's distribution sits in row p - 1 (position 0 uses row 0)
+        boolean shift = shiftLogits;
+        int firstSource = shift ? Math.max(0, from - 1) : from;
+        int lastSource = shift ? Math.max(0, to - 2) : to - 1;
         batch.clear();
-        for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, true, 0);
+        for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, i >= firstSource && i <= lastSource, 0);
         context.decode(batch);
-        MemorySegment all = context.outputLogits();
-        int rows = tokens.length;
+        MemorySegment rowsOut = context.outputLogits();
+        int positions = tokens.length;
         int vocabSize = context.vocabSize();
         long rowBytes = (long) vocabSize * Float.BYTES;
-        boolean shift = shiftLogits;
         return new LogitsView() {
             @Override
             public int rows() {
-                return rows;
+                return positions;
             }
 
             @Override
@@ -104,9 +111,11 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
 
             @Override
             public MemorySegment row(int r) {
-                if (r < 0 || r >= rows) throw new IndexOutOfBoundsException("row " + r + " outside [0, " + rows + ")");
+                if (r < from || r >= to) {
+                    throw new IndexOutOfBoundsException("row " + r + " was not computed: this forward returned rows [" + from + ", " + to + ")");
+                }
                 int source = shift ? Math.max(0, r - 1) : r;
-                return all.asSlice(source * rowBytes, rowBytes);
+                return rowsOut.asSlice((source - firstSource) * rowBytes, rowBytes);
             }
         };
     }

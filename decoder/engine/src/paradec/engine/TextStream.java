@@ -2,38 +2,37 @@ package paradec.engine;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 import paradec.llama.Vocab;
 
 /**
  * Turns a stream of tokens into a stream of text without breaking characters: a token may end in
  * the middle of a multi-byte UTF-8 character (emoji, CJK), so bytes wait until the character is whole.
  */
-public final class TextStream implements TokenListener {
+public final class TextStream {
     private final Vocab vocab;
-    private final Consumer<String> sink;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
-    public TextStream(Vocab vocab, Consumer<String> sink) {
+    public TextStream(Vocab vocab) {
         this.vocab = vocab;
-        this.sink = sink;
     }
 
-    @Override
-    public void onToken(int token) {
+    /** The text that the token completes ("" while a character is unfinished). */
+    public String push(int token) {
         pending.writeBytes(vocab.pieceBytes(token, false));
         byte[] bytes = pending.toByteArray();
         int complete = completePrefix(bytes);
-        if (complete == 0) return;
-        sink.accept(new String(bytes, 0, complete, StandardCharsets.UTF_8));
+        if (complete == 0) return "";
+        String text = new String(bytes, 0, complete, StandardCharsets.UTF_8);
         pending.reset();
         pending.write(bytes, complete, bytes.length - complete);
+        return text;
     }
 
-    /** Emits whatever is left (an unfinished character becomes U+FFFD). */
-    public void flush() {
-        if (pending.size() > 0) sink.accept(pending.toString(StandardCharsets.UTF_8));
+    /** Whatever is left (an unfinished character becomes U+FFFD). */
+    public String flush() {
+        String rest = pending.size() > 0 ? pending.toString(StandardCharsets.UTF_8) : "";
         pending.reset();
+        return rest;
     }
 
     /** Length of the longest prefix that does not end inside a multi-byte character. */

@@ -29,6 +29,11 @@ public final class Perplexity {
      * @throws IllegalArgumentException if the context is a diffusion one, or chunk is not in [2, the context's
      *                                  positions per sequence and batch size]
      */
+    /** Whether perplexity is defined for this model (a causal model; diffusion models have no next-token distribution). */
+    public static boolean applies(paradec.llama.Model model) {
+        return !model.isDiffusion();
+    }
+
     public static Result of(Context ctx, int[] tokens, int chunk) {
         if (ctx.isDiffusion()) throw new IllegalArgumentException("perplexity needs a causal model");
         if (chunk < 2 || chunk > ctx.positionsPerSequence() || chunk > ctx.batchSize()) {

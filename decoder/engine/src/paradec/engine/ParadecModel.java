@@ -1,0 +1,344 @@
+package paradec.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import paradec.decode.ArDecoder;
+import paradec.decode.ContextNeeds;
+import paradec.decode.Decoder;
+import paradec.decode.GenerationSettings;
+import paradec.decode.JacobiDecoder;
+import paradec.decode.JacobiSettings;
+import paradec.decode.LookaheadDecoder;
+import paradec.decode.LookaheadSettings;
+import paradec.diffusion.DiffusionGenerator;
+import paradec.diffusion.DiffusionSettings;
+import paradec.diffusion.Policies;
+import paradec.diffusion.UnmaskingPolicy;
+import paradec.generation.GenerationResult;
+import paradec.generation.StopReason;
+import paradec.generation.TokenListener;
+import paradec.llama.ContextParams;
+import paradec.llama.Model;
+import paradec.llama.ModelParams;
+import paradec.llama.Vocab;
+
+/**
+ * The entry point: a loaded GGUF model, autoregressive or diffusion (detected from the file), that
+ * generates with any decoder of its family, by name or object, into one {@link GenerationResult}.
+ *
+ * <pre>{@code
+ * try (ParadecModel model = ParadecModel.load(Path.of("model.gguf"))) {
+ *     GenerationResult r = model.generate("def fibonacci(n):",
+ *             GenerationRequest.of("jacobi").maxTokens(64).streamTo(System.out::print));
+ * }
+ * }</pre>
+ *
+ * <p>Contexts are made for the decoder they serve (sequences, unified KV, batch; the context length
+ * defaults to the model's trained length) and kept for the next generation that needs the same.
+ * Several threads may generate at once: each generation gets a context of its own. {@link #close()}
+ * from another thread fails the running generations cleanly (they end with an
+ * {@link IllegalStateException}), never the JVM.
+ */
+public final class ParadecModel implements AutoCloseable {
+    private static final int IDLE_CONTEXTS = 4;
+
+    private final Model model;
+    private final int threads;
+    private final List<LlamaCausalModel> idleCausal = new ArrayList<>();
+    private final List<LlamaDenoisingModel> idleDenoising = new ArrayList<>();
+    private final Map<AutoCloseable, Boolean> busy = new IdentityHashMap<>();
+    private boolean closed;
+
+    private ParadecModel(Model model, int threads) {
+        this.model = model;
+        this.threads = threads;
+    }
+
+    /** Loads a model with llama.cpp's defaults and one thread per core. */
+    public static ParadecModel load(Path file) throws IOException {
+        return load(file, ModelParams.defaults(), 0);
+    }
+
+    /**
+     * Loads a model.
+     *
+     * @param threads threads per generation; 0 = one per core
+     * @throws IOException if the file cannot be read or is not a valid GGUF model llama.cpp can load
+     */
+    public static ParadecModel load(Path file, ModelParams params, int threads) throws IOException {
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        return new ParadecModel(Model.load(file, params), threads);
+    }
+
+    /** The safe-layer model: vocabulary, metadata, contexts of one's own. */
+    public Model model() {
+        return model;
+    }
+
+    public Vocab vocab() {
+        return model.vocab();
+    }
+
+    public boolean isDiffusion() {
+        return model.isDiffusion();
+    }
+
+    /** Tokenizes a prompt as the CLI does: with BOS where the model wants it, special tokens parsed. */
+    public int[] tokenize(String text) {
+        return model.vocab().tokenize(text, true, true);
+    }
+
+    public String detokenize(int[] tokens) {
+        return model.vocab().detokenize(tokens, false);
+    }
+
+    public GenerationResult generate(String prompt, GenerationRequest request) {
+        return generate(tokenize(prompt), request);
+    }
+
+    /**
+     * Generates a continuation of the prompt's tokens.
+     *
+     * @throws IllegalArgumentException if the decoder does not fit the model's family, the prompt is
+     *                                  empty, holds ids outside the vocabulary or leaves no room
+     * @throws IllegalStateException    if the model is closed, before or during the generation
+     */
+    public GenerationResult generate(int[] prompt, GenerationRequest request) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(request, "request");
+        TextAssembly text = new TextAssembly(model.vocab(), request);
+        GenerationResult raw = model.isDiffusion() ? diffusion(prompt, request, text.listener())
+                : autoregressive(prompt, request, text.listener());
+        return text.finish(raw, model.vocab().detokenize(raw.tokens(), false));
+    }
+
+    // ---- the autoregressive family ----------------------------------------------------------
+
+    /**
+     * The AR-family decoder of a name with its default settings.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    /** The names {@link #decoderNamed} knows. */
+    public static final java.util.List<String> AR_DECODERS = java.util.List.of("ar", "jacobi", "lookahead");
+
+    /** The decoders a benchmark of this model compares by default, the baseline first. */
+    public java.util.List<String> defaultDecoders() {
+        return model.isDiffusion() ? java.util.List.of("llada", "fast-dllm", "eb", "klass", "dico") : AR_DECODERS;
+    }
+
+    /**
+     * Measures the cost curve of the context these needs get, now, and makes it what auto modes
+     * use from here on (benchmarks start with it); null for a diffusion model.
+     */
+    public paradec.decode.CostCurve recalibrateCostCurve(ContextNeeds needs, int contextLength) {
+        if (model.isDiffusion()) return null;
+        LlamaCausalModel causal = take(contextFor(needs, contextLength));
+        try {
+            return CostCurves.recalibrate(causal);
+        } finally {
+            give(causal, idleCausal);
+        }
+    }
+
+    public static Decoder decoderNamed(String name) {
+        return switch (name) {
+            case "ar" -> new ArDecoder();
+            case "jacobi" -> new JacobiDecoder(JacobiSettings.defaults());
+            case "lookahead" -> new LookaheadDecoder(LookaheadSettings.defaults());
+            default -> throw new IllegalArgumentException("unknown decoder '" + name + "' for an autoregressive model (ar, jacobi, lookahead)");
+        };
+    }
+
+    private GenerationResult autoregressive(int[] prompt, GenerationRequest request, TokenListener listener) {
+        if (request.policy() != null) throw new IllegalArgumentException("an unmasking policy needs a diffusion model; " + model.path() + " is autoregressive");
+        Decoder decoder = request.decoder() != null ? request.decoder()
+                : decoderNamed(request.decoderName() == null ? "ar" : request.decoderName());
+        ContextParams params = contextFor(request.contextNeeds() != null ? request.contextNeeds().union(decoder.needs()) : decoder.needs(),
+                request.contextLength());
+        LlamaCausalModel causal = take(params);
+        try {
+            return decoder.generate(causal, prompt, new GenerationSettings(request.maxTokens(), request.sampling(), request.trace()), listener);
+        } finally {
+            give(causal, idleCausal);
+        }
+    }
+
+    /** The context an AR-family decoder with these needs runs on. */
+    public ContextParams contextFor(ContextNeeds needs, int contextLength) {
+        int length = contextLength > 0 ? contextLength : model.contextLengthTrained() > 0 ? model.contextLengthTrained() : 4096;
+        return new ContextParams(length, needs.batch(), needs.batch(), needs.sequences(), threads, needs.unifiedKv());
+    }
+
+    private LlamaCausalModel take(ContextParams params) {
+        synchronized (this) {
+            checkOpen();
+            for (int i = 0; i < idleCausal.size(); i++) {
+                LlamaCausalModel m = idleCausal.get(i);
+                if (m.params().equals(params.withThreads(0))) {
+                    idleCausal.remove(i);
+                    busy.put(m, true);
+                    return m;
+                }
+            }
+        }
+        LlamaCausalModel made = new LlamaCausalModel(model, params);
+        synchronized (this) {
+            if (closed) {
+                made.close();
+                checkOpen();
+            }
+            busy.put(made, true);
+        }
+        return made;
+    }
+
+    // ---- the diffusion family ---------------------------------------------------------------
+
+    private GenerationResult diffusion(int[] prompt, GenerationRequest request, TokenListener listener) {
+        if (request.decoder() != null) {
+            throw new IllegalArgumentException("decoder " + request.decoder().name() + " needs an autoregressive model; " + model.path() + " is a diffusion model");
+        }
+        Supplier<? extends UnmaskingPolicy> policy = request.policy() != null ? request.policy()
+                : diffusionPolicy(request.decoderName() == null ? "llada" : request.decoderName());
+        DiffusionSettings settings = request.diffusion() != null ? request.diffusion() : diffusionSettings(request);
+        int length = prompt.length + settings.genLength();
+        LlamaDenoisingModel dlm = takeDenoising(length);
+        try {
+            GenerationResult r = new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
+            return r;
+        } finally {
+            give(dlm, idleDenoising);
+        }
+    }
+
+    private Supplier<UnmaskingPolicy> diffusionPolicy(String name) {
+        if (name.equals("ar") || name.equals("jacobi") || name.equals("lookahead")) {
+            throw new IllegalArgumentException("decoder " + name + " needs an autoregressive model; " + model.path() + " is a diffusion model");
+        }
+        return Policies.named(name);
+    }
+
+    /** Generation length = maxTokens, blocks of up to 32, one step per position; greedy unless sampling says otherwise. */
+    static DiffusionSettings diffusionSettings(GenerationRequest request) {
+        int n = request.maxTokens();
+        int block = Math.min(32, n);
+        int genLength = (n + block - 1) / block * block;
+        return DiffusionSettings.of(genLength, block, genLength).withTemperature(request.sampling().temperature())
+                .withSeed(request.sampling().seed()).withTrimAtEog(true);
+    }
+
+    private LlamaDenoisingModel takeDenoising(int length) {
+        synchronized (this) {
+            checkOpen();
+            for (int i = 0; i < idleDenoising.size(); i++) {
+                LlamaDenoisingModel m = idleDenoising.get(i);
+                if (m.maxSequenceLength() >= length && m.maxSequenceLength() <= 2 * length) {
+                    idleDenoising.remove(i);
+                    busy.put(m, true);
+                    return m;
+                }
+            }
+        }
+        LlamaDenoisingModel made = new LlamaDenoisingModel(model, length, threads);
+        synchronized (this) {
+            if (closed) {
+                made.close();
+                checkOpen();
+            }
+            busy.put(made, true);
+        }
+        return made;
+    }
+
+    // ---- lifetime ---------------------------------------------------------------------------
+
+    private <T extends AutoCloseable> void give(T m, List<T> idle) {
+        synchronized (this) {
+            busy.remove(m);
+            if (!closed && idle.size() < IDLE_CONTEXTS) {
+                idle.add(m);
+                return;
+            }
+        }
+        closeQuietly(m);
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("model is closed");
+    }
+
+    /**
+     * Closes every context and the model. Generations running on other threads fail cleanly with
+     * {@link IllegalStateException} at their next model call. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<AutoCloseable> all;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            all = new ArrayList<>(idleCausal);
+            all.addAll(idleDenoising);
+            all.addAll(busy.keySet());
+            idleCausal.clear();
+            idleDenoising.clear();
+        }
+        for (AutoCloseable c : all) closeQuietly(c);
+        model.close();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing must go on for the others; a context that fails to close is already unusable
+        }
+    }
+
+    /** Streams text with stop strings, and settles the final text and stop reason. */
+    private static final class TextAssembly {
+        private final GenerationRequest request;
+        private final TextStream stream;
+        private final StopStrings stops;
+        private final boolean wantsText;
+
+        TextAssembly(Vocab vocab, GenerationRequest request) {
+            this.request = request;
+            this.stream = new TextStream(vocab);
+            this.stops = new StopStrings(request.stop());
+            this.wantsText = request.onText() != null || !request.stop().isEmpty();
+        }
+
+        TokenListener listener() {
+            TokenListener user = request.onToken();
+            if (!wantsText) return user;
+            return token -> {
+                if (user != null && !user.onToken(token)) return false;
+                return deliver(stops.push(stream.push(token))) && !stops.stopped();
+            };
+        }
+
+        private boolean deliver(String piece) {
+            return piece.isEmpty() || request.onText() == null || request.onText().onText(piece);
+        }
+
+        GenerationResult finish(GenerationResult raw, String fullText) {
+            if (wantsText && !stops.stopped()) {
+                deliver(stops.push(stream.flush()));
+                deliver(stops.flush());
+            }
+            if (stops.stopped()) {
+                int at = stops.firstStop(fullText);
+                return raw.withText(at >= 0 ? fullText.substring(0, at) : fullText, StopReason.STOP_STRING);
+            }
+            return raw.withText(fullText, raw.stopReason());
+        }
+    }
+}
