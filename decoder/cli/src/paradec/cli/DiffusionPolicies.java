@@ -1,6 +1,7 @@
 package paradec.cli;
 
 import java.util.List;
+import paradec.diffusion.DicoParams;
 import paradec.diffusion.DicoPolicy;
 import paradec.diffusion.EbSamplerPolicy;
 import paradec.diffusion.EntropyPolicy;
@@ -42,8 +43,11 @@ final class DiffusionPolicies {
                     yield o.has("--threshold") ? p.tau(o.getDouble(0.9, 0, 1, "--threshold")) : p;
                 }
                 case "dico" -> {
-                    DicoPolicy p = new DicoPolicy();
-                    yield o.has("--factor") ? p.factor(o.getDouble(1, 0, 1000, "--factor")) : p;
+                    DicoParams params = DicoParams.defaults();
+                    if (o.has("--factor")) {
+                        params = params.withFactor(o.getDouble(1, 0, 1000, "--factor"));
+                    }
+                    yield new DicoPolicy(params);
                 }
                 default -> throw new UsageException("unknown decoder '" + name + "' for a diffusion model (" + String.join(", ", NAMES) + ")");
             };

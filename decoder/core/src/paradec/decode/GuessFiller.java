@@ -14,6 +14,7 @@ final class GuessFiller {
     private final SplittableRandom random;
     private final int vocab;
     private final int[] draft;
+    private final int[] reference; // the settings' copy, fetched once (the accessor clones)
     private double draftScore = 1;
     private double shiftedScore = 1;
     private boolean lastFromDraft;
@@ -23,6 +24,7 @@ final class GuessFiller {
         this.random = new SplittableRandom(settings.seed());
         this.vocab = vocab;
         this.draft = new int[maxWindow];
+        this.reference = settings.reference();
     }
 
     /**
@@ -33,7 +35,7 @@ final class GuessFiller {
     void fill(int[] guesses, int shifted, int count, int[] history, int historyLength, int promptLength) {
         if (count <= 0) return;
         int drafted = 0;
-        int[] ref = settings.reference();
+        int[] ref = reference;
         if (ref != null) {
             int generated = historyLength - promptLength;
             drafted = NgramLookup.draft(ref, ref.length, history, historyLength, settings.ngram(), draft, generated);

@@ -1,5 +1,8 @@
 package paradec.decode;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * Settings of the Jacobi decoder.
  *
@@ -9,6 +12,9 @@ package paradec.decode;
  * @param ngram     longest n-gram key of the lookup initialiser
  * @param reference text being edited (--init-from): guesses follow it; may be null
  * @param seed      seed of the random initialiser
+ *
+ * <p>The reference array is copied in and out, and equality, hash code and string form use its
+ * contents (a record would otherwise compare it by identity).
  */
 public record JacobiSettings(int window, GuessInit init, int ngram, int[] reference, long seed) {
     public static final int AUTO = 0;
@@ -37,5 +43,28 @@ public record JacobiSettings(int window, GuessInit init, int ngram, int[] refere
 
     public JacobiSettings withWindow(int w) {
         return new JacobiSettings(w, init, ngram, reference, seed);
+    }
+
+    /** A copy of the reference tokens, or null. */
+    @Override
+    public int[] reference() {
+        return reference == null ? null : reference.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof JacobiSettings s && window == s.window && init == s.init && ngram == s.ngram
+                && seed == s.seed && Arrays.equals(reference, s.reference);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(window, init, ngram, Arrays.hashCode(reference), seed);
+    }
+
+    @Override
+    public String toString() {
+        return "JacobiSettings[window=" + window + ", init=" + init + ", ngram=" + ngram
+                + ", reference=" + Arrays.toString(reference) + ", seed=" + seed + "]";
     }
 }

@@ -2,9 +2,9 @@ package paradec.decode;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import paradec.logits.LogitMath;
+import paradec.logits.TopK;
 
 /** The samplers paradec ships: greedy, and temperature with top-k and top-p. */
 public final class Samplers {
@@ -33,12 +33,23 @@ public final class Samplers {
     /**
      * Temperature sampling restricted to the top-k tokens and then to the smallest set whose
      * probability reaches top-p. Seeded, so a run is reproducible.
+     *
+     * <p>Cost per token: without truncation, two passes over the row (max, then the weights);
+     * with top-k, one {@link TopK} pass, O(V log k); with top-p alone, a max pass, a pass for the
+     * normaliser and a filter pass that keeps only tokens that can be in the nucleus (see
+     * {@link #nucleusCandidates}), then a primitive heapsort of those candidates. Scratch arrays
+     * are allocated once per vocabulary size; nothing is boxed.
      */
     static final class Stochastic implements Sampler {
         private final SamplingSettings settings;
         private final SplittableRandom random;
         private int[] ids = new int[0];
         private double[] weights = new double[0];
+        private float[] vals = new float[0];
+        private int[] order = new int[0];
+        private float[] sortVals = new float[0];
+        /** Sum of exp((x - max) / t) over the whole row, set by {@link #nucleusCandidates}. */
+        private double normaliser;
 
         Stochastic(SamplingSettings settings) {
             this.settings = settings;
@@ -48,34 +59,51 @@ public final class Samplers {
         @Override
         public int sample(MemorySegment row, int vocabSize) {
             int k = settings.topK() > 0 ? Math.min(settings.topK(), vocabSize) : vocabSize;
+            double t = settings.temperature();
+            double p = settings.topP();
             if (ids.length < vocabSize) {
                 ids = new int[vocabSize];
                 weights = new double[vocabSize];
+                vals = new float[vocabSize];
+                order = new int[vocabSize];
+                sortVals = new float[vocabSize];
             }
             int n;
-            double max;
-            if (k == vocabSize && settings.topP() >= 1.0) {
+            double sum = 0;
+            if (k < vocabSize) {
+                // ids[0..k) = the k largest logits, best first
+                n = TopK.select(row, vocabSize, k, ids, vals);
+                double max = vals[0];
+                for (int i = 0; i < n; i++) {
+                    double w = Math.exp((vals[i] - max) / t);
+                    weights[i] = w;
+                    sum += w;
+                }
+            } else if (p < 1.0) {
+                n = nucleusCandidates(row, vocabSize, t, p);
+                double max = row.getAtIndex(ValueLayout.JAVA_FLOAT, ids[0]);
+                for (int i = 0; i < n; i++) {
+                    weights[i] = Math.exp((row.getAtIndex(ValueLayout.JAVA_FLOAT, ids[i]) - max) / t);
+                }
+                sum = normaliser;
+            } else {
                 // no truncation: the plain softmax needs no ordering
                 for (int i = 0; i < vocabSize; i++) ids[i] = i;
                 n = vocabSize;
-                max = row.getAtIndex(ValueLayout.JAVA_FLOAT, LogitMath.argmax(row, vocabSize));
-            } else {
-                n = topK(row, vocabSize, k);
-                max = row.getAtIndex(ValueLayout.JAVA_FLOAT, ids[0]);
-            }
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                double w = Math.exp((row.getAtIndex(ValueLayout.JAVA_FLOAT, ids[i]) - max) / settings.temperature());
-                weights[i] = w;
-                sum += w;
+                double max = row.getAtIndex(ValueLayout.JAVA_FLOAT, LogitMath.argmax(row, vocabSize));
+                for (int i = 0; i < n; i++) {
+                    double w = Math.exp((row.getAtIndex(ValueLayout.JAVA_FLOAT, i) - max) / t);
+                    weights[i] = w;
+                    sum += w;
+                }
             }
             // top-p: keep the smallest prefix (ids are sorted by logit) whose mass reaches p
-            if (settings.topP() < 1.0) {
+            if (p < 1.0) {
                 double acc = 0;
                 int keep = n;
                 for (int i = 0; i < n; i++) {
                     acc += weights[i] / sum;
-                    if (acc >= settings.topP()) {
+                    if (acc >= p) {
                         keep = i + 1;
                         break;
                     }
@@ -92,28 +120,41 @@ public final class Samplers {
             return ids[n - 1];
         }
 
-        // ids[0..k) = the k largest logits, sorted descending; k is small in practice, so a
-        // selection by partial insertion over the whole row is cheaper than sorting it.
-        private int topK(MemorySegment row, int vocabSize, int k) {
-            if (k == vocabSize) {
-                Integer[] boxed = new Integer[vocabSize];
-                for (int i = 0; i < vocabSize; i++) boxed[i] = i;
-                Arrays.sort(boxed, (a, b) -> Float.compare(row.getAtIndex(ValueLayout.JAVA_FLOAT, b), row.getAtIndex(ValueLayout.JAVA_FLOAT, a)));
-                for (int i = 0; i < vocabSize; i++) ids[i] = boxed[i];
-                return vocabSize;
+        /**
+         * Fills ids[0..n) with the tokens that can be in the top-p nucleus, best first, and sets
+         * {@link #normaliser}. A token of rank r >= 1 is in the nucleus only if the tokens before it
+         * hold less than p, so it and the V - r tokens from it on hold more than 1 - p, and
+         * none of them more than it: its probability exceeds (1 - p) / (V - 1). Tokens below that
+         * cutoff (with a small slack against rounding) can be dropped before ordering; the argmax
+         * is always kept. In logit terms the cutoff is x >= max + t ln(cutoff * Z), so the filter
+         * pass needs no exp.
+         */
+        private int nucleusCandidates(MemorySegment row, int vocabSize, double t, double p) {
+            int top = LogitMath.argmax(row, vocabSize);
+            double max = row.getAtIndex(ValueLayout.JAVA_FLOAT, top);
+            double z = 0;
+            for (int i = 0; i < vocabSize; i++) {
+                z += Math.exp((row.getAtIndex(ValueLayout.JAVA_FLOAT, i) - max) / t);
             }
-            int n = 0;
-            for (int t = 0; t < vocabSize; t++) {
-                float v = row.getAtIndex(ValueLayout.JAVA_FLOAT, t);
-                if (n == k && v <= row.getAtIndex(ValueLayout.JAVA_FLOAT, ids[k - 1])) continue;
-                int pos = n < k ? n++ : k - 1;
-                while (pos > 0 && row.getAtIndex(ValueLayout.JAVA_FLOAT, ids[pos - 1]) < v) {
-                    ids[pos] = ids[pos - 1];
-                    pos--;
+            normaliser = z;
+            // the cutoff is 0 for a one-token vocabulary: everything stays
+            double cutoff = vocabSize == 1 ? 0.0 : (1.0 - p) / (vocabSize - 1) * (1.0 - 1e-6);
+            double minLogit = max + t * Math.log(cutoff * z);
+            int c = 0;
+            for (int i = 0; i < vocabSize; i++) {
+                float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                if (x >= minLogit || i == top) {
+                    order[c] = i;
+                    vals[c++] = x;
                 }
-                ids[pos] = t;
             }
-            return n;
+            // order the candidates best first; they were gathered in token order, so ties keep
+            // the lower token id first
+            TopK.select(vals, c, c, ids, sortVals);
+            for (int i = 0; i < c; i++) {
+                ids[i] = order[ids[i]];
+            }
+            return c;
         }
     }
 }

@@ -2,10 +2,10 @@ package paradec.diffusion;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.IntPredicate;
 
 import paradec.logits.RowStats;
@@ -34,165 +34,36 @@ public final class DicoPolicy implements UnmaskingPolicy {
     /** The three phases; {@link #phase()} reports the one whose rule chose the last commit. */
     public enum Phase { DIVIDE, CONQUER, FINALIZE }
 
-    private int seeds = 4;
-    private double tauE = 0.3;
-    private double tauLow = 0.6;
-    private int tolerance = 2;
-    private double rGate = 0.8;
-    private int maxDivideSteps = 10;
-    private double alpha = 0.5;
-    private double beta = 0.05;
-    private double sigmaFraction = 1.0 / 3.0;
-    private double safeConfidence = 0.98;
-    private double marginThreshold = 3.0;
-    private double factor = 1.0;
-    private double conquerFallback = 0.6;
-    private double conquerStopMean = 0.6;
-    private double divideGrowth = 0.10;
+    private final DicoParams params;
+    /** State of the current generation: replaced by a fresh one at block 0. */
+    private Run run;
 
-    // block state
-    private int blockStart = -1;
-    private int blockEnd = -1;
-    private Phase phase = Phase.DIVIDE;
-    private Phase lastPhase = Phase.DIVIDE;
-    private int rounds;
-    private int divideStepsThisPhase;
-    private boolean divideFresh = true;
-    private boolean[] maskedAtDivideStart;
-    private List<int[]> clusters = new ArrayList<>();
-    private List<int[]> previousClusters;
-    private boolean pendingDivideExit;
-    private boolean pendingRoundEnd;
-
-    // counters
-    private long divideSteps;
-    private long conquerSteps;
-    private long finalizeSteps;
-    private long roundCount;
-    private long seedCount;
-
-    // ---- parameters (fluent setters, authors' defaults) ----
-
-    public DicoPolicy seeds(int n) {
-        this.seeds = positive(n, "seeds");
-        return this;
+    /** A policy with the authors' defaults. */
+    public DicoPolicy() {
+        this(DicoParams.defaults());
     }
 
-    public DicoPolicy tauE(double v) {
-        this.tauE = unit(v, "tauE");
-        return this;
+    public DicoPolicy(DicoParams params) {
+        this.params = Objects.requireNonNull(params, "params");
     }
 
-    public DicoPolicy tauLow(double v) {
-        this.tauLow = unit(v, "tauLow");
-        return this;
-    }
-
-    public DicoPolicy tolerance(int m) {
-        if (m < 0) {
-            throw new IllegalArgumentException("tolerance must be >= 0, got " + m);
-        }
-        this.tolerance = m;
-        return this;
-    }
-
-    public DicoPolicy rGate(double v) {
-        this.rGate = unit(v, "rGate");
-        return this;
-    }
-
-    public DicoPolicy maxDivideSteps(int n) {
-        this.maxDivideSteps = positive(n, "maxDivideSteps");
-        return this;
-    }
-
-    public DicoPolicy alpha(double v) {
-        this.alpha = nonNegative(v, "alpha");
-        return this;
-    }
-
-    public DicoPolicy beta(double v) {
-        this.beta = nonNegative(v, "beta");
-        return this;
-    }
-
-    /** sigma = blockLength * fraction (default 1/3). */
-    public DicoPolicy sigmaFraction(double v) {
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("sigmaFraction must be positive, got " + v);
-        }
-        this.sigmaFraction = v;
-        return this;
-    }
-
-    public DicoPolicy safeConfidence(double v) {
-        this.safeConfidence = unit(v, "safeConfidence");
-        return this;
-    }
-
-    public DicoPolicy marginThreshold(double v) {
-        this.marginThreshold = nonNegative(v, "marginThreshold");
-        return this;
-    }
-
-    public DicoPolicy factor(double v) {
-        this.factor = nonNegative(v, "factor");
-        return this;
-    }
-
-    public DicoPolicy conquerFallback(double v) {
-        this.conquerFallback = unit(v, "conquerFallback");
-        return this;
-    }
-
-    public DicoPolicy conquerStopMean(double v) {
-        this.conquerStopMean = unit(v, "conquerStopMean");
-        return this;
-    }
-
-    public DicoPolicy divideGrowth(double v) {
-        this.divideGrowth = nonNegative(v, "divideGrowth");
-        return this;
-    }
-
-    private static int positive(int v, String what) {
-        if (v < 1) {
-            throw new IllegalArgumentException(what + " must be >= 1, got " + v);
-        }
-        return v;
-    }
-
-    private static double unit(double v, String what) {
-        if (!(v >= 0 && v <= 1)) {
-            throw new IllegalArgumentException(what + " must be in [0, 1], got " + v);
-        }
-        return v;
-    }
-
-    private static double nonNegative(double v, String what) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException(what + " must be finite and >= 0, got " + v);
-        }
-        return v;
+    public DicoParams params() {
+        return params;
     }
 
     /** Current phase (the one the next step starts in). */
     public Phase currentPhase() {
-        return phase;
+        return run == null ? Phase.DIVIDE : run.phase;
     }
 
     /** Current clusters as [lo, hi] (inclusive, absolute positions); a copy. */
     public List<int[]> clusters() {
-        List<int[]> out = new ArrayList<>();
-        for (int[] c : clusters) {
-            out.add(c.clone());
-        }
-        return out;
+        return run == null ? new ArrayList<>() : Intervals.copy(run.clusters);
     }
 
     @Override
     public String phase() {
-        return lastPhase.name();
+        return (run == null ? Phase.DIVIDE : run.lastPhase).name();
     }
 
     @Override
@@ -200,135 +71,34 @@ public final class DicoPolicy implements UnmaskingPolicy {
         return "dico";
     }
 
+    /** Counters of the current (or last) generation. */
     @Override
     public Map<String, Long> stats() {
+        Run r = run == null ? new Run() : run;
         Map<String, Long> m = new LinkedHashMap<>();
-        m.put("divide_steps", divideSteps);
-        m.put("conquer_steps", conquerSteps);
-        m.put("finalize_steps", finalizeSteps);
-        m.put("rounds", roundCount);
-        m.put("seeds", seedCount);
+        m.put("divide_steps", r.divideSteps);
+        m.put("conquer_steps", r.conquerSteps);
+        m.put("finalize_steps", r.finalizeSteps);
+        m.put("rounds", r.roundCount);
+        m.put("seeds", r.seedCount);
         return m;
     }
 
+    /** Block 0 starts a new generation: all state of the previous one is dropped. */
     @Override
     public void startBlock(int blockIndex, int start, int end) {
-        if (blockIndex == 0) {
-            divideSteps = conquerSteps = finalizeSteps = roundCount = seedCount = 0;
+        if (blockIndex == 0 || run == null) {
+            run = new Run();
         }
-        blockStart = start;
-        blockEnd = end;
-        rounds = 0;
-        pendingDivideExit = false;
-        pendingRoundEnd = false;
-        beginRound();
-        if (Math.floor(rGate * (end - start)) < 1) {
-            phase = Phase.FINALIZE; // a block too short for even one round
-        }
-    }
-
-    /** Test hook: puts the policy in {@code p} with the given clusters for the block. */
-    void force(Phase p, int blockIndex, int start, int end, List<int[]> cs) {
-        startBlock(blockIndex, start, end);
-        phase = p;
-        clusters = merge(cs);
-        divideFresh = p == Phase.DIVIDE;
-    }
-
-    private void beginRound() {
-        phase = Phase.DIVIDE;
-        divideStepsThisPhase = 0;
-        divideFresh = true;
-        clusters = new ArrayList<>();
-        previousClusters = null;
+        run.startBlock(start, end);
     }
 
     @Override
     public int[] select(StepContext step) {
-        if (step.blockStart() != blockStart || step.blockEnd() != blockEnd) {
+        if (run == null || step.blockStart() != run.blockStart || step.blockEnd() != run.blockEnd) {
             startBlock(step.blockIndex(), step.blockStart(), step.blockEnd());
         }
-        MaskState state = step.state();
-        // decisions left over from the previous step, now that its commits are visible
-        if (pendingDivideExit) {
-            pendingDivideExit = false;
-            leaveDivide(state);
-        }
-        if (pendingRoundEnd) {
-            pendingRoundEnd = false;
-            endRound(state);
-        }
-        while (true) {
-            int[] chosen = switch (phase) {
-                case DIVIDE -> divide(step);
-                case CONQUER -> conquer(step);
-                case FINALIZE -> finish(step);
-            };
-            if (chosen != null) {
-                return chosen;
-            }
-        }
-    }
-
-    // ---- DIVIDE ----
-
-    private int[] divide(StepContext step) {
-        MaskState state = step.state();
-        int bs = blockStart;
-        int b = blockEnd - blockStart;
-        if (divideFresh) {
-            maskedAtDivideStart = new boolean[b];
-            for (int p = bs; p < blockEnd; p++) {
-                maskedAtDivideStart[p - bs] = state.isMasked(p);
-            }
-            divideFresh = false;
-        }
-        int[] masked = step.maskedPositions();
-        int j0 = masked[0];
-        double lambda = trajectoryLambda(blockEnd - j0, state.unmaskedFraction(), alpha, beta);
-        double[] weighted = new double[b];
-        boolean[] eligible = new boolean[b];
-        for (int p : masked) {
-            weighted[p - bs] = step.confidence(p) * Math.exp(-lambda * (p - j0));
-            eligible[p - bs] = true;
-        }
-        int[] seedOffsets = selectSeeds(weighted, eligible, seeds, tauE, sigmaFraction * b);
-        divideStepsThisPhase++;
-        divideSteps++;
-        if (seedOffsets.length == 0) {
-            // nothing to decode: the sequence is unchanged, so a second step would find no seed either
-            leaveDivide(state);
-            return null;
-        }
-        IntPredicate passes = o -> maskedAtDivideStart[o] && (!eligible[o] || weighted[o] >= tauE);
-        List<int[]> grown = new ArrayList<>(clusters);
-        for (int s : seedOffsets) {
-            int[] c = grow(s, s, 0, b - 1, passes, tolerance);
-            grown.add(new int[] {c[0] + bs, c[1] + bs});
-        }
-        clusters = merge(grown);
-        seedCount += seedOffsets.length;
-        int[] chosen = new int[seedOffsets.length];
-        for (int i = 0; i < chosen.length; i++) {
-            chosen[i] = seedOffsets[i] + bs;
-        }
-        Arrays.sort(chosen);
-        boolean exit = divideStepsThisPhase >= maxDivideSteps
-                || stable(previousClusters, clusters, divideGrowth)
-                || meanConfidenceInClusters(step, clusters, chosen) >= tauLow;
-        previousClusters = clusters();
-        pendingDivideExit = exit;
-        lastPhase = Phase.DIVIDE;
-        return chosen;
-    }
-
-    private void leaveDivide(MaskState state) {
-        clusters = trim(clusters, state);
-        if (clusters.isEmpty()) {
-            phase = Phase.FINALIZE;
-        } else {
-            phase = Phase.CONQUER;
-        }
+        return run.select(step);
     }
 
     /** lambda = -ln(w_min) / (L - 1), w_min = min(1, beta + alpha r); 0 when L <= 1. */
@@ -371,87 +141,6 @@ public final class DicoPolicy implements UnmaskingPolicy {
         return Arrays.copyOf(out, k);
     }
 
-    /**
-     * Grows [lo, hi] outwards within [min, max] onto positions that pass, bridging runs of up to
-     * {@code tolerance} failing positions; the edges only ever land on passing positions.
-     */
-    static int[] grow(int lo, int hi, int min, int max, IntPredicate passes, int tolerance) {
-        int right = hi;
-        int gap = 0;
-        for (int j = hi + 1; j <= max; j++) {
-            if (passes.test(j)) {
-                right = j;
-                gap = 0;
-            } else if (++gap > tolerance) {
-                break;
-            }
-        }
-        int left = lo;
-        gap = 0;
-        for (int j = lo - 1; j >= min; j--) {
-            if (passes.test(j)) {
-                left = j;
-                gap = 0;
-            } else if (++gap > tolerance) {
-                break;
-            }
-        }
-        return new int[] {left, right};
-    }
-
-    /** Sorts and merges overlapping or adjacent [lo, hi] intervals. */
-    static List<int[]> merge(List<int[]> intervals) {
-        List<int[]> sorted = new ArrayList<>();
-        for (int[] c : intervals) {
-            sorted.add(c.clone());
-        }
-        sorted.sort(Comparator.comparingInt((int[] c) -> c[0]).thenComparingInt(c -> c[1]));
-        List<int[]> out = new ArrayList<>();
-        for (int[] c : sorted) {
-            int[] last = out.isEmpty() ? null : out.get(out.size() - 1);
-            if (last != null && c[0] <= last[1] + 1) {
-                last[1] = Math.max(last[1], c[1]);
-            } else {
-                out.add(c);
-            }
-        }
-        return out;
-    }
-
-    /** Clusters cut to their outermost masked positions; fully decoded ones dropped. */
-    static List<int[]> trim(List<int[]> intervals, MaskState state) {
-        List<int[]> out = new ArrayList<>();
-        for (int[] c : intervals) {
-            int lo = c[0];
-            int hi = c[1];
-            while (lo <= hi && !state.isMasked(lo)) {
-                lo++;
-            }
-            while (hi >= lo && !state.isMasked(hi)) {
-                hi--;
-            }
-            if (lo <= hi) {
-                out.add(new int[] {lo, hi});
-            }
-        }
-        return merge(out);
-    }
-
-    /** Same cluster count as the previous step and no cluster grew by the given fraction or more. */
-    static boolean stable(List<int[]> before, List<int[]> now, double growth) {
-        if (before == null || before.size() != now.size()) {
-            return false;
-        }
-        for (int i = 0; i < now.size(); i++) {
-            int was = before.get(i)[1] - before.get(i)[0] + 1;
-            int is = now.get(i)[1] - now.get(i)[0] + 1;
-            if (is - was >= growth * was) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Mean raw c over masked positions inside clusters, ignoring {@code committing}; NaN if none. */
     private static double meanConfidenceInClusters(StepContext step, List<int[]> cs, int[] committing) {
         double sum = 0;
@@ -467,122 +156,239 @@ public final class DicoPolicy implements UnmaskingPolicy {
         return n == 0 ? Double.NaN : sum / n;
     }
 
-    // ---- CONQUER ----
+    /** The per-generation state and the three phases. */
+    private final class Run {
+        // block state
+        private int blockStart = -1;
+        private int blockEnd = -1;
+        private Phase phase = Phase.DIVIDE;
+        private Phase lastPhase = Phase.DIVIDE;
+        private int rounds;
+        private int divideStepsThisPhase;
+        private boolean divideFresh = true;
+        private boolean[] maskedAtDivideStart;
+        private List<int[]> clusters = new ArrayList<>();
+        private List<int[]> previousClusters;
+        private boolean pendingDivideExit;
+        private boolean pendingRoundEnd;
 
-    private int[] conquer(StepContext step) {
-        conquerSteps++;
-        int[] masked = step.maskedPositions();
-        int bs = blockStart;
-        boolean[] inT = new boolean[blockEnd - bs];
-        int count = 0;
-        for (int p : masked) {
-            if (step.confidence(p) > safeConfidence) {
-                inT[p - bs] = true;
-                count++;
+        // counters
+        private long divideSteps;
+        private long conquerSteps;
+        private long finalizeSteps;
+        private long roundCount;
+        private long seedCount;
+
+        void startBlock(int start, int end) {
+            blockStart = start;
+            blockEnd = end;
+            rounds = 0;
+            pendingDivideExit = false;
+            pendingRoundEnd = false;
+            beginRound();
+            if (Math.floor(params.rGate() * (end - start)) < 1) {
+                phase = Phase.FINALIZE; // a block too short for even one round
             }
         }
-        for (int[] c : clusters) {
-            int[] members = step.state().maskedPositions(c[0], c[1] + 1);
-            int[] sorted = Ranking.byDescending(members, step::confidence);
-            int k = 0;
-            // (k+1)(1 - c_(k)) grows with k, so the qualifying k form a prefix
-            while (k < sorted.length && (k + 2) * (1.0 - step.confidence(sorted[k])) <= factor) {
-                k++;
+
+        private void beginRound() {
+            phase = Phase.DIVIDE;
+            divideStepsThisPhase = 0;
+            divideFresh = true;
+            clusters = new ArrayList<>();
+            previousClusters = null;
+        }
+
+        int[] select(StepContext step) {
+            MaskState state = step.state();
+            // decisions left over from the previous step, now that its commits are visible
+            if (pendingDivideExit) {
+                pendingDivideExit = false;
+                leaveDivide(state);
             }
-            for (int i = 0; i < k; i++) {
-                if (!inT[sorted[i] - bs]) {
-                    inT[sorted[i] - bs] = true;
-                    count++;
+            if (pendingRoundEnd) {
+                pendingRoundEnd = false;
+                endRound(state);
+            }
+            while (true) {
+                int[] chosen = switch (phase) {
+                    case DIVIDE -> divide(step);
+                    case CONQUER -> conquer(step);
+                    case FINALIZE -> finish(step);
+                };
+                if (chosen != null) {
+                    return chosen;
                 }
             }
         }
-        if (count == 0) {
-            int top = Ranking.topK(masked, 1, step::confidence)[0];
-            if (step.confidence(top) >= conquerFallback) {
-                inT[top - bs] = true;
-                count = 1;
+
+        // ---- DIVIDE ----
+
+        private int[] divide(StepContext step) {
+            MaskState state = step.state();
+            int bs = blockStart;
+            int b = blockEnd - blockStart;
+            if (divideFresh) {
+                maskedAtDivideStart = new boolean[b];
+                for (int p = bs; p < blockEnd; p++) {
+                    maskedAtDivideStart[p - bs] = state.isMasked(p);
+                }
+                divideFresh = false;
+            }
+            int[] masked = step.maskedPositions();
+            int j0 = masked[0];
+            double lambda = trajectoryLambda(blockEnd - j0, state.unmaskedFraction(), params.alpha(), params.beta());
+            double[] weighted = new double[b];
+            boolean[] eligible = new boolean[b];
+            for (int p : masked) {
+                weighted[p - bs] = step.confidence(p) * Math.exp(-lambda * (p - j0));
+                eligible[p - bs] = true;
+            }
+            int[] seedOffsets = selectSeeds(weighted, eligible, params.seeds(), params.tauE(), params.sigmaFraction() * b);
+            divideStepsThisPhase++;
+            divideSteps++;
+            if (seedOffsets.length == 0) {
+                // nothing to decode: the sequence is unchanged, so a second step would find no seed either
+                leaveDivide(state);
+                return null;
+            }
+            IntPredicate passes = o -> maskedAtDivideStart[o] && (!eligible[o] || weighted[o] >= params.tauE());
+            List<int[]> grown = new ArrayList<>(clusters);
+            for (int s : seedOffsets) {
+                int[] c = Intervals.grow(s, s, 0, b - 1, passes, params.tolerance());
+                grown.add(new int[] {c[0] + bs, c[1] + bs});
+            }
+            clusters = Intervals.merge(grown);
+            seedCount += seedOffsets.length;
+            int[] chosen = new int[seedOffsets.length];
+            for (int i = 0; i < chosen.length; i++) {
+                chosen[i] = seedOffsets[i] + bs;
+            }
+            Arrays.sort(chosen);
+            boolean exit = divideStepsThisPhase >= params.maxDivideSteps()
+                    || Intervals.stable(previousClusters, clusters, params.divideGrowth())
+                    || meanConfidenceInClusters(step, clusters, chosen) >= params.tauLow();
+            previousClusters = Intervals.copy(clusters);
+            pendingDivideExit = exit;
+            lastPhase = Phase.DIVIDE;
+            return chosen;
+        }
+
+        private void leaveDivide(MaskState state) {
+            clusters = Intervals.trim(clusters, state::isMasked);
+            if (clusters.isEmpty()) {
+                phase = Phase.FINALIZE;
+            } else {
+                phase = Phase.CONQUER;
             }
         }
-        if (count == 0) {
-            // nothing committed: the round ends on these same logits
-            conquerSteps--;
-            endRound(step.state());
-            return null;
-        }
-        // grow every cluster over confident masked neighbours, never into the next cluster
-        List<int[]> grown = new ArrayList<>();
-        for (int i = 0; i < clusters.size(); i++) {
-            int[] c = clusters.get(i);
-            int min = i > 0 ? clusters.get(i - 1)[1] + 1 : bs;
-            int max = i + 1 < clusters.size() ? clusters.get(i + 1)[0] - 1 : blockEnd - 1;
-            grown.add(grow(c[0], c[1], min, max,
-                    p -> step.state().isMasked(p) && step.confidence(p) > tauLow, tolerance));
-        }
-        // trim and drop as if T were already decoded
-        List<int[]> next = new ArrayList<>();
-        double sum = 0;
-        int n = 0;
-        for (int[] c : grown) {
-            int lo = c[0];
-            int hi = c[1];
-            while (lo <= hi && !(step.state().isMasked(lo) && !inT[lo - bs])) {
-                lo++;
+
+        // ---- CONQUER ----
+
+        private int[] conquer(StepContext step) {
+            conquerSteps++;
+            int[] masked = step.maskedPositions();
+            int bs = blockStart;
+            boolean[] inT = new boolean[blockEnd - bs];
+            int count = 0;
+            for (int p : masked) {
+                if (step.confidence(p) > params.safeConfidence()) {
+                    inT[p - bs] = true;
+                    count++;
+                }
             }
-            while (hi >= lo && !(step.state().isMasked(hi) && !inT[hi - bs])) {
-                hi--;
+            for (int[] c : clusters) {
+                int[] members = step.state().maskedPositions(c[0], c[1] + 1);
+                int[] sorted = Ranking.byDescending(members, step::confidence);
+                int k = 0;
+                // (k+1)(1 - c_(k)) grows with k, so the qualifying k form a prefix
+                while (k < sorted.length && (k + 2) * (1.0 - step.confidence(sorted[k])) <= params.factor()) {
+                    k++;
+                }
+                for (int i = 0; i < k; i++) {
+                    if (!inT[sorted[i] - bs]) {
+                        inT[sorted[i] - bs] = true;
+                        count++;
+                    }
+                }
             }
-            if (lo <= hi) {
-                next.add(new int[] {lo, hi});
-                for (int p = lo; p <= hi; p++) {
-                    if (step.state().isMasked(p) && !inT[p - bs]) {
+            if (count == 0) {
+                int top = Ranking.topK(masked, 1, step::confidence)[0];
+                if (step.confidence(top) >= params.conquerFallback()) {
+                    inT[top - bs] = true;
+                    count = 1;
+                }
+            }
+            if (count == 0) {
+                // nothing committed: the round ends on these same logits
+                conquerSteps--;
+                endRound(step.state());
+                return null;
+            }
+            // grow every cluster over confident masked neighbours, never into the next cluster
+            List<int[]> grown = new ArrayList<>();
+            for (int i = 0; i < clusters.size(); i++) {
+                int[] c = clusters.get(i);
+                int min = i > 0 ? clusters.get(i - 1)[1] + 1 : bs;
+                int max = i + 1 < clusters.size() ? clusters.get(i + 1)[0] - 1 : blockEnd - 1;
+                grown.add(Intervals.grow(c[0], c[1], min, max,
+                        p -> step.state().isMasked(p) && step.confidence(p) > params.tauLow(), params.tolerance()));
+            }
+            // trim and drop as if T were already decoded
+            IntPredicate live = p -> step.state().isMasked(p) && !inT[p - bs];
+            clusters = Intervals.trim(grown, live);
+            double sum = 0;
+            int n = 0;
+            for (int[] c : clusters) {
+                for (int p = c[0]; p <= c[1]; p++) {
+                    if (live.test(p)) {
                         sum += step.confidence(p);
                         n++;
                     }
                 }
             }
+            pendingRoundEnd = clusters.isEmpty() || sum / n < params.conquerStopMean();
+            lastPhase = Phase.CONQUER;
+            int[] out = new int[count];
+            int k = 0;
+            for (int p = bs; p < blockEnd; p++) {
+                if (inT[p - bs]) {
+                    out[k++] = p;
+                }
+            }
+            return out;
         }
-        clusters = merge(next);
-        pendingRoundEnd = clusters.isEmpty() || sum / n < conquerStopMean;
-        lastPhase = Phase.CONQUER;
-        int[] out = new int[count];
-        int k = 0;
-        for (int p = bs; p < blockEnd; p++) {
-            if (inT[p - bs]) {
-                out[k++] = p;
+
+        private void endRound(MaskState state) {
+            rounds++;
+            roundCount++;
+            int b = blockEnd - blockStart;
+            double decoded = (double) (b - state.maskedCount(blockStart, blockEnd)) / b;
+            if (decoded > params.rGate() || rounds >= Math.floor(params.rGate() * b)) {
+                phase = Phase.FINALIZE;
+            } else {
+                beginRound();
             }
         }
-        return out;
-    }
 
-    private void endRound(MaskState state) {
-        rounds++;
-        roundCount++;
-        int b = blockEnd - blockStart;
-        double decoded = (double) (b - state.maskedCount(blockStart, blockEnd)) / b;
-        if (decoded > rGate || rounds >= Math.floor(rGate * b)) {
-            phase = Phase.FINALIZE;
-        } else {
-            beginRound();
-        }
-    }
+        // ---- FINALIZE ----
 
-    // ---- FINALIZE ----
-
-    private int[] finish(StepContext step) {
-        finalizeSteps++;
-        lastPhase = Phase.FINALIZE;
-        int[] masked = step.maskedPositions();
-        int[] out = new int[masked.length];
-        int n = 0;
-        for (int p : masked) {
-            RowStats st = step.stats(p);
-            if (st.margin() > marginThreshold || st.confidence() > safeConfidence) {
-                out[n++] = p;
+        private int[] finish(StepContext step) {
+            finalizeSteps++;
+            lastPhase = Phase.FINALIZE;
+            int[] masked = step.maskedPositions();
+            int[] out = new int[masked.length];
+            int n = 0;
+            for (int p : masked) {
+                RowStats st = step.stats(p);
+                if (st.margin() > params.marginThreshold() || st.confidence() > params.safeConfidence()) {
+                    out[n++] = p;
+                }
             }
+            if (n == 0) {
+                return Ranking.topK(masked, 1, step::confidence);
+            }
+            return Arrays.copyOf(out, n);
         }
-        if (n == 0) {
-            return Ranking.topK(masked, 1, step::confidence);
-        }
-        return Arrays.copyOf(out, n);
     }
 }

@@ -2,8 +2,10 @@ package paradec.diffusion;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 import paradec.logits.RowStats;
+import paradec.logits.TopK;
 
 /**
  * KLASS (KL-adaptive stability sampling): commit every masked position of the block whose
@@ -34,11 +36,16 @@ public final class KlassPolicy implements UnmaskingPolicy {
     private int topK = DEFAULT_TOP_K;
 
     private int blockStart;
+    private int blockLength = -1;
+    // per position of the block: the previous step's top-K ids and probabilities, allocated per
+    // block (K = min(topK, vocab)) and overwritten in place at every step
     private int[][] prevIds;
     private double[][] prevProbs;
     private double[] prevOther;
+    private boolean[] hasPrev;
     private int[] streak;
     private double[] lastKl;
+    private float[] scratch;
 
     public KlassPolicy kappa(double k) {
         if (!(k > 0) || Double.isInfinite(k)) {
@@ -97,30 +104,46 @@ public final class KlassPolicy implements UnmaskingPolicy {
     public void startBlock(int blockIndex, int blockStart, int blockEnd) {
         int b = blockEnd - blockStart;
         this.blockStart = blockStart;
-        prevIds = new int[b][];
-        prevProbs = new double[b][];
+        this.blockLength = b;
+        if (prevIds != null && prevIds.length != b) {
+            prevIds = null; // (re)sized at the first step, when the vocabulary is known
+        }
         prevOther = new double[b];
+        hasPrev = new boolean[b];
         streak = new int[b];
         lastKl = new double[b];
-        java.util.Arrays.fill(lastKl, Double.NaN);
+        Arrays.fill(lastKl, Double.NaN);
+    }
+
+    private void allocate(int k) {
+        prevIds = new int[blockLength][k];
+        prevProbs = new double[blockLength][k];
+        if (scratch == null || scratch.length != k) {
+            scratch = new float[k];
+        }
     }
 
     @Override
     public int[] select(StepContext step) {
-        if (prevIds == null || blockStart != step.blockStart() || prevIds.length != step.blockLength()) {
+        if (hasPrev == null || blockStart != step.blockStart() || blockLength != step.blockLength()) {
             startBlock(step.blockIndex(), step.blockStart(), step.blockEnd());
         }
         int[] masked = step.maskedPositions();
         int[] out = new int[masked.length];
         int n = 0;
         int vocab = step.logits().vocabSize();
+        int k = Math.min(topK, vocab);
+        if (prevIds == null || prevIds[0].length != k) {
+            allocate(k);
+            Arrays.fill(hasPrev, false);
+        }
         for (int pos : masked) {
             int o = pos - blockStart;
             RowStats st = step.stats(pos);
             MemorySegment row = step.logits().row(pos);
             // log Z from the cached statistics: c = exp(x_top1 - log Z)
             double logZ = row.getAtIndex(ValueLayout.JAVA_FLOAT, st.top1()) - Math.log(st.confidence());
-            if (prevIds[o] != null) {
+            if (hasPrev[o]) {
                 double kl = coarseKl(row, logZ, prevIds[o], prevProbs[o], prevOther[o]);
                 lastKl[o] = kl;
                 streak[o] = kl < kappa ? streak[o] + 1 : 0;
@@ -154,72 +177,18 @@ public final class KlassPolicy implements UnmaskingPolicy {
         return Math.max(0, kl);
     }
 
-    /** Stores the row's top-K tokens (min-heap selection, O(vocab)) and their probabilities. */
+    /** Stores the row's top-K tokens ({@link TopK}, O(vocab log K)) and their probabilities, in place. */
     private void remember(MemorySegment row, int vocab, double logZ, int o) {
-        int k = Math.min(topK, vocab);
-        int[] heap = new int[k];
-        float[] val = new float[k];
-        int size = 0;
-        for (int t = 0; t < vocab; t++) {
-            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, t);
-            if (size < k) {
-                heap[size] = t;
-                val[size] = x;
-                siftUp(heap, val, size++);
-            } else if (x > val[0]) {
-                heap[0] = t;
-                val[0] = x;
-                siftDown(heap, val, size);
-            }
-        }
-        double[] probs = new double[k];
+        int[] ids = prevIds[o];
+        double[] probs = prevProbs[o];
+        int k = TopK.select(row, vocab, ids.length, ids, scratch);
         double mass = 0;
         for (int i = 0; i < k; i++) {
-            probs[i] = Math.exp(val[i] - logZ);
+            probs[i] = Math.exp(scratch[i] - logZ);
             mass += probs[i];
         }
-        prevIds[o] = heap;
-        prevProbs[o] = probs;
         prevOther[o] = Math.max(0, 1 - mass);
-    }
-
-    private static void siftUp(int[] ids, float[] v, int i) {
-        while (i > 0) {
-            int p = (i - 1) / 2;
-            if (v[p] <= v[i]) {
-                return;
-            }
-            swap(ids, v, p, i);
-            i = p;
-        }
-    }
-
-    private static void siftDown(int[] ids, float[] v, int size) {
-        int i = 0;
-        while (true) {
-            int l = 2 * i + 1;
-            int m = i;
-            if (l < size && v[l] < v[m]) {
-                m = l;
-            }
-            if (l + 1 < size && v[l + 1] < v[m]) {
-                m = l + 1;
-            }
-            if (m == i) {
-                return;
-            }
-            swap(ids, v, m, i);
-            i = m;
-        }
-    }
-
-    private static void swap(int[] ids, float[] v, int a, int b) {
-        int t = ids[a];
-        ids[a] = ids[b];
-        ids[b] = t;
-        float f = v[a];
-        v[a] = v[b];
-        v[b] = f;
+        hasPrev[o] = true;
     }
 
     @Override

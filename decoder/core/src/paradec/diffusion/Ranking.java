@@ -3,37 +3,43 @@ package paradec.diffusion;
 import java.util.Arrays;
 import java.util.function.IntToDoubleFunction;
 
-/** Sorting helpers shared by the policies. Ties always go to the lower position. */
+import paradec.logits.TopK;
+
+/**
+ * Sorting helpers shared by the policies. Ties always go to the lower position. The
+ * {@code positions} passed in must be ascending (as {@link StepContext#maskedPositions()} gives),
+ * which is what makes "lower index first" in {@link TopK} mean "lower position first".
+ */
 final class Ranking {
 
     private Ranking() {
     }
 
-    /** {@code positions} sorted by {@code key} descending (stable on position). */
+    /** {@code positions} sorted by {@code key} descending (ties: lower position first). */
     static int[] byDescending(int[] positions, IntToDoubleFunction key) {
-        Integer[] boxed = new Integer[positions.length];
-        double[] keys = new double[positions.length];
-        for (int i = 0; i < positions.length; i++) {
-            boxed[i] = i;
-            keys[i] = key.applyAsDouble(positions[i]);
-        }
-        Arrays.sort(boxed, (a, b) -> {
-            int c = Double.compare(keys[b], keys[a]);
-            return c != 0 ? c : Integer.compare(positions[a], positions[b]);
-        });
-        int[] out = new int[positions.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = positions[boxed[i]];
-        }
-        return out;
+        return best(positions, positions.length, key);
     }
 
     /** The first {@code k} of {@link #byDescending}, returned in ascending position order. */
     static int[] topK(int[] positions, int k, IntToDoubleFunction key) {
-        int[] sorted = byDescending(positions, key);
-        int[] out = Arrays.copyOf(sorted, Math.min(k, sorted.length));
+        int[] out = best(positions, Math.min(k, positions.length), key);
         Arrays.sort(out);
         return out;
+    }
+
+    /** The {@code k} best positions by key, best first; O(n log k). */
+    private static int[] best(int[] positions, int k, IntToDoubleFunction key) {
+        int n = positions.length;
+        double[] keys = new double[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = key.applyAsDouble(positions[i]);
+        }
+        int[] idx = new int[k];
+        TopK.select(keys, n, k, idx, new double[k]);
+        for (int i = 0; i < k; i++) {
+            idx[i] = positions[idx[i]];
+        }
+        return idx;
     }
 
     static int[] sortedCopy(int[] a, int n) {

@@ -11,7 +11,7 @@ import static paradec.diffusion.Fixtures.state;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.IntPredicate;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +20,8 @@ import paradec.logits.Logits;
 import paradec.logits.LogitsView;
 
 class DicoPolicyTest {
+
+    private static final DicoParams NO_WEIGHTING = DicoParams.defaults().withBeta(1.0);
 
     private static double[] filled(int n, double c) {
         double[] a = new double[n];
@@ -51,44 +53,6 @@ class DicoPolicyTest {
     }
 
     @Test
-    void growthToleratesMFailingPositionsAndOnlyLandsOnPassingOnes() {
-        // P = pass, F = fail; cluster starts at 5
-        IntPredicate gap2 = pass("FFFFFPFFPFFFP"); // right: 6,7 fail, 8 passes; 9,10,11 fail (3 > M)
-        assertArrayEquals(new int[] {5, 8}, DicoPolicy.grow(5, 5, 0, 12, gap2, 2));
-        IntPredicate gap3 = pass("FFFFFPFFFPPPP");
-        assertArrayEquals(new int[] {5, 5}, DicoPolicy.grow(5, 5, 0, 12, gap3, 2), "M+1 failing is not bridged");
-        IntPredicate tail = pass("FFFFFPPFF");
-        assertArrayEquals(new int[] {5, 6}, DicoPolicy.grow(5, 5, 0, 8, tail, 2), "edge stays on the last pass");
-        IntPredicate left = pass("PFFPFPF");
-        assertArrayEquals(new int[] {0, 5}, DicoPolicy.grow(5, 5, 0, 6, left, 2));
-        assertArrayEquals(new int[] {3, 5}, DicoPolicy.grow(5, 5, 2, 6, left, 2), "bounded by min");
-    }
-
-    private static IntPredicate pass(String pattern) {
-        return i -> pattern.charAt(i) == 'P';
-    }
-
-    @Test
-    void mergesOverlappingAndAdjacentIntervals() {
-        List<int[]> in = new ArrayList<>(List.of(new int[] {10, 12}, new int[] {1, 3}, new int[] {4, 6},
-                new int[] {11, 11}, new int[] {14, 15}));
-        List<int[]> out = DicoPolicy.merge(in);
-        assertEquals(3, out.size());
-        assertArrayEquals(new int[] {1, 6}, out.get(0));
-        assertArrayEquals(new int[] {10, 12}, out.get(1));
-        assertArrayEquals(new int[] {14, 15}, out.get(2));
-    }
-
-    @Test
-    void stableRule() {
-        List<int[]> a = List.of(new int[] {0, 9}, new int[] {20, 29});
-        assertTrue(DicoPolicy.stable(a, List.of(new int[] {0, 9}, new int[] {20, 29}), 0.1));
-        assertFalse(DicoPolicy.stable(a, List.of(new int[] {0, 10}, new int[] {20, 29}), 0.1), "10% growth");
-        assertFalse(DicoPolicy.stable(a, List.of(new int[] {0, 9}), 0.1), "count changed");
-        assertFalse(DicoPolicy.stable(null, a, 0.1));
-    }
-
-    @Test
     void divideWithoutSeedsGoesStraightToFinalize() {
         MaskState s = state(8);
         DicoPolicy p = new DicoPolicy();
@@ -101,7 +65,7 @@ class DicoPolicyTest {
     @Test
     void divideExitsWhenClustersStopGrowing() {
         MaskState s = state(32);
-        DicoPolicy p = new DicoPolicy().beta(1.0); // w_min = 1: no trajectory weighting
+        DicoPolicy p = new DicoPolicy(NO_WEIGHTING); // w_min = 1: no trajectory weighting
         p.startBlock(0, 1, 33);
         LogitsView v = confs(filled(32, 0.52)); // c' >= tau_e everywhere, mean c < tau_low
         int[] first = p.select(ctx(s, v, 1));
@@ -123,7 +87,7 @@ class DicoPolicyTest {
     @Test
     void divideExitsOnHighMeanConfidence() {
         MaskState s = state(32);
-        DicoPolicy p = new DicoPolicy().beta(1.0);
+        DicoPolicy p = new DicoPolicy(NO_WEIGHTING);
         p.startBlock(0, 1, 33);
         LogitsView v = confs(filled(32, 0.7));
         commit(s, p.select(ctx(s, v, 1)));
@@ -135,7 +99,7 @@ class DicoPolicyTest {
     @Test
     void divideStepLimit() {
         MaskState s = state(32);
-        DicoPolicy p = new DicoPolicy().beta(1.0).maxDivideSteps(1);
+        DicoPolicy p = new DicoPolicy(DicoParams.defaults().withBeta(1.0).withMaxDivideSteps(1));
         p.startBlock(0, 1, 33);
         LogitsView v = confs(filled(32, 0.52));
         commit(s, p.select(ctx(s, v, 1)));
@@ -143,11 +107,43 @@ class DicoPolicyTest {
         assertEquals("CONQUER", p.phase());
     }
 
+    /**
+     * One real Divide step that leaves clusters [3, 8] and, when {@code two}, [20, 25] for Conquer:
+     * seeds at 9 (and 26) with c = 0.9 (0.88), their neighbours 3..8 (20..25) at 0.7, everything
+     * else at 0.1. Soft suppression stops after those seeds, the clusters grow over the 0.7 runs,
+     * the mean c left in them (0.7) is >= tau_low, so Divide exits and the seeds are trimmed off.
+     */
+    private static DicoPolicy inConquer(MaskState s, boolean two) {
+        double[] c = filled(32, 0.1);
+        for (int pos = 3; pos <= 8; pos++) {
+            c[pos - 1] = 0.7;
+        }
+        c[9 - 1] = 0.9;
+        if (two) {
+            for (int pos = 20; pos <= 25; pos++) {
+                c[pos - 1] = 0.7;
+            }
+            c[26 - 1] = 0.88;
+        }
+        DicoPolicy p = new DicoPolicy(NO_WEIGHTING);
+        p.startBlock(0, 1, 33);
+        int[] seeds = p.select(ctx(s, confs(c), 1));
+        assertArrayEquals(two ? new int[] {9, 26} : new int[] {9}, seeds);
+        assertEquals("DIVIDE", p.phase());
+        commit(s, seeds);
+        List<int[]> cs = p.clusters();
+        assertEquals(two ? 2 : 1, cs.size());
+        assertArrayEquals(new int[] {3, 9}, cs.get(0));
+        if (two) {
+            assertArrayEquals(new int[] {20, 26}, cs.get(1));
+        }
+        return p;
+    }
+
     @Test
     void conquerCommitsSafeTokensAndFactorTopKPerCluster() {
         MaskState s = state(32);
-        DicoPolicy p = new DicoPolicy();
-        p.force(Phase.CONQUER, 0, 1, 33, List.of(new int[] {3, 8}, new int[] {20, 25}));
+        DicoPolicy p = inConquer(s, true); // clusters [3, 8] and [20, 25] once the seeds are trimmed off
         double[] c = filled(32, 0.1);
         double[] cluster1 = {0.95, 0.9, 0.8, 0.5, 0.4, 0.3}; // k = 3: 4 x 0.2 <= 1 but 5 x 0.5 > 1
         System.arraycopy(cluster1, 0, c, 2, 6); // positions 3..8 (generation offset = position - 1)
@@ -168,15 +164,14 @@ class DicoPolicyTest {
         }
         c[14] = 0.65; // position 15: the block's best, outside the cluster
         MaskState s = state(32);
-        DicoPolicy p = new DicoPolicy();
-        p.force(Phase.CONQUER, 0, 1, 33, List.of(new int[] {3, 8}));
+        DicoPolicy p = inConquer(s, false); // cluster [3, 8]
         assertArrayEquals(new int[] {15}, p.select(ctx(s, confs(c), 1)));
         assertEquals("CONQUER", p.phase());
 
         c[14] = 0.55;
-        DicoPolicy q = new DicoPolicy();
-        q.force(Phase.CONQUER, 0, 1, 33, List.of(new int[] {3, 8}));
-        q.select(ctx(s, confs(c), 1));
+        MaskState s2 = state(32);
+        DicoPolicy q = inConquer(s2, false);
+        q.select(ctx(s2, confs(c), 1));
         assertEquals("DIVIDE", q.phase(), "conquer commits nothing, the round ends, a new divide runs");
     }
 
@@ -191,11 +186,13 @@ class DicoPolicyTest {
         rows[4][0] = 2.5f;
         rows[4][1] = 0f;
         MaskState s = new MaskState(new int[] {1}, 4, 63);
-        DicoPolicy p = new DicoPolicy();
-        p.force(Phase.FINALIZE, 0, 1, 5, List.of());
+        // tau_e = 1: Divide finds no seed and hands over to Finalize on the same logits
+        DicoPolicy p = new DicoPolicy(DicoParams.defaults().withTauE(1.0));
+        p.startBlock(0, 1, 5);
         LogitsView v = Logits.ofRows(rows);
         assertArrayEquals(new int[] {1, 2}, p.select(ctx(s, v, 1)));
         assertEquals("FINALIZE", p.phase());
+        assertEquals(1, p.stats().get("divide_steps"));
         float[][] low = new float[5][vocab];
         low[3][0] = 1f;
         low[1][0] = 0.5f;
@@ -215,6 +212,60 @@ class DicoPolicyTest {
         }
         assertTrue(steps <= 3, "steps " + steps);
         assertTrue(p.stats().get("divide_steps") >= 1);
+    }
+
+    /** Runs a whole generation (4 blocks of 8) by hand; returns every step's selection and phase. */
+    private static List<String> drive(DicoPolicy p) {
+        SplittableRandom r = new SplittableRandom(3);
+        double[] c = new double[32];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = 0.15 + 0.84 * r.nextDouble();
+        }
+        LogitsView v = confs(c);
+        MaskState s = state(32);
+        List<String> log = new ArrayList<>();
+        for (int b = 0; b < 4; b++) {
+            int start = 1 + 8 * b;
+            int end = start + 8;
+            p.startBlock(b, start, end);
+            while (s.maskedCount(start, end) > 0) {
+                int[] chosen = p.select(ctx(s, v, start, end, 1, 1));
+                log.add(p.phase() + Arrays.toString(chosen));
+                commit(s, chosen);
+            }
+        }
+        log.add(p.stats().toString());
+        return log;
+    }
+
+    @Test
+    void aSecondGenerationStartsFromScratch() {
+        DicoPolicy p = new DicoPolicy();
+        List<String> first = drive(p);
+        assertEquals(first, drive(p), "same policy object, same logits: same steps and counters");
+        assertEquals(first, drive(new DicoPolicy()));
+        assertTrue(first.size() > 5, first.toString());
+    }
+
+    @Test
+    void aSecondGenerationThroughTheGeneratorIsIdentical() {
+        DicoPolicy p = new DicoPolicy();
+        DiffusionSettings settings = DiffusionSettings.of(64, 16, 64);
+        GeneratorTest.FakeModel m = new GeneratorTest.FakeModel(3, GeneratorTest.target(64),
+                GeneratorTest.strength(64, 2.0), 0f);
+        int[] prompt = {1, 2, 3};
+        List<StepRecord> a = new ArrayList<>();
+        List<StepRecord> b = new ArrayList<>();
+        DiffusionResult first = new DiffusionGenerator().generate(m, prompt, settings, p, a::add);
+        DiffusionResult second = new DiffusionGenerator().generate(m, prompt, settings, p, b::add);
+        assertArrayEquals(first.tokens(), second.tokens());
+        assertEquals(first.steps(), second.steps());
+        assertEquals(first.policyStats(), second.policyStats());
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(a.get(i).committedPositions(), b.get(i).committedPositions(), "step " + i);
+            assertEquals(a.get(i).phase(), b.get(i).phase(), "step " + i);
+        }
     }
 
     private static void commit(MaskState s, int[] positions) {
