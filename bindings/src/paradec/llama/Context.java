@@ -156,7 +156,10 @@ public final class Context implements AutoCloseable {
         }
         if (outputRowOfBatchIndex.length < n) outputRowOfBatchIndex = new int[Math.max(n, batchSize)];
         int row = 0;
-        for (int i = 0; i < n; i++) outputRowOfBatchIndex[i] = batch.isOutput(i) ? row++ : -1;
+        // a model without KV memory (diffusion) goes through llama.cpp's encode path, which ignores the output
+        // flags and returns the logits of every batch token (llama-context.cpp, encode: n_outputs = n_tokens)
+        boolean everyRow = memory.equals(MemorySegment.NULL);
+        for (int i = 0; i < n; i++) outputRowOfBatchIndex[i] = everyRow || batch.isOutput(i) ? row++ : -1;
         for (int i = n; i < outputRowOfBatchIndex.length; i++) outputRowOfBatchIndex[i] = -1;
         outputCount = row;
         MemorySegment base = LlamaLib.llama_get_logits(handle);

@@ -11,9 +11,11 @@ import paradec.logits.LogitsView;
 
 /**
  * A llama.cpp diffusion model (LLaDA, Dream, ...) behind {@link DenoisingModel}: each forward is
- * one llama_decode of the whole sequence that asks llama.cpp for the logits of the requested rows
- * only (the current block, not the prompt or later blocks), re-aligned when the model shifts its
- * logits (row p-1 then holds the distribution of position p).
+ * one llama_decode of the whole sequence, re-aligned when the model shifts its logits (row p-1
+ * then holds the distribution of position p). It flags only the requested rows as outputs, but
+ * llama.cpp v0.5.0 sends models without KV memory through its encode path, which ignores the flags
+ * and computes and returns the logits of every position (llama-context.cpp, encode: n_outputs =
+ * n_tokens); the view exposes the requested rows only.
  */
 public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable {
     private final Model model;
@@ -95,6 +97,9 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
         for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, i >= firstSource && i <= lastSource, 0);
         context.decode(batch);
         MemorySegment rowsOut = context.outputLogits();
+        // llama.cpp v0.5.0 returns every row for diffusion models whatever the flags say (its encode path);
+        // the context maps batch indices to the rows it really returned
+        int firstRow = context.outputRow(firstSource);
         int positions = tokens.length;
         int vocabSize = context.vocabSize();
         long rowBytes = (long) vocabSize * Float.BYTES;
@@ -115,7 +120,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
                     throw new IndexOutOfBoundsException("row " + r + " was not computed: this forward returned rows [" + from + ", " + to + ")");
                 }
                 int source = shift ? Math.max(0, r - 1) : r;
-                return rowsOut.asSlice((source - firstSource) * rowBytes, rowBytes);
+                return rowsOut.asSlice((long) (firstRow + source - firstSource) * rowBytes, rowBytes);
             }
         };
     }

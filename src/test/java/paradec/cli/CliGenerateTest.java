@@ -39,7 +39,7 @@ class CliGenerateTest {
     @BeforeAll
     static void reference() throws IOException {
         model = TestModels.withVocab("llama-spm", 41);
-        try (Model m = Model.load(model); Context c = m.newContext(new ContextParams(128, 64, 64, 1, 1, false))) {
+        try (Model m = Model.load(model); paradec.engine.LlamaCausalModel c = new paradec.engine.LlamaCausalModel(m, new ContextParams(128, 64, 64, 1, 1, false))) {
             promptTokens = m.vocab().tokenize(PROMPT, true, true);
             arTokens = new ArDecoder().generate(c, promptTokens, GenerationSettings.greedy(N), null).tokens();
             arText = m.vocab().detokenize(arTokens, false);

@@ -40,7 +40,7 @@ class LlamaSimpleParityTest {
         Path model = TestModels.withVocab(vocab, vocab.equals("llama-spm") ? 31 : 32);
         Path simple = TestModels.nativeDir().resolve("llama-simple");
         assertTrue(Files.isExecutable(simple), simple + " must exist (make native)");
-        try (Model m = Model.load(model); Context ctx = m.newContext(new ContextParams(256, 256, 256, 1, 1, false))) {
+        try (Model m = Model.load(model); paradec.engine.LlamaCausalModel ctx = new paradec.engine.LlamaCausalModel(m, new ContextParams(256, 256, 256, 1, 1, false))) {
             for (String prompt : PROMPTS) {
                 int[] tokens = m.vocab().tokenize(prompt, true, true);
                 GenerationResult r = new ArDecoder().generate(ctx, tokens, GenerationSettings.greedy(N), null);

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import paradec.engine.LlamaCausalModel;
+import paradec.generation.GenerationResult;
+import paradec.generation.StopReason;
 import paradec.llama.Context;
 import paradec.llama.ContextParams;
 import paradec.llama.Model;
@@ -37,7 +40,7 @@ class DecoderEquivalenceTest {
             "def add(a, b):\n    return a + b\n\ndef",
             "the cat the cat the cat the");
 
-    record Fixture(String name, Model model, Context jacobiCtx, Context lookaheadCtx, List<int[]> prompts, List<int[]> ar) {}
+    record Fixture(String name, Model model, LlamaCausalModel jacobiCtx, LlamaCausalModel lookaheadCtx, List<int[]> prompts, List<int[]> ar) {}
 
     final List<Fixture> fixtures = new ArrayList<>();
 
@@ -50,8 +53,8 @@ class DecoderEquivalenceTest {
 
     private void add(String name, Path path) throws IOException {
         Model m = Model.load(path);
-        Context j = m.newContext(new ContextParams(N_CTX, 64, 64, 1, 1, false));
-        Context l = m.newContext(new ContextParams(N_CTX, 64, 64, LOOKAHEAD_SEQS, 1, true));
+        LlamaCausalModel j = new LlamaCausalModel(m, new ContextParams(N_CTX, 64, 64, 1, 1, false));
+        LlamaCausalModel l = new LlamaCausalModel(m, new ContextParams(N_CTX, 64, 64, LOOKAHEAD_SEQS, 1, true));
         List<int[]> prompts = new ArrayList<>();
         List<int[]> ar = new ArrayList<>();
         for (String p : PROMPTS) {
@@ -90,7 +93,7 @@ class DecoderEquivalenceTest {
         int[] prompt = f.prompts().get(promptIndex);
         int[] forced = Arrays.copyOf(prompt, prompt.length + d);
         System.arraycopy(expected, 0, forced, prompt.length, d);
-        Context ctx = f.jacobiCtx();
+        Context ctx = f.jacobiCtx().context();
         ctx.clearMemory();
         float[] row;
         try (paradec.llama.Batch b = ctx.newBatch(ctx.batchSize())) {
@@ -145,7 +148,7 @@ class DecoderEquivalenceTest {
         for (Fixture f : fixtures) {
             for (Config c : configs()) {
                 tests.add(dynamicTest(f.name() + " " + c.label(), () -> {
-                    Context ctx = c.lookahead() ? f.lookaheadCtx() : f.jacobiCtx();
+                    LlamaCausalModel ctx = c.lookahead() ? f.lookaheadCtx() : f.jacobiCtx();
                     for (int i = 0; i < f.prompts().size(); i++) {
                         GenerationResult r = c.decoder().get().generate(ctx, f.prompts().get(i), GenerationSettings.greedy(N_NEW), null);
                         assertSameAsAr(f, i, r.tokens(), c.label());
@@ -169,7 +172,7 @@ class DecoderEquivalenceTest {
                 assertEquals(ar.forwardCalls(), j.forwardCalls());
                 // the prompt's call yields the first token, every later call one more
                 assertEquals(40, ar.forwardCalls());
-                assertEquals(0, j.acceptedGuesses());
+                assertEquals(0, j.extra("accepted_guesses", -1));
             }
         }
     }
@@ -189,7 +192,7 @@ class DecoderEquivalenceTest {
         GenerationResult j = new JacobiDecoder(JacobiSettings.fixed(8, GuessInit.LOOKUP)).generate(f.jacobiCtx(), p, GenerationSettings.greedy(48), null);
         assertArrayEquals(ar.tokens(), j.tokens());
         // not a speed claim: just that guesses are verified and accepted, and calls drop accordingly
-        assertEquals(ar.forwardCalls() - j.acceptedGuesses(), j.forwardCalls());
+        assertEquals(ar.forwardCalls() - j.extra("accepted_guesses", -1), j.forwardCalls());
     }
 
     static List<Decoder> allDecoders() {
@@ -202,7 +205,7 @@ class DecoderEquivalenceTest {
                 new LookaheadDecoder(LookaheadSettings.defaults()));
     }
 
-    private static Context contextFor(Decoder d, Fixture f) {
+    private static LlamaCausalModel contextFor(Decoder d, Fixture f) {
         return d instanceof LookaheadDecoder ? f.lookaheadCtx() : f.jacobiCtx();
     }
 
@@ -253,13 +256,13 @@ class DecoderEquivalenceTest {
         Fixture f = fixtures.get(1);
         int[] seed = f.prompts().get(0);
         int[] reference = f.ar().get(0);
-        try (Context big = f.model().newContext(new ContextParams(512, 64, 64, 1, 1, false))) {
+        try (LlamaCausalModel big = new LlamaCausalModel(f.model(), new ContextParams(512, 64, 64, 1, 1, false))) {
             for (int extra : new int[] {1, 3, 10}) {
                 int[] prompt = new int[N_CTX - extra];
                 for (int i = 0; i < prompt.length; i++) prompt[i] = i < seed.length ? seed[i] : reference[(i - seed.length) % reference.length];
                 int[] unlimited = new ArDecoder().generate(big, prompt, GenerationSettings.greedy(40), null).tokens();
-                Context small = f.jacobiCtx();
-                assertEquals(N_CTX, small.positionsPerSequence());
+                LlamaCausalModel small = f.jacobiCtx();
+                assertEquals(N_CTX, small.maxPositions());
                 GenerationResult ar = new ArDecoder().generate(small, prompt, GenerationSettings.greedy(N_NEW), null);
                 assertEquals(StopReason.CONTEXT_FULL, ar.stopReason());
                 // positions prompt.length .. n_ctx-1 hold generated tokens, and the last row yields one more
@@ -292,8 +295,8 @@ class DecoderEquivalenceTest {
         for (int i = 0; i < out.length; i++) if (out[i] == target) { firstAt = i; break; }
         Path rewired = TestModels.withEosLike(base.model().path(), eos, target, 1.5f, "eos-like-" + target);
         try (Model m = Model.load(rewired);
-             Context j = m.newContext(new ContextParams(N_CTX, 64, 64, 1, 1, false));
-             Context l = m.newContext(new ContextParams(N_CTX, 64, 64, LOOKAHEAD_SEQS, 1, true))) {
+             LlamaCausalModel j = new LlamaCausalModel(m, new ContextParams(N_CTX, 64, 64, 1, 1, false));
+             LlamaCausalModel l = new LlamaCausalModel(m, new ContextParams(N_CTX, 64, 64, LOOKAHEAD_SEQS, 1, true))) {
             assertArrayEquals(prompt, m.vocab().tokenize(PROMPTS.get(0), true, false));
             GenerationResult ar = new ArDecoder().generate(j, prompt, GenerationSettings.greedy(N_NEW), null);
             assertEquals(StopReason.END_OF_GENERATION, ar.stopReason());

@@ -114,9 +114,9 @@ class TokenizerTest {
         Vocab vocab = models.get(vocabName).vocab();
         int[] tokens = vocab.tokenize(text, false, false);
         List<String> chunks = new ArrayList<>();
-        TextStream stream = new TextStream(vocab, chunks::add);
-        for (int t : tokens) stream.onToken(t);
-        stream.flush();
+        TextStream stream = new TextStream(vocab);
+        for (int t : tokens) addChunk(chunks, stream.push(t));
+        addChunk(chunks, stream.flush());
         for (String c : chunks) {
             assertFalse(c.contains("\uFFFD"), "chunk '" + c + "' holds a broken character");
             // no lone surrogates either
@@ -153,11 +153,15 @@ class TokenizerTest {
         }
         assertEquals(4, partial, "expected the 4 byte-fallback tokens of U+1F642");
         List<String> chunks = new ArrayList<>();
-        TextStream stream = new TextStream(vocab, chunks::add);
-        for (int t : tokens) stream.onToken(t);
-        stream.flush();
+        TextStream stream = new TextStream(vocab);
+        for (int t : tokens) addChunk(chunks, stream.push(t));
+        addChunk(chunks, stream.flush());
         assertEquals(" 🙂", String.join("", chunks));
         assertTrue(chunks.contains("🙂"), "the emoji must come out whole: " + chunks);
+    }
+
+    private static void addChunk(List<String> chunks, String piece) {
+        if (!piece.isEmpty()) chunks.add(piece);
     }
 
     @Test
