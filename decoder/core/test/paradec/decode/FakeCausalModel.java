@@ -415,7 +415,9 @@ final class FakeCausalModel implements CausalModel {
         /** The logits after positions 0..p of a sequence's cells. */
         void logits(NavigableMap<Integer, Cell> cells, int p, float[] row) {
             NavigableMap<Integer, Cell> context = cells.headMap(p, true);
-            boolean complete = context.size() == p + 1;
+            // counting a sub-map walks it; the usual context is the whole sequence, whose size is known
+            int count = p >= cells.lastKey() ? cells.size() : context.size();
+            boolean complete = count == p + 1;
             int[] last = {-1, -1, -1}; // the last three tokens, newest first
             int i = 0;
             for (Cell cell : context.descendingMap().values()) {
