@@ -2,12 +2,11 @@ package paradec.trace;
 
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import paradec.decode.JsonlTraceWriter;
-import paradec.trace.ArStep;
-import paradec.trace.DiffusionStep;
 
-/** Hand-made traces, written through the decoders' own trace writers so the tests read the real format. */
+/** Hand-made traces, written through the decoders' own trace writer so the tests read the real format. */
 final class Traces {
     private Traces() {}
 
@@ -21,10 +20,11 @@ final class Traces {
      */
     static Path jacobi(Path dir) throws IOException {
         Path f = dir.resolve("jacobi.jsonl");
-        try (JsonlTraceWriter w = new JsonlTraceWriter(f, "jacobi", new int[] {1, 2, 3})) {
-            w.onStep(new ArStep("jacobi", 0, 3, new int[] {10, 11, 12, 13}, new int[] {11, 12, 99, 98}, 2, new int[] {11, 12, 99}));
-            w.onStep(new ArStep("jacobi", 1, 6, new int[] {99, 20, 21, 22}, new int[] {20, 50, 60, 70}, 1, new int[] {20, 50}));
-            w.onStep(new ArStep("jacobi", 2, 8, new int[] {50, 60, 61, 62}, new int[] {60, 61, 62, 63}, 3, new int[] {60, 61, 62, 63}));
+        try (TraceWriter w = new TraceWriter(Files.newBufferedWriter(f, StandardCharsets.UTF_8))) {
+            w.onEvent(TraceStart.ar("jacobi", new int[] {1, 2, 3}));
+            w.onEvent(new ArStep("jacobi", 0, 3, new int[] {10, 11, 12, 13}, new int[] {11, 12, 99, 98}, 2, new int[] {11, 12, 99}));
+            w.onEvent(new ArStep("jacobi", 1, 6, new int[] {99, 20, 21, 22}, new int[] {20, 50, 60, 70}, 1, new int[] {20, 50}));
+            w.onEvent(new ArStep("jacobi", 2, 8, new int[] {50, 60, 61, 62}, new int[] {60, 61, 62, 63}, 3, new int[] {60, 61, 62, 63}));
         }
         return f;
     }
@@ -32,8 +32,9 @@ final class Traces {
     /** Plain AR: every call one bonus cell. */
     static Path ar(Path dir, int calls) throws IOException {
         Path f = dir.resolve("ar.jsonl");
-        try (JsonlTraceWriter w = new JsonlTraceWriter(f, "ar", new int[] {1, 2})) {
-            for (int i = 0; i < calls; i++) w.onStep(new ArStep("ar", i, 1 + i, new int[0], new int[] {100 + i}, 0, new int[] {100 + i}));
+        try (TraceWriter w = new TraceWriter(Files.newBufferedWriter(f, StandardCharsets.UTF_8))) {
+            w.onEvent(TraceStart.ar("ar", new int[] {1, 2}));
+            for (int i = 0; i < calls; i++) w.onEvent(new ArStep("ar", i, 1 + i, new int[0], new int[] {100 + i}, 0, new int[] {100 + i}));
         }
         return f;
     }
@@ -44,13 +45,13 @@ final class Traces {
      */
     static String diffusion() {
         StringWriter out = new StringWriter();
-        paradec.diffusion.JsonlTraceWriter w = new paradec.diffusion.JsonlTraceWriter(out);
-        w.header(5, 12, 4, "dico");
-        w.onStep(new DiffusionStep(0, 0, new int[] {1, 3}, new double[] {0.9, 0.8}, new int[] {11, 13}, "DIVIDE"));
-        w.onStep(new DiffusionStep(1, 0, new int[] {0, 2}, new double[] {0.7, Double.NaN}, new int[] {10, 12}, "CONQUER"));
-        w.onStep(new DiffusionStep(2, 1, new int[] {4, 5, 6, 7}, new double[] {0.5, 0.6, 0.7, 0.8}, new int[] {14, 15, 16, 17}, "FINALIZE"));
-        w.onStep(new DiffusionStep(3, 2, new int[] {8, 10, 11}, new double[] {0.9, 0.9, 0.9}, new int[] {18, 20, 21}, ""));
-        w.onStep(new DiffusionStep(4, 2, new int[] {9}, new double[] {0.99}, new int[] {19}, ""));
+        TraceWriter w = new TraceWriter(out);
+        w.onEvent(TraceStart.diffusion("dico", new int[] {1, 2, 3, 4, 5}, 12, 4));
+        w.onEvent(new DiffusionStep(0, 0, new int[] {1, 3}, new double[] {0.9, 0.8}, new int[] {11, 13}, "DIVIDE"));
+        w.onEvent(new DiffusionStep(1, 0, new int[] {0, 2}, new double[] {0.7, Double.NaN}, new int[] {10, 12}, "CONQUER"));
+        w.onEvent(new DiffusionStep(2, 1, new int[] {4, 5, 6, 7}, new double[] {0.5, 0.6, 0.7, 0.8}, new int[] {14, 15, 16, 17}, "FINALIZE"));
+        w.onEvent(new DiffusionStep(3, 2, new int[] {8, 10, 11}, new double[] {0.9, 0.9, 0.9}, new int[] {18, 20, 21}, ""));
+        w.onEvent(new DiffusionStep(4, 2, new int[] {9}, new double[] {0.99}, new int[] {19}, ""));
         return out.toString();
     }
 }
