@@ -32,11 +32,16 @@ final class DecoderSpec {
     static GenerationRequest request(String name, Options o, ParadecModel model, int maxNew, int defaultBlock)
             throws UsageException, IOException {
         GenerationRequest base = GenerationRequest.defaults().maxTokens(maxNew).sampling(GenerateCommand.sampling(o));
-        if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
+        if (ParadecModel.AR_DECODERS.contains(name)) {
+            // a decoder of the other family is a usage error (exit 2), checked before any work
+            if (model.isDiffusion()) throw new UsageException("decoder " + name + " needs an autoregressive model; " + model.model().path() + " is a diffusion model");
+            return base.decoder(arDecoder(name, o, model));
+        }
         if (!Policies.NAMES.contains(name) && !name.equals("vanilla")) {
             throw new UsageException("unknown decoder '" + name + "' (autoregressive: " + String.join(", ", ParadecModel.AR_DECODERS)
                     + "; diffusion: " + String.join(", ", Policies.NAMES) + ")");
         }
+        if (!model.isDiffusion()) throw new UsageException("decoder " + name + " needs a diffusion model; " + model.model().path() + " is autoregressive");
         DiffusionPolicies.create(name, o); // options are checked now, before the model does any work
         DiffusionSettings settings = diffusionSettings(o, maxNew, defaultBlock);
         return base.policy(() -> {

@@ -11,11 +11,15 @@ import paradec.logits.LogitsView;
 
 /**
  * A llama.cpp diffusion model (LLaDA, Dream, ...) behind {@link DenoisingModel}: each forward is
- * one llama_decode of the whole sequence, re-aligned when the model shifts its logits (row p-1
- * then holds the distribution of position p). It flags only the requested rows as outputs, but
- * llama.cpp v0.5.0 sends models without KV memory through its encode path, which ignores the flags
- * and computes and returns the logits of every position (llama-context.cpp, encode: n_outputs =
- * n_tokens); the view exposes the requested rows only.
+ * one llama_decode of the whole sequence; the view exposes the requested rows only (the current
+ * block, not the prompt or later blocks), re-aligned when the model shifts its logits (row p-1 then
+ * holds the distribution of position p).
+ *
+ * <p>Every token is flagged as an output: a model without KV memory goes through llama.cpp's
+ * encoder path, which ignores the batch's output flags and always returns the logits of every token
+ * in batch order. Flagging only the requested rows made the binding believe it got a compacted
+ * block of rows while llama.cpp had written rows 0, 1, ... so any range not starting at 0 read the
+ * wrong positions.
  */
 public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable {
     private final Model model;
@@ -91,15 +95,11 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
         }
         // with shifted logits, position p's distribution sits in row p - 1 (position 0 uses row 0)
         boolean shift = shiftLogits;
-        int firstSource = shift ? Math.max(0, from - 1) : from;
-        int lastSource = shift ? Math.max(0, to - 2) : to - 1;
         batch.clear();
-        for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, i >= firstSource && i <= lastSource, 0);
+        // all outputs: the encoder path computes and returns every row anyway (see the class comment)
+        for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, true, 0);
         context.decode(batch);
         MemorySegment rowsOut = context.outputLogits();
-        // llama.cpp v0.5.0 returns every row for diffusion models whatever the flags say (its encode path);
-        // the context maps batch indices to the rows it really returned
-        int firstRow = context.outputRow(firstSource);
         int positions = tokens.length;
         int vocabSize = context.vocabSize();
         long rowBytes = (long) vocabSize * Float.BYTES;
@@ -120,7 +120,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
                     throw new IndexOutOfBoundsException("row " + r + " was not computed: this forward returned rows [" + from + ", " + to + ")");
                 }
                 int source = shift ? Math.max(0, r - 1) : r;
-                return rowsOut.asSlice((long) (firstRow + source - firstSource) * rowBytes, rowBytes);
+                return rowsOut.asSlice((long) source * rowBytes, rowBytes);
             }
         };
     }

@@ -36,10 +36,14 @@ import paradec.cli.CliPolicies;
 import paradec.cli.Main;
 import paradec.diffusion.DenoisingModel;
 import paradec.diffusion.DiffusionGenerator;
-import paradec.diffusion.DiffusionResult;
 import paradec.diffusion.DiffusionSettings;
 import paradec.diffusion.LowConfidencePolicy;
+import paradec.generation.GenerationResult;
+import paradec.generation.StopReason;
 import paradec.trace.DiffusionStep;
+import paradec.trace.TraceEvent;
+import paradec.trace.TraceListener;
+import paradec.trace.TraceStart;
 import paradec.gguf.GgufFile;
 import paradec.gguf.GgufWriter;
 import paradec.gguf.Synth;
@@ -150,9 +154,40 @@ class DiffusionIntegrationTest {
     }
 
     static float[][] copyRows(LogitsView v) {
+        return copyRows(v, 0, v.rows());
+    }
+
+    /** Rows [from, to) copied (the rest null): a view may be overwritten by the next forward call. */
+    static float[][] copyRows(LogitsView v, int from, int to) {
         float[][] rows = new float[v.rows()][];
-        for (int i = 0; i < v.rows(); i++) rows[i] = v.row(i).toArray(ValueLayout.JAVA_FLOAT);
+        for (int i = from; i < to; i++) rows[i] = v.row(i).toArray(ValueLayout.JAVA_FLOAT);
         return rows;
+    }
+
+    /** Keeps the steps of a trace, checking that a diffusion start event comes first. */
+    static TraceListener steps(List<DiffusionStep> into) {
+        boolean[] started = {false};
+        return e -> {
+            if (!started[0]) {
+                assertTrue(e instanceof TraceStart t && t.diffusion(), "first event " + e);
+                started[0] = true;
+            } else {
+                into.add(assertInstanceOfStep(e));
+            }
+        };
+    }
+
+    static DiffusionStep assertInstanceOfStep(TraceEvent e) {
+        assertTrue(e instanceof DiffusionStep, "event " + e);
+        return (DiffusionStep) e;
+    }
+
+    static long steps(GenerationResult r) {
+        return r.extra("steps", -1);
+    }
+
+    static boolean stoppedEarly(GenerationResult r) {
+        return (Boolean) r.extras().get("stopped_early");
     }
 
     /** Counts forward calls; end of generation is switched off unless asked for, so no run stops early by chance. */
@@ -172,18 +207,18 @@ class DiffusionIntegrationTest {
         @Override public boolean isEndOfGeneration(int t) { return eog && inner.isEndOfGeneration(t); }
 
         @Override
-        public LogitsView forward(int[] tokens) {
+        public LogitsView forward(int[] tokens, int from, int to) {
             calls++;
-            return inner.forward(tokens);
+            return inner.forward(tokens, from, to);
         }
     }
 
-    record Run(DiffusionResult result, List<DiffusionStep> records, int calls) {}
+    record Run(GenerationResult result, List<DiffusionStep> records, int calls) {}
 
     static Run run(String arch, String policy, DiffusionSettings s) {
         Counting model = new Counting(dlms.get(arch), false);
         List<DiffusionStep> records = new ArrayList<>();
-        DiffusionResult r = new DiffusionGenerator().generate(model, prompt, s, CliPolicies.create(policy), records::add);
+        GenerationResult r = new DiffusionGenerator().generate(model, prompt, s, CliPolicies.create(policy), null, steps(records));
         return new Run(r, records, model.calls);
     }
 
@@ -199,7 +234,8 @@ class DiffusionIntegrationTest {
             assertNotEquals(mask, t, what + ": mask token left in " + Arrays.toString(out));
             assertTrue(t >= 0 && t < vocab, what);
         }
-        assertFalse(run.result().stoppedEarly(), what);
+        assertFalse(stoppedEarly(run.result()), what);
+        assertEquals(StopReason.MAX_TOKENS, run.result().stopReason(), what);
         boolean[] done = new boolean[GEN];
         int block = 0;
         for (int i = 0; i < run.records().size(); i++) {
@@ -223,7 +259,7 @@ class DiffusionIntegrationTest {
             }
         }
         for (int p = 0; p < GEN; p++) assertTrue(done[p], what + ": position " + p + " never committed");
-        assertEquals(run.records().size(), run.result().steps(), what);
+        assertEquals(run.records().size(), steps(run.result()), what);
     }
 
     static Stream<Arguments> archAndPolicy() {
@@ -241,11 +277,11 @@ class DiffusionIntegrationTest {
         DiffusionSettings s = DiffusionSettings.of(GEN, BLOCK, STEPS);
         Run a = run(arch, policy, s);
         checkFilledInBlockOrder(a, mask, vocab, policy);
-        assertEquals(a.result().steps(), a.calls(), "one forward per step without cfg");
+        assertEquals(steps(a.result()), a.calls(), "one forward per step without cfg");
         assertEquals(a.calls(), a.result().forwardCalls());
-        assertTrue(a.result().steps() <= GEN, "at least one token per step");
+        assertTrue(steps(a.result()) <= GEN, "at least one token per step");
         if (policy.equals("llada")) {
-            assertEquals(STEPS, a.result().steps(), "vanilla NFE == steps");
+            assertEquals(STEPS, steps(a.result()), "vanilla NFE == steps");
         }
 
         // greedy: the first step commits, at each chosen position, the argmax of an independent raw decode
@@ -265,10 +301,10 @@ class DiffusionIntegrationTest {
 
         Run c = run(arch, policy, s.withCfgScale(2.0));
         checkFilledInBlockOrder(c, mask, vocab, policy + " cfg");
-        assertEquals(2 * c.result().steps(), c.calls(), "two forwards per step with cfg");
+        assertEquals(2 * steps(c.result()), c.calls(), "two forwards per step with cfg");
         assertEquals(c.calls(), c.result().forwardCalls());
         if (policy.equals("llada")) {
-            assertEquals(STEPS, c.result().steps());
+            assertEquals(STEPS, steps(c.result()));
         }
     }
 
@@ -303,7 +339,7 @@ class DiffusionIntegrationTest {
             int[] seq = withMasks(prompt, 8, dlm.maskToken());
             seq[prompt.length + 2] = 400; // some committed tokens among the masks
             seq[prompt.length + 5] = 401;
-            float[][] got = copyRows(dlm.forward(seq));
+            float[][] got = copyRows(dlm.forward(seq, 0, seq.length));
             float[][] raw = rawLogits(m, seq);
             assertEquals(seq.length, got.length);
             boolean someDiffer = false;
@@ -317,6 +353,64 @@ class DiffusionIntegrationTest {
         }
     }
 
+    /**
+     * The generator asks for one block's rows: they must be bit-identical to the same rows of a full-range
+     * forward over the same tokens, for a shifting and a non-shifting model, at the start of the sequence
+     * (where a shifting model's position 0 reuses row 0), in the middle and for the last block; other rows throw.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llada", "dream"})
+    void rangedForwardRowsAreTheFullForwardsRows(String arch) {
+        LlamaDenoisingModel dlm = dlms.get(arch);
+        assertEquals(arch.equals("dream"), dlm.shiftsLogits(), arch);
+        int[] seq = withMasks(prompt, GEN, dlm.maskToken());
+        seq[prompt.length + 2] = 400; // some committed tokens among the masks
+        seq[prompt.length + 9] = 401;
+        int n = seq.length;
+        float[][] full = copyRows(dlm.forward(seq, 0, n));
+        int firstBlock = prompt.length;
+        int lastBlock = prompt.length + GEN - BLOCK;
+        int[][] ranges = {
+            {0, 1}, {0, 2}, {0, prompt.length + 1}, {1, 2}, {1, 4},
+            {firstBlock, firstBlock + BLOCK}, {firstBlock + BLOCK, firstBlock + 2 * BLOCK},
+            {lastBlock, n}, {n - 1, n}, {0, n},
+        };
+        for (int[] range : ranges) {
+            int from = range[0];
+            int to = range[1];
+            String what = arch + " [" + from + ", " + to + ")";
+            LogitsView v = dlm.forward(seq, from, to);
+            assertEquals(n, v.rows(), what);
+            assertEquals(dlm.vocabSize(), v.vocabSize(), what);
+            for (int p = from; p < to; p++) {
+                float[] row = v.row(p).toArray(ValueLayout.JAVA_FLOAT);
+                assertArrayEquals(full[p], row, what + ": row " + p);
+                // bit for bit, NaN payloads and signed zeros included
+                for (int t = 0; t < row.length; t++) {
+                    if (Float.floatToRawIntBits(full[p][t]) != Float.floatToRawIntBits(row[t])) {
+                        fail(what + ": row " + p + " token " + t + " differs in its bits");
+                    }
+                }
+            }
+            if (from > 0) {
+                assertThrows(IndexOutOfBoundsException.class, () -> v.row(from - 1), what);
+                assertThrows(IndexOutOfBoundsException.class, () -> v.get(0, 0), what);
+            }
+            if (to < n) {
+                assertThrows(IndexOutOfBoundsException.class, () -> v.row(to), what);
+                assertThrows(IndexOutOfBoundsException.class, () -> v.get(n - 1, 0), what);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> v.row(-1), what);
+            assertThrows(IndexOutOfBoundsException.class, () -> v.row(n), what);
+        }
+        // empty, reversed and out-of-sequence ranges are refused
+        for (int[] bad : new int[][] {{3, 3}, {4, 2}, {-1, 2}, {0, n + 1}, {n, n + 1}}) {
+            assertThrows(IllegalArgumentException.class, () -> dlm.forward(seq, bad[0], bad[1]), Arrays.toString(bad));
+        }
+        // and the model still answers a whole-sequence request with the same rows afterwards
+        assertArrayEquals(full[n - 1], dlm.forward(seq, 0, n).row(n - 1).toArray(ValueLayout.JAVA_FLOAT));
+    }
+
     // ---- 3: refusals -----------------------------------------------------------------------------
 
     @ParameterizedTest
@@ -327,13 +421,13 @@ class DiffusionIntegrationTest {
         assertTrue(max >= prompt.length + GEN && max < prompt.length + 2 * GEN, "capacity " + max);
         DiffusionSettings tooLong = DiffusionSettings.of(2 * GEN, BLOCK, STEPS);
         assertThrows(IllegalArgumentException.class,
-                () -> new DiffusionGenerator().generate(model, prompt, tooLong, new LowConfidencePolicy(), null));
+                () -> new DiffusionGenerator().generate(model, prompt, tooLong, new LowConfidencePolicy(), null, null));
         assertEquals(0, model.calls, "refused before any forward");
-        assertThrows(IllegalArgumentException.class, () -> dlms.get(arch).forward(new int[max + 1]));
+        assertThrows(IllegalArgumentException.class, () -> dlms.get(arch).forward(new int[max + 1], 0, max + 1));
         assertThrows(IllegalArgumentException.class, () -> DiffusionSettings.of(GEN, 5, STEPS));
         // still usable afterwards
-        DiffusionResult r = new DiffusionGenerator().generate(model, prompt, DiffusionSettings.of(GEN, BLOCK, STEPS),
-                new LowConfidencePolicy(), null);
+        GenerationResult r = new DiffusionGenerator().generate(model, prompt, DiffusionSettings.of(GEN, BLOCK, STEPS),
+                new LowConfidencePolicy(), null, null);
         assertEquals(GEN, r.tokens().length);
         assertEquals(STEPS, model.calls);
     }
@@ -415,7 +509,7 @@ class DiffusionIntegrationTest {
             for (String s : mt.group(1).split(",")) seen[Integer.parseInt(s)]++;
         }
         String stop = c.out().replaceAll(".*\"stop_reason\":\"([a-z_]+)\".*", "$1").strip();
-        if (stop.equals("gen_length")) {
+        if (stop.equals("max_tokens")) {
             for (int p = 0; p < 16; p++) assertEquals(1, seen[p], "position " + p + " in " + lines);
         } else {
             // stopped at an EOG: a prefix was committed, each position at most once
@@ -451,14 +545,18 @@ class DiffusionIntegrationTest {
         @Override public boolean isEndOfGeneration(int t) { return inner.isEndOfGeneration(t); }
 
         @Override
-        public LogitsView forward(int[] tokens) {
+        public LogitsView forward(int[] tokens, int from, int to) {
             calls++;
-            float[][] rows = copyRows(inner.forward(tokens));
-            rows[position][eos] += 50f;
+            float[][] rows = copyRows(inner.forward(tokens, from, to), from, to);
+            if (position >= from && position < to) rows[position][eos] += 50f;
+            int vocab = inner.vocabSize();
             return new LogitsView() {
                 @Override public int rows() { return rows.length; }
-                @Override public int vocabSize() { return rows[0].length; }
-                @Override public MemorySegment row(int r) { return MemorySegment.ofArray(rows[r]); }
+                @Override public int vocabSize() { return vocab; }
+                @Override public MemorySegment row(int r) {
+                    if (r < from || r >= to) throw new IndexOutOfBoundsException("row " + r + " outside [" + from + ", " + to + ")");
+                    return MemorySegment.ofArray(rows[r]);
+                }
             };
         }
     }
@@ -471,8 +569,8 @@ class DiffusionIntegrationTest {
         int eosRel = 3;
         EosAt model = new EosAt(dlms.get(arch), prompt.length + eosRel, eos);
         List<DiffusionStep> records = new ArrayList<>();
-        DiffusionResult r = new DiffusionGenerator().generate(model, prompt, DiffusionSettings.of(GEN, BLOCK, STEPS),
-                new LowConfidencePolicy(), records::add);
+        GenerationResult r = new DiffusionGenerator().generate(model, prompt, DiffusionSettings.of(GEN, BLOCK, STEPS),
+                new LowConfidencePolicy(), null, steps(records));
         int[] out = r.tokens();
         assertEquals(GEN, out.length);
         assertEquals(eos, out[eosRel]);
@@ -490,14 +588,15 @@ class DiffusionIntegrationTest {
         assertEquals(stopStep + 1, model.calls, "no forward after the stop");
         assertEquals(model.calls, r.forwardCalls());
         assertTrue(model.calls < STEPS, "stopped before the step budget");
-        assertTrue(r.stoppedEarly());
+        assertTrue(stoppedEarly(r));
+        assertEquals(StopReason.END_OF_GENERATION, r.stopReason());
         for (int p = eosRel + 1; p < GEN; p++) {
             if (!done[p]) assertEquals(eos, out[p], "padding at " + p);
         }
         for (int t : out) assertNotEquals(model.maskToken(), t);
 
-        DiffusionResult trimmed = new DiffusionGenerator().generate(new EosAt(dlms.get(arch), prompt.length + eosRel, eos),
-                prompt, DiffusionSettings.of(GEN, BLOCK, STEPS).withTrimAtEog(true), new LowConfidencePolicy(), null);
+        GenerationResult trimmed = new DiffusionGenerator().generate(new EosAt(dlms.get(arch), prompt.length + eosRel, eos),
+                prompt, DiffusionSettings.of(GEN, BLOCK, STEPS).withTrimAtEog(true), new LowConfidencePolicy(), null, null);
         int firstEos = 0;
         while (out[firstEos] != eos) firstEos++;
         assertArrayEquals(Arrays.copyOf(out, firstEos), trimmed.tokens(), "trimmed before the first EOS");

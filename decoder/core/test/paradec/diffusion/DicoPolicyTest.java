@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import paradec.diffusion.DicoPolicy.Phase;
 import paradec.logits.Logits;
 import paradec.logits.LogitsView;
+import paradec.generation.GenerationResult;
+import paradec.trace.DiffusionStep;
 
 class DicoPolicyTest {
 
@@ -254,13 +256,16 @@ class DicoPolicyTest {
         GeneratorTest.FakeModel m = new GeneratorTest.FakeModel(3, GeneratorTest.target(64),
                 GeneratorTest.strength(64, 2.0), 0f);
         int[] prompt = {1, 2, 3};
-        List<StepRecord> a = new ArrayList<>();
-        List<StepRecord> b = new ArrayList<>();
-        DiffusionResult first = new DiffusionGenerator().generate(m, prompt, settings, p, a::add);
-        DiffusionResult second = new DiffusionGenerator().generate(m, prompt, settings, p, b::add);
+        GeneratorTest.Recorder ra = new GeneratorTest.Recorder();
+        GeneratorTest.Recorder rb = new GeneratorTest.Recorder();
+        GenerationResult first = new DiffusionGenerator().generate(m, prompt, settings, p, null, ra);
+        GenerationResult second = new DiffusionGenerator().generate(m, prompt, settings, p, null, rb);
+        List<DiffusionStep> a = ra.steps;
+        List<DiffusionStep> b = rb.steps;
         assertArrayEquals(first.tokens(), second.tokens());
-        assertEquals(first.steps(), second.steps());
-        assertEquals(first.policyStats(), second.policyStats());
+        assertEquals(GeneratorTest.steps(first), GeneratorTest.steps(second));
+        assertTrue(first.extras().keySet().stream().anyMatch(k -> k.startsWith("policy.")), first.extras().toString());
+        assertEquals(first.extras(), second.extras(), "steps, stopped_early and the policy's counters");
         assertEquals(a.size(), b.size());
         for (int i = 0; i < a.size(); i++) {
             assertArrayEquals(a.get(i).committedPositions(), b.get(i).committedPositions(), "step " + i);

@@ -14,8 +14,16 @@ import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
+import paradec.generation.StopReason;
+
+import paradec.generation.GenerationResult;
 import paradec.logits.Logits;
 import paradec.logits.LogitsView;
+import paradec.trace.DiffusionStep;
+import paradec.trace.TraceEvent;
+import paradec.trace.TraceListener;
+import paradec.trace.TraceStart;
+import paradec.trace.TraceWriter;
 
 class GeneratorTest {
 
@@ -23,7 +31,12 @@ class GeneratorTest {
     static final int MASK = 15;
     static final int EOS = 14;
 
-    /** Favours target[p] at generation position p with logit strength(p); the mask token gets maskLogit. */
+    /**
+     * Favours target[p] at generation position p with logit strength(p); the mask token gets maskLogit.
+     * Like the native adapter it returns only rows [from, to): reading another row throws, and so does
+     * reading a view after the next forward call, so every test here also proves the generator reads
+     * nothing else.
+     */
     static final class FakeModel implements DenoisingModel {
         final int promptLength;
         final int[] target;
@@ -32,6 +45,8 @@ class GeneratorTest {
         int maxSeq = 4096;
         int calls;
         final List<int[]> seen = new ArrayList<>();
+        /** The [from, to) of every forward call. */
+        final List<int[]> ranges = new ArrayList<>();
 
         FakeModel(int promptLength, int[] target, double[] strength, float maskLogit) {
             this.promptLength = promptLength;
@@ -61,11 +76,15 @@ class GeneratorTest {
         }
 
         @Override
-        public LogitsView forward(int[] tokens) {
+        public LogitsView forward(int[] tokens, int from, int to) {
+            if (from < 0 || to > tokens.length || from >= to) {
+                throw new IllegalArgumentException("range [" + from + ", " + to + ") of " + tokens.length);
+            }
             calls++;
             seen.add(tokens.clone());
+            ranges.add(new int[] {from, to});
             float[][] rows = new float[tokens.length][V];
-            for (int p = promptLength; p < tokens.length; p++) {
+            for (int p = Math.max(from, promptLength); p < to; p++) {
                 int g = p - promptLength;
                 rows[p][MASK] = maskLogit;
                 rows[p][target[g]] = (float) strength[g];
@@ -74,8 +93,71 @@ class GeneratorTest {
                     rows[p][0] = 3f;
                 }
             }
-            return Logits.ofRows(rows);
+            return new RangedView(Logits.ofRows(rows), from, to, () -> calls);
         }
+    }
+
+    /** Rows [from, to) of {@code all}; other rows throw, and every row throws once the model was called again. */
+    record RangedView(LogitsView all, int from, int to, java.util.function.IntSupplier callCount, int call)
+            implements LogitsView {
+        RangedView(LogitsView all, int from, int to, java.util.function.IntSupplier callCount) {
+            this(all, from, to, callCount, callCount.getAsInt());
+        }
+
+        @Override
+        public int rows() {
+            return all.rows();
+        }
+
+        @Override
+        public int vocabSize() {
+            return all.vocabSize();
+        }
+
+        @Override
+        public java.lang.foreign.MemorySegment row(int r) {
+            if (callCount.getAsInt() != call) {
+                throw new IllegalStateException("logits of forward call " + call + " read after call " + callCount.getAsInt());
+            }
+            if (r < from || r >= to) {
+                throw new IndexOutOfBoundsException("row " + r + " outside the requested rows [" + from + ", " + to + ")");
+            }
+            return all.row(r);
+        }
+    }
+
+    /** Collects a generation's trace: checks that a diffusion TraceStart comes first, keeps the steps. */
+    static final class Recorder implements TraceListener {
+        final List<TraceEvent> events = new ArrayList<>();
+        final List<DiffusionStep> steps = new ArrayList<>();
+
+        @Override
+        public void onEvent(TraceEvent e) {
+            if (events.isEmpty()) {
+                assertTrue(e instanceof TraceStart t && t.diffusion(), "first event " + e);
+            } else {
+                assertTrue(e instanceof DiffusionStep, "event " + events.size() + ": " + e);
+                steps.add((DiffusionStep) e);
+            }
+            events.add(e);
+        }
+
+        TraceStart start() {
+            return (TraceStart) events.getFirst();
+        }
+    }
+
+    static long steps(GenerationResult r) {
+        assertTrue(r.extras().get("steps") instanceof Integer, "steps in " + r.extras());
+        return r.extra("steps", -1);
+    }
+
+    static boolean stoppedEarly(GenerationResult r) {
+        return (Boolean) r.extras().get("stopped_early");
+    }
+
+    static GenerationResult gen(DenoisingModel m, int[] prompt, DiffusionSettings s, UnmaskingPolicy p) {
+        return new DiffusionGenerator().generate(m, prompt, s, p, null, null);
     }
 
     static int[] target(int n) {
@@ -103,28 +185,28 @@ class GeneratorTest {
     @Test
     void vanillaFillsEveryMaskInBlockOrderWithOneForwardPerStep() {
         FakeModel m = new FakeModel(PROMPT.length, target(32), strength(32, 4), 2f);
-        List<DiffusionStep> trace = new ArrayList<>();
+        Recorder rec = new Recorder();
+        List<DiffusionStep> trace = rec.steps;
         DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
-        DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, s, new LowConfidencePolicy(), trace::add);
+        GenerationResult r = new DiffusionGenerator().generate(m, PROMPT, s, new LowConfidencePolicy(), null, rec);
         assertArrayEquals(target(32), r.tokens());
-        assertEquals(32, r.steps());
+        assertEquals(32, steps(r));
         assertEquals(32, r.forwardCalls());
         assertEquals(32, trace.size());
         int lastBlock = 0;
-        for (DiffusionStep rec : trace) {
-            assertTrue(rec.blockIndex() >= lastBlock);
-            lastBlock = rec.blockIndex();
-            for (int pos : rec.committedPositions()) {
-                assertEquals(rec.blockIndex(), pos / 8, "commit outside the current block");
+        for (DiffusionStep step : trace) {
+            assertTrue(step.blockIndex() >= lastBlock);
+            lastBlock = step.blockIndex();
+            for (int pos : step.committedPositions()) {
+                assertEquals(step.blockIndex(), pos / 8, "commit outside the current block");
             }
         }
         // every forward call: the prompt intact, masks only where not yet committed
         for (int[] t : m.seen) {
             assertArrayEquals(PROMPT, Arrays.copyOf(t, 3));
         }
-        DiffusionResult half = new DiffusionGenerator().generate(easy(32), PROMPT, DiffusionSettings.of(32, 8, 16),
-                new LowConfidencePolicy(), null);
-        assertEquals(16, half.steps());
+        GenerationResult half = gen(easy(32), PROMPT, DiffusionSettings.of(32, 8, 16), new LowConfidencePolicy());
+        assertEquals(16, steps(half));
         assertArrayEquals(target(32), half.tokens());
     }
 
@@ -132,11 +214,11 @@ class GeneratorTest {
     void maskTokenIsNeverCommittedEvenWhenItsLogitIsHighest() {
         FakeModel m = new FakeModel(PROMPT.length, target(16), strength(16, 4), 30f);
         for (UnmaskingPolicy p : policies()) {
-            DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, DiffusionSettings.of(16, 8, 16), p, null);
+            GenerationResult r = gen(m, PROMPT, DiffusionSettings.of(16, 8, 16), p);
             assertArrayEquals(target(16), r.tokens(), p.name());
         }
-        DiffusionResult sampled = new DiffusionGenerator().generate(m, PROMPT,
-                DiffusionSettings.of(16, 8, 16).withTemperature(1.5).withSeed(3), new LowConfidencePolicy(), null);
+        GenerationResult sampled = gen(m, PROMPT,
+                DiffusionSettings.of(16, 8, 16).withTemperature(1.5).withSeed(3), new LowConfidencePolicy());
         assertFalse(Arrays.stream(sampled.tokens()).anyMatch(t -> t == MASK));
     }
 
@@ -149,13 +231,13 @@ class GeneratorTest {
     @Test
     void greedyIsDeterministicAndSamplingIsSeeded() {
         DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
-        int[] a = new DiffusionGenerator().generate(easy(32), PROMPT, s, new RandomPolicy(), null).tokens();
-        int[] b = new DiffusionGenerator().generate(easy(32), PROMPT, s, new RandomPolicy(), null).tokens();
+        int[] a = gen(easy(32), PROMPT, s, new RandomPolicy()).tokens();
+        int[] b = gen(easy(32), PROMPT, s, new RandomPolicy()).tokens();
         assertArrayEquals(a, b);
         FakeModel weak = new FakeModel(PROMPT.length, target(32), strength(32, 0.5), 0f);
         DiffusionSettings hot = s.withTemperature(1.0).withSeed(11);
-        int[] x = new DiffusionGenerator().generate(weak, PROMPT, hot, new LowConfidencePolicy(), null).tokens();
-        int[] y = new DiffusionGenerator().generate(weak, PROMPT, hot, new LowConfidencePolicy(), null).tokens();
+        int[] x = gen(weak, PROMPT, hot, new LowConfidencePolicy()).tokens();
+        int[] y = gen(weak, PROMPT, hot, new LowConfidencePolicy()).tokens();
         assertArrayEquals(x, y);
         assertFalse(Arrays.equals(x, target(32)), "weak logits at temperature 1 should not reproduce the argmax");
     }
@@ -164,16 +246,16 @@ class GeneratorTest {
     void everyPolicyFinishesAndAdaptiveOnesNeedFewerSteps() {
         DiffusionSettings s = DiffusionSettings.of(64, 32, 64);
         for (UnmaskingPolicy p : policies()) {
-            DiffusionResult r = new DiffusionGenerator().generate(easy(64), PROMPT, s, p, null);
+            GenerationResult r = gen(easy(64), PROMPT, s, p);
             assertArrayEquals(target(64), r.tokens(), p.name());
             boolean adaptive = !(p instanceof LowConfidencePolicy || p instanceof RandomPolicy
                     || p instanceof OriginPolicy || p instanceof EntropyPolicy || p instanceof MarginPolicy);
             if (adaptive) {
-                assertTrue(r.steps() < 64, p.name() + " took " + r.steps());
+                assertTrue(steps(r) < 64, p.name() + " took " + steps(r));
             } else {
-                assertEquals(64, r.steps(), p.name());
+                assertEquals(64, steps(r), p.name());
             }
-            assertEquals(r.steps(), r.forwardCalls());
+            assertEquals(steps(r), r.forwardCalls());
         }
     }
 
@@ -181,22 +263,21 @@ class GeneratorTest {
     void dicoUsesAtMostAThirdOfVanillaSteps() {
         DiffusionSettings s = DiffusionSettings.defaults();
         FakeModel m = new FakeModel(PROMPT.length, target(128), strength(128, 9), 2f);
-        int vanilla = new DiffusionGenerator().generate(m, PROMPT, s, new LowConfidencePolicy(), null).steps();
-        List<DiffusionStep> trace = new ArrayList<>();
-        DiffusionResult dico = new DiffusionGenerator().generate(m, PROMPT, s, new DicoPolicy(), trace::add);
+        long vanilla = steps(gen(m, PROMPT, s, new LowConfidencePolicy()));
+        Recorder rec = new Recorder();
+        GenerationResult dico = new DiffusionGenerator().generate(m, PROMPT, s, new DicoPolicy(), null, rec);
         assertEquals(128, vanilla);
-        assertTrue(dico.steps() * 3 <= vanilla, "dico " + dico.steps());
+        assertTrue(steps(dico) * 3 <= vanilla, "dico " + steps(dico));
         assertArrayEquals(target(128), dico.tokens());
-        assertTrue(trace.stream().allMatch(r -> !r.phase().isEmpty()));
-        assertTrue(dico.policyStats().containsKey("divide_steps"));
+        assertTrue(rec.steps.stream().allMatch(r -> !r.phase().isEmpty()));
+        assertTrue(dico.extras().containsKey("policy.divide_steps"), dico.extras().toString());
     }
 
     @Test
     void cfgDoublesForwardCallsAndMasksThePrompt() {
         FakeModel m = easy(16);
-        DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, DiffusionSettings.of(16, 8, 16).withCfgScale(1.0),
-                new LowConfidencePolicy(), null);
-        assertEquals(16, r.steps());
+        GenerationResult r = gen(m, PROMPT, DiffusionSettings.of(16, 8, 16).withCfgScale(1.0), new LowConfidencePolicy());
+        assertEquals(16, steps(r));
         assertEquals(32, r.forwardCalls());
         assertArrayEquals(new int[] {MASK, MASK, MASK}, Arrays.copyOf(m.seen.get(1), 3));
         assertArrayEquals(target(16), r.tokens(), "(cfg+1)(cond-uncond) keeps the conditional argmax here");
@@ -213,14 +294,14 @@ class GeneratorTest {
             str[i] = 20 - 0.5 * i; // left positions most confident: vanilla goes left to right
         }
         FakeModel m = new FakeModel(PROMPT.length, t, str, 2f);
-        DiffusionResult r = new DiffusionGenerator().generate(m, PROMPT, DiffusionSettings.of(32, 8, 32),
-                new LowConfidencePolicy(), null);
-        assertEquals(6, r.steps(), "positions 0..5 committed, then the tail is padding");
-        assertTrue(r.stoppedEarly());
+        GenerationResult r = gen(m, PROMPT, DiffusionSettings.of(32, 8, 32), new LowConfidencePolicy());
+        assertEquals(6, steps(r), "positions 0..5 committed, then the tail is padding");
+        assertTrue(stoppedEarly(r));
         assertArrayEquals(t, r.tokens());
-        DiffusionResult trimmed = new DiffusionGenerator().generate(m, PROMPT,
-                DiffusionSettings.of(32, 8, 32).withTrimAtEog(true), new LowConfidencePolicy(), null);
+        assertEquals(StopReason.END_OF_GENERATION, r.stopReason());
+        GenerationResult trimmed = gen(m, PROMPT, DiffusionSettings.of(32, 8, 32).withTrimAtEog(true), new LowConfidencePolicy());
         assertArrayEquals(Arrays.copyOf(t, 5), trimmed.tokens());
+        assertEquals(StopReason.END_OF_GENERATION, trimmed.stopReason());
     }
 
     @Test
@@ -230,13 +311,13 @@ class GeneratorTest {
         DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
         DiffusionGenerator g = new DiffusionGenerator();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> g.generate(m, PROMPT, s, new LowConfidencePolicy(), null));
+                () -> g.generate(m, PROMPT, s, new LowConfidencePolicy(), null, null));
         assertTrue(e.getMessage().contains("maximum sequence length"));
         m.maxSeq = 4096;
-        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[0], s, new LowConfidencePolicy(), null));
-        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {1, MASK}, s, new LowConfidencePolicy(), null));
-        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {1, V}, s, new LowConfidencePolicy(), null));
-        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {-1}, s, new LowConfidencePolicy(), null));
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[0], s, new LowConfidencePolicy(), null, null));
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {1, MASK}, s, new LowConfidencePolicy(), null, null));
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {1, V}, s, new LowConfidencePolicy(), null, null));
+        assertThrows(IllegalArgumentException.class, () -> g.generate(m, new int[] {-1}, s, new LowConfidencePolicy(), null, null));
         assertEquals(0, m.calls);
     }
 
@@ -263,10 +344,10 @@ class GeneratorTest {
     void misbehavingPolicyIsCaught() {
         UnmaskingPolicy outside = step -> new int[] {step.blockEnd()};
         assertThrows(IllegalStateException.class, () -> new DiffusionGenerator().generate(easy(16), PROMPT,
-                DiffusionSettings.of(16, 8, 16), outside, null));
+                DiffusionSettings.of(16, 8, 16), outside, null, null));
         UnmaskingPolicy empty = step -> new int[0];
         assertThrows(IllegalStateException.class, () -> new DiffusionGenerator().generate(easy(16), PROMPT,
-                DiffusionSettings.of(16, 8, 16), empty, null));
+                DiffusionSettings.of(16, 8, 16), empty, null, null));
     }
 
     @Test
@@ -297,26 +378,27 @@ class GeneratorTest {
         }
         assertEquals(0, remaining);
         assertEquals(8, steps);
-        DiffusionResult r = new DiffusionGenerator().generate(easy(32), PROMPT,
-                DiffusionSettings.of(32, 8, 16).withSchedule(DiffusionSettings.ScheduleKind.DREAM),
-                new LowConfidencePolicy(), null);
+        GenerationResult r = gen(easy(32), PROMPT,
+                DiffusionSettings.of(32, 8, 16).withSchedule(DiffusionSettings.ScheduleKind.DREAM), new LowConfidencePolicy());
         assertArrayEquals(target(32), r.tokens());
-        assertTrue(r.steps() <= 16);
+        assertTrue(steps(r) <= 16);
     }
 
     @Test
     void jsonlTrace() {
         StringWriter out = new StringWriter();
-        JsonlTraceWriter w = new JsonlTraceWriter(out);
-        w.header(3, 16, 8, "dico \"v1\"\n");
-        new DiffusionGenerator().generate(easy(16), PROMPT, DiffusionSettings.of(16, 8, 16), new DicoPolicy(), w);
+        TraceWriter w = new TraceWriter(out);
+        new DiffusionGenerator().generate(easy(16), PROMPT, DiffusionSettings.of(16, 8, 16), new DicoPolicy(), null, w);
         String[] lines = out.toString().split("\n");
         assertEquals("{\"kind\":\"diffusion-header\",\"prompt_length\":3,\"gen_length\":16,\"block_length\":8,"
-                + "\"policy\":\"dico \\\"v1\\\"\\n\"}", lines[0]);
+                + "\"policy\":\"dico\",\"prompt\":[2,3,4]}", lines[0]);
+        assertEquals("{\"kind\":\"diffusion-header\",\"prompt_length\":3,\"gen_length\":16,\"block_length\":8,"
+                + "\"policy\":\"dico \\\"v1\\\"\\n\",\"prompt\":[2,3,4]}",
+                TraceWriter.toJson(TraceStart.diffusion("dico \"v1\"\n", PROMPT, 16, 8)));
         assertTrue(lines.length > 1);
         assertTrue(lines[1].startsWith("{\"kind\":\"diffusion\",\"step\":0,\"block\":0,\"positions\":["), lines[1]);
         assertTrue(lines[1].contains("\"phase\":\"DIVIDE\""), lines[1]);
-        String one = JsonlTraceWriter.toJson(new DiffusionStep(4, 1, new int[] {8, 9}, new double[] {0.5, Double.NaN},
+        String one = TraceWriter.toJson(new DiffusionStep(4, 1, new int[] {8, 9}, new double[] {0.5, Double.NaN},
                 new int[] {3, 4}, ""));
         assertEquals("{\"kind\":\"diffusion\",\"step\":4,\"block\":1,\"positions\":[8,9],\"confidences\":[0.5,null],"
                 + "\"tokens\":[3,4],\"phase\":\"\"}", one);

@@ -13,8 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import paradec.trace.ArStep;
-import paradec.trace.DiffusionStep;
 
 class TraceFileTest {
     @TempDir

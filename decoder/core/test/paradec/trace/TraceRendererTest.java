@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import paradec.cli.Main;
 
 class TraceRendererTest {
     @TempDir
@@ -171,31 +168,5 @@ class TraceRendererTest {
         assertThrows(IllegalArgumentException.class, () -> new TraceRenderer(null).write(t, dir.resolve("t.pdf")));
         new TraceRenderer(null).write(t, dir.resolve("t.svg"));
         assertTrue(Files.readString(dir.resolve("t.svg")).startsWith("<?xml"));
-    }
-
-    @Test
-    void commandLineWritesThePictureAndMapsErrorsToExitCodes() throws Exception {
-        Path trace = Traces.jacobi(dir);
-        Path out = dir.resolve("t.html");
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
-        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8);
-        assertEquals(Main.OK, Main.run(new String[] {"trace-view", trace.toString(), "-o", out.toString()}, po, pe), e.toString());
-        assertEquals("wrote " + out, o.toString(StandardCharsets.UTF_8).strip());
-        assertTrue(Files.readString(out).contains("<svg"));
-        assertEquals(Main.OK, Main.run(new String[] {"trace-view", "--output=" + dir.resolve("u.svg"), trace.toString()}, po, pe));
-        assertTrue(Files.exists(dir.resolve("u.svg")));
-
-        assertEquals(Main.USAGE, Main.run(new String[] {"trace-view", trace.toString()}, po, pe), "no -o");
-        assertEquals(Main.USAGE, Main.run(new String[] {"trace-view", "-o", "x.svg"}, po, pe), "no trace");
-        assertEquals(Main.USAGE, Main.run(new String[] {"trace-view", "a", "b", "-o", "x.svg"}, po, pe), "two traces");
-        assertEquals(Main.BAD_INPUT, Main.run(new String[] {"trace-view", trace.toString(), "-o", dir.resolve("x.png").toString()}, po, pe));
-        assertEquals(Main.BAD_INPUT, Main.run(new String[] {"trace-view", dir.resolve("none.jsonl").toString(), "-o", out.toString()}, po, pe));
-        Path corrupt = dir.resolve("corrupt.jsonl");
-        Files.writeString(corrupt, Files.readString(trace) + "{oops\n");
-        e.reset();
-        assertEquals(Main.BAD_INPUT, Main.run(new String[] {"trace-view", corrupt.toString(), "-o", out.toString()}, po, pe));
-        assertTrue(e.toString(StandardCharsets.UTF_8).contains("line 5"), e.toString());
     }
 }
