@@ -62,9 +62,9 @@ $(NATIVE_LIB): $(NATIVE_FLAGS_FILE) | $(LLAMA_SRC)/CMakeLists.txt
 
 native: $(NATIVE_LIB)
 
-$(JAR): pom.xml $(shell find bindings/src bindings/generated gguf-tools/src decoder/src -name '*.java' 2>/dev/null)
+$(JAR): $(shell find . -name pom.xml -not -path './build/*') $(shell find bindings/src bindings/generated gguf-tools/src decoder -name '*.java' -not -path '*/target/*' 2>/dev/null)
 	@test -n "$(JDK)" || { bin/find-jdk; exit 1; }
-	$(MVN) -DskipTests package
+	$(MVN) -DskipTests package -pl '!src/test'
 
 jar: $(JAR)
 

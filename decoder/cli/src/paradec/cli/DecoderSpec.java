@@ -10,7 +10,6 @@ import paradec.decode.JacobiSettings;
 import paradec.decode.LookaheadDecoder;
 import paradec.decode.LookaheadSettings;
 import paradec.diffusion.DiffusionSettings;
-import paradec.diffusion.Policies;
 import paradec.engine.GenerationRequest;
 import paradec.engine.ParadecModel;
 
@@ -32,16 +31,13 @@ final class DecoderSpec {
     static GenerationRequest request(String name, Options o, ParadecModel model, int maxNew, int defaultBlock)
             throws UsageException, IOException {
         GenerationRequest base = GenerationRequest.defaults().maxTokens(maxNew).sampling(GenerateCommand.sampling(o));
-        if (ParadecModel.AR_DECODERS.contains(name)) {
-            // a decoder of the other family is a usage error (exit 2), checked before any work
-            if (model.isDiffusion()) throw new UsageException("decoder " + name + " needs an autoregressive model; " + model.model().path() + " is a diffusion model");
-            return base.decoder(arDecoder(name, o, model));
+        // an unknown name, or a decoder of the other family, is a usage error (exit 2), checked before any work
+        try {
+            model.checkDecoder(name);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
-        if (!Policies.NAMES.contains(name) && !name.equals("vanilla")) {
-            throw new UsageException("unknown decoder '" + name + "' (autoregressive: " + String.join(", ", ParadecModel.AR_DECODERS)
-                    + "; diffusion: " + String.join(", ", Policies.NAMES) + ")");
-        }
-        if (!model.isDiffusion()) throw new UsageException("decoder " + name + " needs a diffusion model; " + model.model().path() + " is autoregressive");
+        if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
         DiffusionPolicies.create(name, o); // options are checked now, before the model does any work
         DiffusionSettings settings = diffusionSettings(o, maxNew, defaultBlock);
         return base.policy(() -> {

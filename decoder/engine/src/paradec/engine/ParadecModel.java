@@ -147,6 +147,27 @@ public final class ParadecModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks that a decoder name is known and fits this model's family.
+     *
+     * @throws IllegalArgumentException naming the decoders this model can run
+     */
+    public void checkDecoder(String name) {
+        boolean ar = AR_DECODERS.contains(name);
+        boolean diffusion = Policies.NAMES.contains(name) || name.equals("vanilla");
+        if (!ar && !diffusion) {
+            throw new IllegalArgumentException("unknown decoder '" + name + "' (autoregressive: " + String.join(", ", AR_DECODERS)
+                    + "; diffusion: " + String.join(", ", Policies.NAMES) + ")");
+        }
+        if (ar && model.isDiffusion()) {
+            throw new IllegalArgumentException("decoder " + name + " needs an autoregressive model; " + model.path() + " is a diffusion model");
+        }
+        if (diffusion && !model.isDiffusion()) {
+            throw new IllegalArgumentException("decoder " + name + " is an unmasking policy and needs a diffusion model; " + model.path()
+                    + " is autoregressive");
+        }
+    }
+
     public static Decoder decoderNamed(String name) {
         return switch (name) {
             case "ar" -> new ArDecoder();
@@ -158,6 +179,7 @@ public final class ParadecModel implements AutoCloseable {
 
     private GenerationResult autoregressive(int[] prompt, GenerationRequest request, TokenListener listener) {
         if (request.policy() != null) throw new IllegalArgumentException("an unmasking policy needs a diffusion model; " + model.path() + " is autoregressive");
+        if (request.decoderName() != null) checkDecoder(request.decoderName());
         Decoder decoder = request.decoder() != null ? request.decoder()
                 : decoderNamed(request.decoderName() == null ? "ar" : request.decoderName());
         ContextParams params = contextFor(request.contextNeeds() != null ? request.contextNeeds().union(decoder.needs()) : decoder.needs(),
@@ -219,9 +241,7 @@ public final class ParadecModel implements AutoCloseable {
     }
 
     private Supplier<UnmaskingPolicy> diffusionPolicy(String name) {
-        if (name.equals("ar") || name.equals("jacobi") || name.equals("lookahead")) {
-            throw new IllegalArgumentException("decoder " + name + " needs an autoregressive model; " + model.path() + " is a diffusion model");
-        }
+        checkDecoder(name);
         return Policies.named(name);
     }
 

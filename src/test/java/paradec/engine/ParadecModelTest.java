@@ -1,0 +1,170 @@
+package paradec.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import paradec.decode.ArDecoder;
+import paradec.decode.GenerationSettings;
+import paradec.diffusion.DiffusionSettings;
+import paradec.generation.GenerationResult;
+import paradec.generation.StopReason;
+import paradec.llama.ContextParams;
+import paradec.trace.ArStep;
+import paradec.trace.DiffusionStep;
+import paradec.trace.TraceEvent;
+import paradec.trace.TraceStart;
+import paradec.testing.TestModels;
+
+/** The one entry point, over the shipped models of both families. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ParadecModelTest {
+    static final String PROMPT = "def fibonacci(n):";
+    ParadecModel ar;
+    ParadecModel dlm;
+
+    @BeforeAll
+    void load() throws IOException {
+        ar = ParadecModel.load(TestModels.root().resolve("models/code-ar.gguf"), paradec.llama.ModelParams.defaults(), 1);
+        dlm = ParadecModel.load(TestModels.root().resolve("models/tasks-dlm.gguf"), paradec.llama.ModelParams.defaults(), 1);
+    }
+
+    @AfterAll
+    void close() {
+        ar.close();
+        dlm.close();
+    }
+
+    @Test
+    void familyIsDetectedAndEveryArDecoderGivesArGreedyTokens() {
+        assertTrue(!ar.isDiffusion() && dlm.isDiffusion());
+        int[] prompt = ar.tokenize(PROMPT);
+        int[] reference;
+        // the reference straight through the core on a context of our own, no entry point involved
+        try (LlamaCausalModel causal = new LlamaCausalModel(ar.model(), new ContextParams(256, 64, 64, 1, 1, false))) {
+            reference = new ArDecoder().generate(causal, prompt, GenerationSettings.greedy(40), null).tokens();
+        }
+        for (String name : ParadecModel.AR_DECODERS) {
+            GenerationResult r = ar.generate(prompt, GenerationRequest.of(name).maxTokens(40));
+            assertArrayEquals(reference, r.tokens(), name);
+            assertEquals(name, r.decoder());
+            assertEquals(ar.detokenize(reference), r.text(), name);
+            assertEquals(StopReason.MAX_TOKENS, r.stopReason());
+            assertTrue(r.forwardCalls() >= 1 && r.wallNanos() >= r.nativeNanos() && r.nativeNanos() > 0, r.toString());
+        }
+    }
+
+    @Test
+    void streamedTextEqualsTheResultAndStopStringsCutIt() {
+        StringBuilder streamed = new StringBuilder();
+        GenerationResult full = ar.generate(PROMPT, GenerationRequest.of("jacobi").maxTokens(48).streamTo(streamed::append));
+        assertEquals(full.text(), streamed.toString());
+        // a stop string taken from the middle of the text: generation ends before it, and nothing of it is streamed
+        String stop = full.text().substring(10, 14);
+        int at = full.text().indexOf(stop);
+        StringBuilder cut = new StringBuilder();
+        GenerationResult stopped = ar.generate(PROMPT, GenerationRequest.of("lookahead").maxTokens(48).stop(stop).streamTo(cut::append));
+        assertEquals(StopReason.STOP_STRING, stopped.stopReason());
+        assertEquals(full.text().substring(0, at), stopped.text());
+        assertEquals(stopped.text(), cut.toString());
+        assertTrue(stopped.generatedTokens() < full.generatedTokens());
+    }
+
+    @Test
+    void aListenerCancelsEitherFamily() {
+        List<Integer> seen = new ArrayList<>();
+        GenerationResult r = ar.generate(PROMPT, GenerationRequest.of("jacobi").maxTokens(48).onToken(t -> {
+            seen.add(t);
+            return seen.size() < 5;
+        }));
+        assertEquals(StopReason.CANCELLED, r.stopReason());
+        assertEquals(5, r.generatedTokens());
+        assertEquals(seen, java.util.Arrays.stream(r.tokens()).boxed().toList());
+
+        List<Integer> diffusionSeen = new ArrayList<>();
+        GenerationResult d = dlm.generate("0052+1945=", GenerationRequest.of("llada")
+                .diffusion(DiffusionSettings.of(8, 8, 8).withTrimAtEog(true)).onToken(t -> {
+                    diffusionSeen.add(t);
+                    return diffusionSeen.size() < 2;
+                }));
+        assertEquals(StopReason.CANCELLED, d.stopReason());
+        assertEquals(2, d.generatedTokens());
+    }
+
+    @Test
+    void diffusionRunsThroughTheSameEntryPointWithTraceEvents() {
+        List<TraceEvent> events = new ArrayList<>();
+        GenerationResult r = dlm.generate("0052+1945=", GenerationRequest.of("llada")
+                .diffusion(DiffusionSettings.of(8, 8, 8).withTrimAtEog(true)).trace(events::add));
+        assertEquals("01997", r.text(), "tasks-dlm adds");
+        assertEquals(StopReason.END_OF_GENERATION, r.stopReason());
+        assertTrue(events.getFirst() instanceof TraceStart s && s.diffusion());
+        assertEquals(r.extra("steps", -1), events.stream().filter(e -> e instanceof DiffusionStep).count());
+
+        List<TraceEvent> arEvents = new ArrayList<>();
+        GenerationResult a = ar.generate(PROMPT, GenerationRequest.of("jacobi").maxTokens(16).trace(arEvents::add));
+        assertTrue(arEvents.getFirst() instanceof TraceStart s && !s.diffusion());
+        assertTrue(arEvents.stream().filter(e -> e instanceof ArStep).count() >= 1);
+        assertTrue(a.generatedTokens() == 16);
+    }
+
+    @Test
+    void aDecoderOfTheOtherFamilyIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dlm.generate("1+1=", GenerationRequest.of("jacobi")));
+        assertTrue(e.getMessage().contains("autoregressive"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ar.generate(PROMPT, GenerationRequest.of("dico")));
+        assertTrue(e.getMessage().contains("diffusion"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ar.generate(PROMPT, GenerationRequest.of("nonsense")));
+    }
+
+    @Test
+    void contextsAreSizedForTheDecoder() {
+        ContextParams lookahead = ar.contextFor(new paradec.decode.LookaheadDecoder(paradec.decode.LookaheadSettings.defaults()).needs(), 0);
+        assertTrue(lookahead.unifiedKv());
+        assertEquals(paradec.decode.LookaheadSettings.defaults().sequencesNeeded(), lookahead.maxSequences());
+        assertEquals(ar.model().contextLengthTrained(), lookahead.contextLength(), "default context = the trained length");
+        ContextParams jacobi = ar.contextFor(new paradec.decode.JacobiDecoder(paradec.decode.JacobiSettings.defaults()).needs(), 128);
+        assertEquals(1, jacobi.maxSequences());
+        assertEquals(128, jacobi.contextLength());
+    }
+
+    @Test
+    void severalThreadsGenerateAtOnceWithTheSingleThreadedResults() throws Exception {
+        int[] prompt = ar.tokenize(PROMPT);
+        int[] expected = ar.generate(prompt, GenerationRequest.of("jacobi").maxTokens(32)).tokens();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<int[]>> runs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String decoder = ParadecModel.AR_DECODERS.get(i % 3);
+                runs.add(pool.submit(() -> ar.generate(prompt, GenerationRequest.of(decoder).maxTokens(32)).tokens()));
+            }
+            for (Future<int[]> f : runs) assertArrayEquals(expected, f.get());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void aClosedModelRefusesToGenerate() throws IOException {
+        ParadecModel m = ParadecModel.load(TestModels.root().resolve("models/tasks-ar.gguf"));
+        m.generate("1+1=", GenerationRequest.defaults().maxTokens(2));
+        m.close();
+        m.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.generate(new int[] {1}, GenerationRequest.defaults()));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+}
