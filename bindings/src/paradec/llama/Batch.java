@@ -10,6 +10,11 @@ import paradec.llama.internal.llama_batch;
  * A native llama_batch of token ids, filled in Java and handed to {@link Context#decode(Batch)}.
  * Every value is checked as it is added, against the context the batch was made for, so nothing
  * out of range reaches llama.cpp.
+ *
+ * <p>The native arrays belong to this batch's arena: {@link #close()} frees them (llama_batch_free),
+ * and every accessor afterwards throws {@link IllegalStateException} instead of reading freed
+ * memory. A batch is filled and decoded by one thread at a time, like its {@link Context}; it must
+ * not be closed while a decode that reads it is running.
  */
 public final class Batch implements AutoCloseable {
     private final Arena arena;
@@ -40,13 +45,27 @@ public final class Batch implements AutoCloseable {
         this.maxPosition = maxPosition;
         this.arena = Arena.ofShared();
         this.struct = LlamaLib.llama_batch_init(arena, capacity, 0, maxSeqPerToken);
+        // llama_batch_free takes the struct by value. The struct lives in this arena, whose memory is
+        // released as it closes, so the free works on a copy taken now (it needs the array pointers
+        // only, which never change) and never reads the arena's memory.
+        byte[] pointers = struct.toArray(ValueLayout.JAVA_BYTE);
         long n = capacity;
-        this.tokens = llama_batch.token(struct).reinterpret(n * Integer.BYTES);
-        this.positions = llama_batch.pos(struct).reinterpret(n * Integer.BYTES);
-        this.seqCounts = llama_batch.n_seq_id(struct).reinterpret(n * Integer.BYTES);
-        this.seqPointers = llama_batch.seq_id(struct).reinterpret((n + 1) * ValueLayout.ADDRESS.byteSize());
-        this.outputs = llama_batch.logits(struct).reinterpret(n);
+        // the first reinterpret attaches the destructor: from here on closing the arena frees the arrays
+        this.tokens = llama_batch.token(struct).reinterpret(n * Integer.BYTES, arena, ignored -> free(pointers));
+        this.positions = llama_batch.pos(struct).reinterpret(n * Integer.BYTES, arena, null);
+        this.seqCounts = llama_batch.n_seq_id(struct).reinterpret(n * Integer.BYTES, arena, null);
+        this.seqPointers = llama_batch.seq_id(struct).reinterpret((n + 1) * ValueLayout.ADDRESS.byteSize(), arena, null);
+        this.outputs = llama_batch.logits(struct).reinterpret(n, arena, null);
         llama_batch.n_tokens(struct, 0);
+    }
+
+    /** llama_batch_free on a private copy of the struct (see the constructor). */
+    private static void free(byte[] pointers) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment copy = tmp.allocate(llama_batch.layout());
+            MemorySegment.copy(pointers, 0, copy, ValueLayout.JAVA_BYTE, 0, pointers.length);
+            LlamaLib.llama_batch_free(copy);
+        }
     }
 
     /** Empties the batch for reuse. */
@@ -84,7 +103,7 @@ public final class Batch implements AutoCloseable {
         if (seqIds.length < 1 || seqIds.length > maxSeqPerToken) {
             throw new IllegalArgumentException("a token needs 1.." + maxSeqPerToken + " sequence ids, got " + seqIds.length);
         }
-        MemorySegment ids = seqPointers.getAtIndex(ValueLayout.ADDRESS, size).reinterpret((long) maxSeqPerToken * Integer.BYTES);
+        MemorySegment ids = seqPointers.getAtIndex(ValueLayout.ADDRESS, size).reinterpret((long) maxSeqPerToken * Integer.BYTES, arena, null);
         for (int i = 0; i < seqIds.length; i++) {
             int s = seqIds[i];
             if (s < 0 || s >= maxSequences) {
@@ -114,6 +133,7 @@ public final class Batch implements AutoCloseable {
         return outputCount;
     }
 
+    /** @throws IllegalStateException if the batch is closed */
     public int token(int i) {
         checkIndex(i);
         return tokens.getAtIndex(ValueLayout.JAVA_INT, i);
@@ -142,11 +162,11 @@ public final class Batch implements AutoCloseable {
         if (closed) throw new IllegalStateException("batch is closed");
     }
 
+    /** Frees the native arrays (llama_batch_free, attached to the arena). Idempotent. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        LlamaLib.llama_batch_free(struct);
         arena.close();
     }
 }
