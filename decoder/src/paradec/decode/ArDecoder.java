@@ -18,7 +18,7 @@ public final class ArDecoder implements Decoder {
         Sampler sampler = Samplers.of(settings.sampling());
         Output out = new Output(ctx.model().vocab(), settings.maxNewTokens(), listener);
         int vocab = ctx.vocabSize();
-        try (Batch batch = ctx.newBatch(Math.min(ctx.batchSize(), Math.max(prompt.length, 1)))) {
+        try (Context.Lease lease = ctx.acquire(); Batch batch = ctx.newBatch(Math.min(ctx.batchSize(), Math.max(prompt.length, 1)))) {
             MemorySegment logits = Prompts.evaluate(ctx, batch, prompt);
             int position = prompt.length;
             int iteration = 0;

@@ -51,7 +51,7 @@ public final class JacobiDecoder implements Decoder {
         long acceptedTotal = 0;
         int windowUsed = 0;
 
-        try (Batch batch = ctx.newBatch(Math.max(maxWindow, Math.min(ctx.batchSize(), prompt.length)))) {
+        try (Context.Lease lease = ctx.acquire(); Batch batch = ctx.newBatch(Math.max(maxWindow, Math.min(ctx.batchSize(), prompt.length)))) {
             MemorySegment logits = Prompts.evaluate(ctx, batch, prompt);
             int position = prompt.length;
             int next = sampler.sample(logits, vocab);

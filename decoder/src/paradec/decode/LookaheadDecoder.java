@@ -76,7 +76,7 @@ public final class LookaheadDecoder implements Decoder {
         }
         long acceptedTotal = 0;
 
-        try (Batch batch = ctx.newBatch(Math.max(maxBatch, Math.min(ctx.batchSize(), prompt.length)), sequences)) {
+        try (Context.Lease lease = ctx.acquire(); Batch batch = ctx.newBatch(Math.max(maxBatch, Math.min(ctx.batchSize(), prompt.length)), sequences)) {
             var logits = Prompts.evaluate(ctx, batch, prompt);
             for (int s = 1; s < sequences; s++) ctx.copySequence(0, s, -1, -1);
             int position = prompt.length;

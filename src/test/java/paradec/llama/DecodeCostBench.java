@@ -18,33 +18,63 @@ import paradec.testing.TestModels;
 @EnabledIfSystemProperty(named = "paradec.bench", matches = "true")
 class DecodeCostBench {
     static final int DECODES = 2000;
-    static final int ROUNDS = 7;
+    static final int ROUNDS = 9;
 
     @Test
     void oneTokenDecodes() throws IOException {
         Path path = TestModels.root().resolve("models/code-ar.gguf");
         try (Model model = Model.load(path);
              Context ctx = model.newContext(ContextParams.of(512).withThreads(1))) {
-            report("plain decode", ctx, rounds(ctx));
+            run(ctx, 200); // warm-up
+            // variants interleaved round by round, so that load from elsewhere hits them alike
+            double[][] wall = new double[2][ROUNDS];
+            double[][] outside = new double[2][ROUNDS];
+            for (int r = 0; r < ROUNDS; r++) {
+                for (int v = 0; v < 2; v++) {
+                    AutoCloseable lease = v == 1 ? acquire(ctx) : null;
+                    if (v == 1 && lease == null) continue; // this version has no leases
+                    try {
+                        ctx.resetCounters();
+                        long t0 = System.nanoTime();
+                        run(ctx, DECODES);
+                        long total = System.nanoTime() - t0;
+                        wall[v][r] = total / 1e3 / DECODES;
+                        outside[v][r] = (total - ctx.decodeNanos()) / 1e3 / DECODES;
+                    } finally {
+                        if (lease != null) lease.close();
+                    }
+                }
+            }
+            report("without a lease", wall[0], outside[0]);
+            if (wall[1][0] > 0) report("under a lease", wall[1], outside[1]);
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 
-    static double[] rounds(Context ctx) {
-        run(ctx, 200); // warm-up
-        double[] perDecodeUs = new double[ROUNDS];
-        for (int r = 0; r < ROUNDS; r++) {
-            long t0 = System.nanoTime();
-            run(ctx, DECODES);
-            perDecodeUs[r] = (System.nanoTime() - t0) / 1e3 / DECODES;
+    /** ctx.acquire() where the safe layer has it (looked up so that this bench runs on older versions too). */
+    static AutoCloseable acquire(Context ctx) throws ReflectiveOperationException {
+        try {
+            return (AutoCloseable) Context.class.getMethod("acquire").invoke(ctx);
+        } catch (NoSuchMethodException e) {
+            return null;
         }
-        return perDecodeUs;
     }
 
-    static void report(String label, Context ctx, double[] us) {
-        double[] sorted = us.clone();
-        Arrays.sort(sorted);
-        System.out.printf("BENCH %s: %d one-token decodes x %d rounds, us/decode min %.1f median %.1f (all %s)%n",
-                label, DECODES, ROUNDS, sorted[0], sorted[sorted.length / 2], Arrays.toString(us));
+    static void report(String label, double[] wall, double[] outside) {
+        System.out.printf("BENCH %s: %d one-token decodes x %d rounds; us/decode wall median %.1f min %.1f;"
+                        + " outside llama_decode (batch fill, checks, views, argmax) median %.2f min %.2f%n",
+                label, DECODES, ROUNDS, median(wall), min(wall), median(outside), min(outside));
+    }
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    static double min(double[] xs) {
+        return Arrays.stream(xs).min().orElse(Double.NaN);
     }
 
     /** n one-token decodes of sequence 0, greedy, restarting from an empty memory when the context fills. */
