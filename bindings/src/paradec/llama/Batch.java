@@ -13,8 +13,10 @@ import paradec.llama.internal.llama_batch;
  *
  * <p>The native arrays belong to this batch's arena: {@link #close()} frees them (llama_batch_free),
  * and every accessor afterwards throws {@link IllegalStateException} instead of reading freed
- * memory. A batch is filled and decoded by one thread at a time, like its {@link Context}; it must
- * not be closed while a decode that reads it is running.
+ * memory. A batch is filled and decoded by one thread at a time, like its {@link Context}. A
+ * {@link #close()} from another thread while a decode reads the batch waits for that decode to
+ * return; a decode of a batch that another thread is decoding fails with
+ * {@link IllegalStateException}.
  */
 public final class Batch implements AutoCloseable {
     private final Arena arena;
@@ -31,7 +33,9 @@ public final class Batch implements AutoCloseable {
     private final int maxPosition;
     private int size;
     private int outputCount;
-    private boolean closed;
+    private volatile boolean closed;
+    // held by Context.decode for the length of llama_decode, so that close() never frees under it
+    private final java.util.concurrent.locks.ReentrantLock decoding = new java.util.concurrent.locks.ReentrantLock();
 
     Batch(int capacity, int maxSeqPerToken, int vocabSize, int maxSequences, int maxPosition) {
         if (capacity < 1) throw new IllegalArgumentException("batch capacity must be >= 1, got " + capacity);
@@ -153,6 +157,23 @@ public final class Batch implements AutoCloseable {
         if (i < 0 || i >= size) throw new IndexOutOfBoundsException("batch index " + i + " outside [0, " + size + ")");
     }
 
+    /**
+     * Marks the batch as read by a decode until {@link #endDecode()}; close() waits meanwhile.
+     *
+     * @throws IllegalStateException if the batch is closed or another decode is reading it
+     */
+    void beginDecode() {
+        if (!decoding.tryLock()) throw new IllegalStateException("batch is being decoded by another thread");
+        if (closed) {
+            decoding.unlock();
+            throw new IllegalStateException("batch is closed");
+        }
+    }
+
+    void endDecode() {
+        decoding.unlock();
+    }
+
     MemorySegment struct() {
         checkOpen();
         return struct;
@@ -166,7 +187,13 @@ public final class Batch implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
-        arena.close();
+        decoding.lock(); // a decode reading this batch on another thread finishes first
+        try {
+            if (closed) return;
+            closed = true;
+            arena.close();
+        } finally {
+            decoding.unlock();
+        }
     }
 }

@@ -318,28 +318,36 @@ public final class Context implements AutoCloseable {
                 throw new IllegalArgumentException("non-causal batch of " + n + " tokens exceeds n_ubatch=" + microBatch
                         + " (llama.cpp would abort)");
             }
-            MemorySegment struct = batch.struct();
-            endViews();
-            rawLogits = MemorySegment.NULL;
-            outputCount = 0;
-            long t0 = System.nanoTime();
-            int rc = LlamaLib.llama_decode(handle, struct);
-            decodeNanos += System.nanoTime() - t0;
-            decodeCalls++;
-            decodedTokens += n;
-            if (rc != 0) {
-                Arrays.fill(outputRowOfBatchIndex, -1);
-                throw new LlamaException(switch (rc) {
-                    case 1 -> "llama_decode: no KV slot for a batch of " + n + " tokens (context full)";
-                    case 2 -> "llama_decode: aborted";
-                    case -1 -> "llama_decode: invalid batch (see the llama.cpp log lines)";
-                    default -> "llama_decode failed with code " + rc;
-                });
-            }
-            if (outputRowOfBatchIndex.length < n) outputRowOfBatchIndex = new int[Math.max(n, batchSize)];
+            // the batch cannot be closed by another thread from here to endDecode
+            batch.beginDecode();
             int row = 0;
-            for (int i = 0; i < n; i++) outputRowOfBatchIndex[i] = batch.isOutput(i) ? row++ : -1;
-            for (int i = n; i < outputRowOfBatchIndex.length; i++) outputRowOfBatchIndex[i] = -1;
+            try {
+                MemorySegment struct = batch.struct();
+                endViews();
+                rawLogits = MemorySegment.NULL;
+                outputCount = 0;
+                Arrays.fill(outputRowOfBatchIndex, -1);
+                long t0 = System.nanoTime();
+                int rc = LlamaLib.llama_decode(handle, struct);
+                decodeNanos += System.nanoTime() - t0;
+                decodeCalls++;
+                decodedTokens += n;
+                if (rc != 0) {
+                    throw new LlamaException(switch (rc) {
+                        case 1 -> "llama_decode: no KV slot for a batch of " + n + " tokens (context full)";
+                        case 2 -> "llama_decode: aborted";
+                        case -1 -> "llama_decode: invalid batch (see the llama.cpp log lines)";
+                        default -> "llama_decode failed with code " + rc;
+                    });
+                }
+                if (outputRowOfBatchIndex.length < n) {
+                    outputRowOfBatchIndex = new int[Math.max(n, batchSize)];
+                    Arrays.fill(outputRowOfBatchIndex, -1);
+                }
+                for (int i = 0; i < n; i++) outputRowOfBatchIndex[i] = batch.isOutput(i) ? row++ : -1;
+            } finally {
+                batch.endDecode();
+            }
             outputCount = row;
             logitsBytes = (long) row * vocabSize * Float.BYTES;
             rawLogits = row == 0 ? MemorySegment.NULL : LlamaLib.llama_get_logits(handle);

@@ -215,6 +215,37 @@ class ContextLifetimeTest {
         }
     }
 
+    @Test
+    void closingABatchWhileAnotherThreadDecodesItWaitsForTheDecode() throws Exception {
+        Random random = new Random(3);
+        try (Context c = model.newContext(new ContextParams(256, 256, 256, 1, 1, true))) {
+            for (int round = 0; round < 20; round++) {
+                Batch big = c.newBatch(256);
+                for (int i = 0; i < 256; i++) big.add(1 + i % 500, i, i == 255);
+                AtomicReference<Throwable> outcome = new AtomicReference<>();
+                CountDownLatch started = new CountDownLatch(1);
+                Thread t = new Thread(() -> outcome.set(catchAll(() -> {
+                    try (Context.Lease lease = c.acquire()) {
+                        started.countDown();
+                        for (int r = 0; r < 1000; r++) {
+                            c.clearMemory();
+                            c.decode(big);
+                        }
+                    }
+                })));
+                t.start();
+                started.await();
+                Thread.sleep(random.nextInt(15));
+                big.close();
+                t.join();
+                assertNotNull(outcome.get());
+                assertEquals(IllegalStateException.class, outcome.get().getClass(), String.valueOf(outcome.get()));
+                assertThrows(IllegalStateException.class, () -> big.token(0));
+            }
+            assertTrue(greedy(c, 3).length == 3);
+        }
+    }
+
     /** Bytes in use in glibc's main malloc arena plus its mmapped chunks (mallinfo2), or -1. */
     static long mallocInUse() {
         var linker = java.lang.foreign.Linker.nativeLinker();
