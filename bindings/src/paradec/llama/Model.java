@@ -13,24 +13,36 @@ import paradec.llama.internal.llama_model_params;
 import paradec.llama.internal.llama_progress_callback;
 
 /**
- * A loaded GGUF model. Owns the native llama_model and frees it on {@link #close()}.
+ * A loaded GGUF model. The native llama_model belongs to this model's arena and is freed when the
+ * model is closed.
  *
  * <p>Every file is checked by the pure-Java GGUF validator before llama.cpp sees it, so a corrupt
  * or hostile file becomes an {@link IOException} instead of a native abort.
+ *
+ * <p>Threading: a model may be shared by threads; each of its {@link Context}s is used by one thread
+ * at a time (see {@link Context}), and several contexts may run in parallel. {@link #close()} may be
+ * called from any thread: it closes every context of the model first, each waiting until its holder
+ * lets go, and frees the weights only after the last native call that uses them (a decode, a
+ * tokenization) has returned. Calls that begin after close() started fail with
+ * {@link IllegalStateException}, and so do the {@link Vocab} of a closed model.
  */
 public final class Model implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment handle;
     private final Vocab vocab;
     private final Path path;
+    // guards contexts and the start of close()
     private final java.util.Set<Context> contexts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    private boolean closed;
+    private volatile boolean closed;
 
-    private Model(Arena arena, MemorySegment handle, Path path) {
+    /** Takes ownership of a llama_model: from here on closing the arena frees it. */
+    private Model(Arena arena, MemorySegment rawHandle, Path path) {
         this.arena = arena;
-        this.handle = handle;
+        this.handle = rawHandle.reinterpret(arena, LlamaLib::llama_model_free);
         this.path = path;
-        this.vocab = new Vocab(this, LlamaLib.llama_model_get_vocab(handle));
+        MemorySegment v = LlamaLib.llama_model_get_vocab(handle);
+        // bound to the model's arena: a tokenization holds the model open, and fails once it is closed
+        this.vocab = new Vocab(this, v.equals(MemorySegment.NULL) ? v : v.reinterpret(arena, null));
     }
 
     /**
@@ -161,12 +173,17 @@ public final class Model implements AutoCloseable {
 
     /** Creates an inference context on this model. */
     public Context newContext(ContextParams params) {
-        checkOpen();
-        Context c = new Context(this, params);
         synchronized (contexts) {
+            checkOpen();
+            Context c = new Context(this, params);
             contexts.add(c);
+            return c;
         }
-        return c;
+    }
+
+    /** True once {@link #close()} has begun. */
+    public boolean isClosed() {
+        return closed;
     }
 
     void forget(Context c) {
@@ -175,17 +192,32 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes every context of this model (each waits for its holder, see {@link Context#close()}),
+     * then frees the model. May be called from any thread and more than once; returns once the
+     * model is freed.
+     */
     @Override
     public void close() {
-        if (closed) return;
-        // contexts reference the model's weights: they go first
         Context[] open;
         synchronized (contexts) {
+            // from here on no context is created and every call on this model or its contexts fails
+            closed = true;
             open = contexts.toArray(new Context[0]);
         }
+        // contexts reference the model's weights: they go first
         for (Context c : open) c.close();
-        closed = true;
-        LlamaLib.llama_model_free(handle);
-        arena.close();
+        synchronized (contexts) {
+            // a native call on the model (tokenize, metadata, ...) that began before `closed` was set
+            // holds the arena: closing it then fails, and is retried once that call has returned
+            while (arena.scope().isAlive()) {
+                try {
+                    arena.close(); // llama_model_free
+                } catch (IllegalStateException inUse) {
+                    if (!arena.scope().isAlive()) break;
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+            }
+        }
     }
 }

@@ -23,6 +23,7 @@ import paradec.diffusion.UnmaskingPolicy;
 import paradec.generation.GenerationResult;
 import paradec.generation.StopReason;
 import paradec.generation.TokenListener;
+import paradec.llama.Context;
 import paradec.llama.ContextParams;
 import paradec.llama.Model;
 import paradec.llama.ModelParams;
@@ -185,7 +186,8 @@ public final class ParadecModel implements AutoCloseable {
         ContextParams params = contextFor(request.contextNeeds() != null ? request.contextNeeds().union(decoder.needs()) : decoder.needs(),
                 request.contextLength());
         LlamaCausalModel causal = take(params);
-        try {
+        // the lease keeps other threads off the context for the whole generation and scopes its logits views
+        try (Context.Lease lease = causal.context().acquire()) {
             return decoder.generate(causal, prompt, new GenerationSettings(request.maxTokens(), request.sampling(), request.trace()), listener);
         } finally {
             give(causal, idleCausal);
@@ -232,9 +234,8 @@ public final class ParadecModel implements AutoCloseable {
         DiffusionSettings settings = request.diffusion() != null ? request.diffusion() : diffusionSettings(request);
         int length = prompt.length + settings.genLength();
         LlamaDenoisingModel dlm = takeDenoising(length);
-        try {
-            GenerationResult r = new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
-            return r;
+        try (Context.Lease lease = dlm.context().acquire()) {
+            return new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
         } finally {
             give(dlm, idleDenoising);
         }

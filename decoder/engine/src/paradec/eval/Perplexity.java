@@ -43,7 +43,7 @@ public final class Perplexity {
         double nll = 0;
         long scored = 0;
         long calls = 0;
-        try (Batch batch = ctx.newBatch(chunk)) {
+        try (Context.Lease lease = ctx.acquire(); Batch batch = ctx.newBatch(chunk)) {
             for (int start = 0; start + 1 < tokens.length; start += chunk) {
                 int n = Math.min(chunk, tokens.length - start);
                 ctx.clearMemory();

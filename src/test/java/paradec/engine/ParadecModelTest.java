@@ -167,4 +167,33 @@ class ParadecModelTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.generate(new int[] {1}, GenerationRequest.defaults()));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
+
+    @Test
+    void closingTheModelDuringAGenerationOnAnotherThreadFailsItCleanly() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        int failedCleanly = 0;
+        for (int i = 0; i < 50; i++) {
+            ParadecModel m = ParadecModel.load(TestModels.root().resolve("models/code-ar.gguf"), paradec.llama.ModelParams.defaults(), 1);
+            String decoder = ParadecModel.AR_DECODERS.get(i % 3);
+            java.util.concurrent.CompletableFuture<Object> outcome = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return m.generate(PROMPT, GenerationRequest.of(decoder).maxTokens(200));
+                } catch (IllegalStateException e) {
+                    return e;
+                }
+            });
+            Thread.sleep(random.nextInt(20));
+            m.close();
+            Object result = outcome.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            if (result instanceof IllegalStateException e) {
+                failedCleanly++;
+                assertTrue(e.getMessage().contains("closed"), e.getMessage());
+            } else {
+                assertTrue(result instanceof GenerationResult, String.valueOf(result));
+            }
+            assertThrows(IllegalStateException.class, () -> m.generate(new int[] {1}, GenerationRequest.defaults()));
+        }
+        // most closes land while the generation runs (200 tokens take longer than 20 ms here)
+        assertTrue(failedCleanly > 0, "no close landed during a generation");
+    }
 }
