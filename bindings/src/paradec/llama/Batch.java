@@ -34,6 +34,7 @@ public final class Batch implements AutoCloseable {
     private int size;
     private int outputCount;
     private volatile boolean closed;
+    private volatile boolean closing;
     // held by Context.decode for the length of llama_decode, so that close() never frees under it
     private final java.util.concurrent.locks.ReentrantLock decoding = new java.util.concurrent.locks.ReentrantLock();
 
@@ -163,7 +164,9 @@ public final class Batch implements AutoCloseable {
      * @throws IllegalStateException if the batch is closed or another decode is reading it
      */
     void beginDecode() {
-        if (!decoding.tryLock()) throw new IllegalStateException("batch is being decoded by another thread");
+        if (!decoding.tryLock()) {
+            throw new IllegalStateException(closing ? "batch is closed" : "batch is being decoded by another thread");
+        }
         if (closed) {
             decoding.unlock();
             throw new IllegalStateException("batch is closed");
@@ -187,6 +190,7 @@ public final class Batch implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
+        closing = true;
         decoding.lock(); // a decode reading this batch on another thread finishes first
         try {
             if (closed) return;

@@ -43,6 +43,29 @@ public final class Model implements AutoCloseable {
         MemorySegment v = LlamaLib.llama_model_get_vocab(handle);
         // bound to the model's arena: a tokenization holds the model open, and fails once it is closed
         this.vocab = new Vocab(this, v.equals(MemorySegment.NULL) ? v : v.reinterpret(arena, null));
+        // facts that never change, read once: no native call (and no race with close) when asked again
+        this.contextLengthTrained = LlamaLib.llama_model_n_ctx_train(handle);
+        this.embeddingLength = LlamaLib.llama_model_n_embd(handle);
+        this.layerCount = LlamaLib.llama_model_n_layer(handle);
+        this.parameterCount = LlamaLib.llama_model_n_params(handle);
+        this.sizeBytes = LlamaLib.llama_model_size(handle);
+        this.diffusion = LlamaLib.llama_model_is_diffusion(handle);
+    }
+
+    private final int contextLengthTrained;
+    private final int embeddingLength;
+    private final int layerCount;
+    private final long parameterCount;
+    private final long sizeBytes;
+    private final boolean diffusion;
+
+    /**
+     * The exception for a native call that lost the race with {@link #close()} on another thread:
+     * the call found the model's arena closed (jextract wraps that in an AssertionError).
+     */
+    static RuntimeException closedDuringCall(AssertionError e) {
+        if (e.getCause() instanceof IllegalStateException) return new IllegalStateException("model is closed", e.getCause());
+        throw e;
     }
 
     /**
@@ -119,28 +142,28 @@ public final class Model implements AutoCloseable {
     }
 
     public int contextLengthTrained() {
-        return LlamaLib.llama_model_n_ctx_train(handle());
+        return contextLengthTrained;
     }
 
     public int embeddingLength() {
-        return LlamaLib.llama_model_n_embd(handle());
+        return embeddingLength;
     }
 
     public int layerCount() {
-        return LlamaLib.llama_model_n_layer(handle());
+        return layerCount;
     }
 
     public long parameterCount() {
-        return LlamaLib.llama_model_n_params(handle());
+        return parameterCount;
     }
 
     public long sizeBytes() {
-        return LlamaLib.llama_model_size(handle());
+        return sizeBytes;
     }
 
     /** True for masked-diffusion models (LLaDA, Dream, ...): no KV memory, bidirectional attention. */
     public boolean isDiffusion() {
-        return LlamaLib.llama_model_is_diffusion(handle());
+        return diffusion;
     }
 
     public String description() {
@@ -148,6 +171,8 @@ public final class Model implements AutoCloseable {
             MemorySegment buf = tmp.allocate(256);
             int n = LlamaLib.llama_model_desc(handle(), buf, 256);
             return n < 0 ? "" : buf.getString(0);
+        } catch (AssertionError e) {
+            throw closedDuringCall(e);
         }
     }
 
@@ -163,12 +188,18 @@ public final class Model implements AutoCloseable {
                 if (n < size) return buf.getString(0);
                 size = n + 1;
             }
+        } catch (AssertionError e) {
+            throw closedDuringCall(e);
         }
     }
 
     /** The model's built-in chat template, or null. */
     public String chatTemplate() {
-        return Strings.fromC(LlamaLib.llama_model_chat_template(handle(), MemorySegment.NULL));
+        try {
+            return Strings.fromC(LlamaLib.llama_model_chat_template(handle(), MemorySegment.NULL));
+        } catch (AssertionError e) {
+            throw closedDuringCall(e);
+        }
     }
 
     /** Creates an inference context on this model. */

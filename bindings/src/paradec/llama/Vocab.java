@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import paradec.llama.internal.LlamaLib;
 
 /**
@@ -18,11 +19,25 @@ public final class Vocab {
     private final Model model;
     private final MemorySegment handle;
     private final int size;
+    private final int bos;
+    private final int eos;
+    private final int eot;
+    private final int mask;
+    // end-of-generation flags and token pieces, read from llama.cpp once: decoders ask for every token
+    private final boolean[] endOfGeneration;
+    private final AtomicReferenceArray<byte[]> pieces;
 
     Vocab(Model model, MemorySegment handle) {
         this.model = model;
         this.handle = handle;
         this.size = LlamaLib.llama_vocab_n_tokens(handle);
+        this.bos = LlamaLib.llama_vocab_bos(handle);
+        this.eos = LlamaLib.llama_vocab_eos(handle);
+        this.eot = LlamaLib.llama_vocab_eot(handle);
+        this.mask = LlamaLib.llama_vocab_mask(handle);
+        this.endOfGeneration = new boolean[size];
+        for (int t = 0; t < size; t++) endOfGeneration[t] = LlamaLib.llama_vocab_is_eog(handle, t);
+        this.pieces = new AtomicReferenceArray<>(size);
     }
 
     private MemorySegment handle() {
@@ -35,26 +50,26 @@ public final class Vocab {
     }
 
     public int bos() {
-        return LlamaLib.llama_vocab_bos(handle());
+        return bos;
     }
 
     public int eos() {
-        return LlamaLib.llama_vocab_eos(handle());
+        return eos;
     }
 
     public int eot() {
-        return LlamaLib.llama_vocab_eot(handle());
+        return eot;
     }
 
     /** The diffusion mask token, or {@link #NO_TOKEN}. */
     public int mask() {
-        return LlamaLib.llama_vocab_mask(handle());
+        return mask;
     }
 
     /** True for end-of-generation tokens (EOS, EOT, ...). */
     public boolean isEndOfGeneration(int token) {
         checkToken(token);
-        return LlamaLib.llama_vocab_is_eog(handle(), token);
+        return endOfGeneration[token];
     }
 
     /** @throws IllegalArgumentException if the id is outside [0, size) */
@@ -67,7 +82,11 @@ public final class Vocab {
     /** The raw text of a token as stored in the vocabulary. */
     public String text(int token) {
         checkToken(token);
-        return Strings.fromC(LlamaLib.llama_vocab_get_text(handle(), token));
+        try {
+            return Strings.fromC(LlamaLib.llama_vocab_get_text(handle(), token));
+        } catch (AssertionError e) {
+            throw Model.closedDuringCall(e);
+        }
     }
 
     /**
@@ -92,12 +111,24 @@ public final class Vocab {
                 if (n < 0) throw new LlamaException("llama_tokenize failed (" + n + ")");
             }
             return out.asSlice(0, (long) n * Integer.BYTES).toArray(ValueLayout.JAVA_INT);
+        } catch (AssertionError e) {
+            throw Model.closedDuringCall(e);
         }
     }
 
     /** The UTF-8 bytes of one token; a token may hold part of a multi-byte character. */
     public byte[] pieceBytes(int token, boolean renderSpecial) {
         checkToken(token);
+        if (renderSpecial) return nativePiece(token, true);
+        byte[] piece = pieces.get(token);
+        if (piece == null) {
+            piece = nativePiece(token, false);
+            pieces.set(token, piece);
+        }
+        return piece.clone();
+    }
+
+    private byte[] nativePiece(int token, boolean renderSpecial) {
         try (Arena tmp = Arena.ofConfined()) {
             int capacity = 64;
             while (true) {
@@ -106,6 +137,8 @@ public final class Vocab {
                 if (n >= 0) return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
                 capacity = -n;
             }
+        } catch (AssertionError e) {
+            throw Model.closedDuringCall(e);
         }
     }
 
@@ -133,6 +166,8 @@ public final class Vocab {
                 if (n >= 0) return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
                 capacity = -n;
             }
+        } catch (AssertionError e) {
+            throw Model.closedDuringCall(e);
         }
     }
 }

@@ -1,6 +1,8 @@
 package paradec.trace;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Locale;
 
 /**
@@ -12,7 +14,29 @@ import java.util.Locale;
  */
 public record ArTrace(String decoder, int[] prompt, List<ArStep> steps) implements Trace {
     public ArTrace {
+        prompt = prompt.clone();
         steps = List.copyOf(steps);
+    }
+
+    /** A copy of the prompt's tokens. */
+    @Override
+    public int[] prompt() {
+        return prompt.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ArTrace t && decoder.equals(t.decoder) && Arrays.equals(prompt, t.prompt) && steps.equals(t.steps);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(decoder, Arrays.hashCode(prompt), steps);
+    }
+
+    @Override
+    public String toString() {
+        return "ArTrace[" + decoder + ", prompt=" + Arrays.toString(prompt) + ", " + steps.size() + " steps]";
     }
 
     /** Tokens added to the output over all calls. */

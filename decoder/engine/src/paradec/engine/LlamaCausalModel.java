@@ -171,10 +171,12 @@ public final class LlamaCausalModel implements CausalModel, AutoCloseable {
 
     @Override
     public void close() {
+        // the context first: it waits for a generation holding it on another thread, which then fails
+        // cleanly at its next decode, before the batch that generation fills goes away
         try {
-            batch.close();
-        } finally {
             context.close();
+        } finally {
+            batch.close();
         }
     }
 }

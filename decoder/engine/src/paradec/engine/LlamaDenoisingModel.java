@@ -127,7 +127,11 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
 
     @Override
     public void close() {
-        batch.close();
-        context.close();
+        // the context first: it waits for a generation holding it on another thread (see LlamaCausalModel.close)
+        try {
+            context.close();
+        } finally {
+            batch.close();
+        }
     }
 }

@@ -1,0 +1,2 @@
+/** A small strict JSON reader and writer for traces, results and reports. */
+package paradec.json;
