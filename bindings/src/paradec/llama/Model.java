@@ -142,27 +142,33 @@ public final class Model implements AutoCloseable {
     }
 
     public int contextLengthTrained() {
+        checkOpen();
         return contextLengthTrained;
     }
 
     public int embeddingLength() {
+        checkOpen();
         return embeddingLength;
     }
 
     public int layerCount() {
+        checkOpen();
         return layerCount;
     }
 
     public long parameterCount() {
+        checkOpen();
         return parameterCount;
     }
 
     public long sizeBytes() {
+        checkOpen();
         return sizeBytes;
     }
 
     /** True for masked-diffusion models (LLaDA, Dream, ...): no KV memory, bidirectional attention. */
     public boolean isDiffusion() {
+        checkOpen();
         return diffusion;
     }
 

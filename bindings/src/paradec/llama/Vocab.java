@@ -50,25 +50,30 @@ public final class Vocab {
     }
 
     public int bos() {
+        model.checkOpen();
         return bos;
     }
 
     public int eos() {
+        model.checkOpen();
         return eos;
     }
 
     public int eot() {
+        model.checkOpen();
         return eot;
     }
 
     /** The diffusion mask token, or {@link #NO_TOKEN}. */
     public int mask() {
+        model.checkOpen();
         return mask;
     }
 
     /** True for end-of-generation tokens (EOS, EOT, ...). */
     public boolean isEndOfGeneration(int token) {
         checkToken(token);
+        model.checkOpen();
         return endOfGeneration[token];
     }
 
@@ -119,6 +124,7 @@ public final class Vocab {
     /** The UTF-8 bytes of one token; a token may hold part of a multi-byte character. */
     public byte[] pieceBytes(int token, boolean renderSpecial) {
         checkToken(token);
+        model.checkOpen();
         if (renderSpecial) return nativePiece(token, true);
         byte[] piece = pieces.get(token);
         if (piece == null) {

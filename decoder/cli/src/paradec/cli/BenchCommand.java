@@ -115,7 +115,7 @@ final class BenchCommand {
             if (o.has("--out")) {
                 String extra = curve != null ? Report.curveTable(curve) : perStep(runs, baseline);
                 String report = Report.document(lossless ? "Autoregressive decoders: AR, Jacobi, lookahead" : "Diffusion decoders: unmasking policies",
-                        modelPath, model.model().description(), String.join(" ", args), repeat, prompts, maxNew, threads, table,
+                        modelPath, model.model().description(), String.join(" ", args), repeat, prompts, requests.get(baseline).maxTokens(), threads, table,
                         extra + anchors.notes());
                 Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
                 err.println("wrote " + o.get("--out"));
