@@ -35,7 +35,7 @@ SYNTH_AR := models/generated/synth-llama.gguf
 SPM_VOCAB := $(LLAMA_SRC)/models/ggml-vocab-llama-spm.gguf
 PARADEC := bin/paradec
 
-.PHONY: all native jdk jar demo test bindings clean synth-model FORCE
+.PHONY: all native jdk jar demo test install javadoc bindings clean synth-model FORCE
 
 all: native jar
 
@@ -82,6 +82,14 @@ demo: native jar
 
 test: native jar
 	JAVA_HOME=$(JDK) mvn -B test -Dparadec.native.dir=$(ROOT)/$(NATIVE_DIR)/bin
+
+# The library's modules into the local Maven repository (io.paradec:paradec-*), for projects that depend on them.
+install: native jar
+	$(MVN) -DskipTests install -pl '!src/test'
+
+# API docs of every exported package (jextract's package and the CLI left out), per module under target/reports/apidocs.
+javadoc: jdk
+	$(MVN) -DskipTests package javadoc:javadoc -pl '!src/test'
 
 # A synthesized random-weight stand-in (any size, no training): make synth-model
 synth-model: $(SYNTH_AR)

@@ -1,6 +1,6 @@
 /**
  * The engine: llama.cpp models behind the core's contracts, contexts sized for the decoder they
- * serve, and {@link paradec.engine.Paradec}, the one entry point for both decoder families.
+ * serve, and {@link paradec.engine.ParadecModel}, the one entry point for both decoder families.
  */
 module paradec.engine {
     requires transitive paradec.core;

@@ -2,7 +2,7 @@ package paradec.diffusion;
 
 /**
  * EB-sampler: sort masked positions by c descending and commit the largest prefix k with
- * sum_{j<=k} H_j - max_{j<=k} H_j &lt;= gamma (always at least 1). Ignores the schedule.
+ * {@code sum_{j<=k} H_j - max_{j<=k} H_j <= gamma} (always at least 1). Ignores the schedule.
  */
 public final class EbSamplerPolicy implements UnmaskingPolicy {
 
