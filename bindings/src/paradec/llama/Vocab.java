@@ -5,6 +5,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import paradec.llama.internal.LlamaLib;
 
@@ -101,6 +108,7 @@ public final class Vocab {
      * @param parseSpecial recognise control tokens written in the text
      */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        spmCoverage().check(text, parseSpecial);
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment src = tmp.allocate(Math.max(1, utf8.length));
@@ -118,6 +126,73 @@ public final class Vocab {
             return out.asSlice(0, (long) n * Integer.BYTES).toArray(ValueLayout.JAVA_INT);
         } catch (AssertionError e) {
             throw Model.closedDuringCall(e);
+        }
+    }
+
+    // ---- what an SPM vocabulary without byte tokens can tokenize ----------------------------
+
+    private volatile SpmCoverage coverage;
+
+    private SpmCoverage spmCoverage() {
+        SpmCoverage c = coverage;
+        if (c == null) coverage = c = SpmCoverage.of(this, LlamaLib.llama_vocab_type(handle()) == LlamaLib.LLAMA_VOCAB_TYPE_SPM());
+        return c;
+    }
+
+    /**
+     * llama.cpp's SPM tokenizer falls back to byte tokens for a character that is not a token, and
+     * looks them up with std::map::at: in a vocabulary without them (the lab's task models have 24
+     * pieces) any other character throws std::out_of_range through the C API, which terminates the
+     * process. This finds such characters first.
+     */
+    private record SpmCoverage(Set<Integer> characters, boolean[] byteToken, List<String> alwaysParsed, List<String> parsedIfSpecial) {
+        static final SpmCoverage ANY_TEXT = new SpmCoverage(null, null, List.of(), List.of());
+
+        static SpmCoverage of(Vocab v, boolean spm) {
+            if (!spm) return ANY_TEXT;
+            Map<String, Integer> ids = new HashMap<>();
+            Set<Integer> characters = new HashSet<>();
+            List<String> always = new ArrayList<>();
+            List<String> special = new ArrayList<>();
+            for (int t = 0; t < v.size; t++) {
+                String text = v.text(t);
+                ids.putIfAbsent(text, t);
+                if (text.codePointCount(0, text.length()) == 1) characters.add(text.codePointAt(0));
+                int attr = LlamaLib.llama_vocab_get_attr(v.handle(), t);
+                if (!text.isEmpty() && (attr & LlamaLib.LLAMA_TOKEN_ATTR_USER_DEFINED()) != 0) always.add(text);
+                if (!text.isEmpty() && (attr & (LlamaLib.LLAMA_TOKEN_ATTR_CONTROL() | LlamaLib.LLAMA_TOKEN_ATTR_UNKNOWN())) != 0) special.add(text);
+            }
+            boolean[] byteToken = new boolean[256];
+            boolean all = true;
+            for (int b = 0; b < 256; b++) {
+                byteToken[b] = ids.containsKey(String.format("<0x%02X>", b)) || (b < 0x80 && ids.containsKey(String.valueOf((char) b)));
+                all &= byteToken[b];
+            }
+            if (all) return ANY_TEXT;
+            // longest first, as llama.cpp partitions special tokens
+            always.sort(Comparator.comparingInt(String::length).reversed());
+            special.sort(Comparator.comparingInt(String::length).reversed());
+            return new SpmCoverage(characters, byteToken, always, special);
+        }
+
+        void check(String text, boolean parseSpecial) {
+            if (characters == null) return;
+            String plain = text;
+            for (String s : alwaysParsed) plain = plain.replace(s, "");
+            if (parseSpecial) for (String s : parsedIfSpecial) plain = plain.replace(s, "");
+            for (int i = 0; i < plain.length(); ) {
+                int cp = plain.codePointAt(i);
+                i += Character.charCount(cp);
+                int asToken = cp == ' ' ? 0x2581 : cp; // SPM writes spaces as U+2581
+                if (characters.contains(asToken)) continue;
+                for (byte b : new String(Character.toChars(asToken)).getBytes(StandardCharsets.UTF_8)) {
+                    if (!byteToken[b & 0xff]) {
+                        throw new IllegalArgumentException(String.format(
+                                "character U+%04X '%s' cannot be tokenized: this model's SPM vocabulary has neither it nor byte tokens for it",
+                                cp, new String(Character.toChars(cp))));
+                    }
+                }
+            }
         }
     }
 

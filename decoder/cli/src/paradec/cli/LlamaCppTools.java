@@ -38,7 +38,7 @@ final class LlamaCppTools {
 
     /** llama-simple: greedy AR in C++. */
     BenchCommand.Run simple(String prompt, int n, int promptIndex, int round) throws IOException {
-        String log = exec(List.of(bin.resolve("llama-simple").toString(), "-m", model.toString(), "-n", Integer.toString(n), prompt));
+        String log = execUntil(List.of(bin.resolve("llama-simple").toString(), "-m", model.toString(), "-n", Integer.toString(n), prompt), SPEED);
         Matcher m = SPEED.matcher(log);
         if (!m.find()) throw new IOException("llama-simple printed no speed line:\n" + tail(log));
         int tokens = Integer.parseInt(m.group(1));
@@ -47,8 +47,8 @@ final class LlamaCppTools {
 
     /** llama-lookahead: llama.cpp's lookahead example (W=15, N=5, G=15 built in), greedy. */
     BenchCommand.Run lookahead(String prompt, int n, int promptIndex, int round) throws IOException {
-        String log = exec(List.of(bin.resolve("llama-lookahead").toString(), "-m", model.toString(), "-p", prompt,
-                "-n", Integer.toString(n), "-t", Integer.toString(threads), "--temp", "0", "-c", "2048"));
+        String log = execUntil(List.of(bin.resolve("llama-lookahead").toString(), "-m", model.toString(), "-p", prompt,
+                "-n", Integer.toString(n), "-t", Integer.toString(threads), "--temp", "0", "-c", "2048"), SPEED);
         Matcher m = SPEED.matcher(log);
         Matcher predict = PREDICT.matcher(log);
         Matcher accept = ACCEPT.matcher(log);
@@ -75,14 +75,9 @@ final class LlamaCppTools {
                 "-p", rawPrompt, "-ub", Integer.toString(ub), "-b", Integer.toString(ub), "-c", Integer.toString(ub),
                 "-t", Integer.toString(threads), "--diffusion-steps", Integer.toString(steps),
                 "--diffusion-block-length", Integer.toString(blockLength), "--diffusion-algorithm", "4", "--temp", "0");
-        // llama.cpp logs from a background thread and now and then exits before the last lines are out: retry
-        Matcher m;
-        for (int attempt = 1; ; attempt++) {
-            String log = exec(command);
-            m = DIFFUSION_TOTAL.matcher(log);
-            if (m.find()) break;
-            if (attempt == 3) throw new IOException("llama-diffusion-cli printed no timing line in 3 runs:\n" + tail(log));
-        }
+        String log = execUntil(command, DIFFUSION_TOTAL);
+        Matcher m = DIFFUSION_TOTAL.matcher(log);
+        if (!m.find()) throw new IOException("llama-diffusion-cli printed no timing line in 3 runs:\n" + tail(log));
         double totalMs = Double.parseDouble(m.group(1));
         samplingTimes.add(m.group(3));
         int generated = ub - promptLength;
@@ -159,6 +154,19 @@ final class LlamaCppTools {
                         + String.join(", ", samplingTimes) + "\n";
             }
         };
+    }
+
+    /**
+     * Runs a tool until its log holds the line a pattern finds, at most 3 times: llama.cpp logs from a
+     * background thread and now and then exits before the last lines are out.
+     */
+    static String execUntil(List<String> command, Pattern wanted) throws IOException {
+        String log = "";
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            log = exec(command);
+            if (wanted.matcher(log).find()) break;
+        }
+        return log;
     }
 
     /** Runs a tool and returns stdout+stderr; a failing tool is an IOException with its last lines. */
