@@ -37,6 +37,12 @@ public final class GgufTool {
             (args.length == 0 ? err : out).println(USAGE_TEXT);
             return args.length == 0 ? USAGE : OK;
         }
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("-h") || args[i].equals("--help")) {
+                out.println(USAGE_TEXT);
+                return OK;
+            }
+        }
         return switch (args[0]) {
             case "inspect" -> inspect(args, out, err);
             case "synth" -> synth(args, out, err);

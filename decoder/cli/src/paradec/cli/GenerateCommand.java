@@ -18,7 +18,7 @@ import paradec.trace.TraceWriter;
 final class GenerateCommand {
     static final Set<String> VALUE_OPTIONS = Set.of("-m", "--model", "-p", "--prompt", "-n", "--decoder", "--temp", "--top-k",
             "--top-p", "--seed", "--ctx", "--threads", "--gpu-layers", "--window", "--ngram", "--guesses", "--init-from",
-            "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file");
+            "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file", "--stop");
     static final Set<String> FLAGS = Set.of("--json");
 
     private GenerateCommand() {}
@@ -42,6 +42,10 @@ final class GenerateCommand {
             String name = o.getOr(model.defaultDecoders().get(0), "--decoder");
             GenerationRequest request = DecoderSpec.request(name, o, model, o.getInt(64, 1, 1_000_000, "-n"));
             if (o.has("--ctx")) request = request.contextLength(o.getInt(0, 16, 1 << 20, "--ctx"));
+            if (o.has("--stop")) {
+                if (o.get("--stop").isEmpty()) throw new UsageException("--stop needs a non-empty text");
+                request = request.stop(o.get("--stop").replace("\\n", "\n"));
+            }
             String tracePath = o.get("--trace");
             try (TraceWriter trace = tracePath == null ? null
                     : new TraceWriter(Files.newBufferedWriter(Path.of(tracePath), StandardCharsets.UTF_8))) {
@@ -53,6 +57,10 @@ final class GenerateCommand {
                 GenerationResult r = model.generate(promptTokens, request);
                 if (json) out.println(Results.toJson(modelPath, r));
                 else out.println();
+                if (!json && r.stopReason() == paradec.generation.StopReason.CONTEXT_FULL) {
+                    err.println("note: generation stopped at a full context (" + (promptTokens.length + r.generatedTokens())
+                            + " positions); --ctx sets a larger one up to the model's trained length");
+                }
             }
         }
         return Main.OK;

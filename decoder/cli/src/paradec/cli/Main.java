@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 import paradec.gguf.GgufTool;
 import paradec.llama.LlamaException;
@@ -28,7 +29,8 @@ public final class Main {
                          margin|fast-dllm|fast-dllm-factor|eb|klass|dico] [--temp T] [--top-k K] [--top-p P] [--seed S]
                          [--ctx N] [--threads N] [--gpu-layers N] [--window N|auto] [--ngram N] [--guesses G]
                          [--init-from FILE] [--trace FILE] [--gen-length L] [--block-length B] [--steps S]
-                         [--threshold T] [--factor F] [--cfg C] [--json] [--verbose]
+                         [--threshold T] [--factor F] [--cfg C] [--stop TEXT] [--json] [--verbose]
+                         (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
                          [--against-llama-cpp] [--out FILE]
@@ -39,9 +41,28 @@ public final class Main {
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
               export     CHECKPOINT_DIR [--f32] -o OUT.gguf   (a models/lab checkpoint to GGUF)
+            paradec COMMAND --help prints that command's part; paradec --version the version.
             """;
 
     private Main() {}
+
+    /** The lines of {@link #USAGE_TEXT} about one command, or null for an unknown command. */
+    static String commandUsage(String command) {
+        StringBuilder sb = new StringBuilder();
+        boolean inside = false;
+        for (String line : USAGE_TEXT.lines().toList()) {
+            String t = line.strip();
+            if (line.startsWith("  ") && !line.startsWith("   ")) inside = t.equals(command) || t.startsWith(command + " ");
+            if (inside) sb.append(line).append('\n');
+        }
+        return sb.isEmpty() ? null : "usage: paradec" + sb.toString().replaceFirst("^ +", " ");
+    }
+
+    /** paradec's version and the llama.cpp its bindings were generated for. */
+    static String versionLine() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return "paradec " + (v != null ? v : "0.1.0-SNAPSHOT") + " (llama.cpp v0.5.0, Java " + Runtime.version() + ")";
+    }
 
     public static void main(String[] args) {
         int rc = run(args, System.out, System.err);
@@ -62,6 +83,20 @@ public final class Main {
         if (rest.length == 0 || rest[0].equals("--help") || rest[0].equals("-h") || rest[0].equals("help")) {
             (rest.length == 0 ? err : out).print(USAGE_TEXT);
             return rest.length == 0 ? USAGE : OK;
+        }
+        if (rest[0].equals("--version")) {
+            out.println(versionLine());
+            return OK;
+        }
+        if (!List.of("inspect", "synth", "export").contains(rest[0]) && Arrays.asList(rest).subList(1, rest.length).stream()
+                .anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+            String help = commandUsage(rest[0]);
+            if (help == null) {
+                err.println("paradec: unknown command '" + rest[0] + "' (try --help)");
+                return USAGE;
+            }
+            out.print(help);
+            return OK;
         }
         try {
             return switch (rest[0]) {

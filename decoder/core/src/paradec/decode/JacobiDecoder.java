@@ -23,7 +23,7 @@ public final class JacobiDecoder implements Decoder {
     private final JacobiSettings settings;
 
     public JacobiDecoder(JacobiSettings settings) {
-        this.settings = settings;
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
     }
 
     @Override

@@ -28,7 +28,7 @@ public final class LookaheadDecoder implements Decoder {
     private final LookaheadSettings settings;
 
     public LookaheadDecoder(LookaheadSettings settings) {
-        this.settings = settings;
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
     }
 
     @Override

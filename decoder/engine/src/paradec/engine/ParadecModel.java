@@ -212,15 +212,7 @@ public final class ParadecModel implements AutoCloseable {
                 }
             }
         }
-        LlamaCausalModel made = new LlamaCausalModel(model, params);
-        synchronized (this) {
-            if (closed) {
-                made.close();
-                checkOpen();
-            }
-            busy.put(made, true);
-        }
-        return made;
+        return register(new LlamaCausalModel(model, params));
     }
 
     // ---- the diffusion family ---------------------------------------------------------------
@@ -267,15 +259,19 @@ public final class ParadecModel implements AutoCloseable {
                 }
             }
         }
-        LlamaDenoisingModel made = new LlamaDenoisingModel(model, length, threads);
+        return register(new LlamaDenoisingModel(model, length, threads));
+    }
+
+    /** Marks a context made outside the lock as in use, unless the model closed meanwhile. */
+    private <T extends AutoCloseable> T register(T made) {
         synchronized (this) {
-            if (closed) {
-                made.close();
-                checkOpen();
+            if (!closed) {
+                busy.put(made, true);
+                return made;
             }
-            busy.put(made, true);
         }
-        return made;
+        closeQuietly(made);
+        throw new IllegalStateException("model is closed");
     }
 
     // ---- lifetime ---------------------------------------------------------------------------
