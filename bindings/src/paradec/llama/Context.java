@@ -67,6 +67,7 @@ public final class Context implements AutoCloseable {
     private final int microBatch;
     private final int maxSequences;
     private final boolean diffusion;
+    private final boolean unifiedKv;
     private boolean causal = true;
     private int[] outputRowOfBatchIndex = new int[0];
     private int outputCount;
@@ -85,6 +86,7 @@ public final class Context implements AutoCloseable {
     Context(Model model, ContextParams p) {
         this.model = model;
         this.diffusion = model.isDiffusion();
+        this.unifiedKv = p.unifiedKv();
         int nCtx = p.contextLength() == 0 ? model.contextLengthTrained() : p.contextLength();
         int nBatch = p.batchSize();
         int nUbatch = p.microBatch();
@@ -438,6 +440,13 @@ public final class Context implements AutoCloseable {
         try {
             checkSeq(source);
             checkSeq(target);
+            // a split (non-unified) cache keeps each sequence in its own stream; llama.cpp asserts (aborts)
+            // when a copy between streams is not of the whole sequence (llama-kv-cache.cpp seq_cp: is_full)
+            int cells = positionsPerSequence;
+            boolean whole = !(from > 0 && from + 1 < cells) && !(to > 0 && to + 1 < cells);
+            if (!unifiedKv && source != target && !whole) {
+                throw new IllegalArgumentException("copying part of a sequence to another needs a unified KV cache (ContextParams.unifiedKv)");
+            }
             MemorySegment mem = memory();
             long t0 = System.nanoTime();
             LlamaLib.llama_memory_seq_cp(mem, source, target, from, to);
@@ -538,7 +547,9 @@ public final class Context implements AutoCloseable {
     public void setThreads(int threads) {
         enter();
         try {
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            if (threads < 1 || threads > ContextParams.MAX_THREADS) {
+                throw new IllegalArgumentException("threads must be in [1, " + ContextParams.MAX_THREADS + "], got " + threads);
+            }
             LlamaLib.llama_set_n_threads(handle, threads, threads);
         } finally {
             lock.unlock();

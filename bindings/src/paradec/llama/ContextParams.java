@@ -13,6 +13,8 @@ package paradec.llama;
  */
 public record ContextParams(int contextLength, int batchSize, int microBatch, int maxSequences, int threads, boolean unifiedKv) {
     public static final int MAX_SEQUENCES = 256;
+    /** ggml's GGML_MAX_N_THREADS: more makes llama.cpp throw std::bad_alloc, which ends the process. */
+    public static final int MAX_THREADS = 512;
 
     public ContextParams {
         if (contextLength < 0) throw new IllegalArgumentException("contextLength must be >= 0, got " + contextLength);
@@ -21,7 +23,9 @@ public record ContextParams(int contextLength, int batchSize, int microBatch, in
         if (maxSequences < 1 || maxSequences > MAX_SEQUENCES) {
             throw new IllegalArgumentException("maxSequences must be in [1, " + MAX_SEQUENCES + "], got " + maxSequences);
         }
-        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        if (threads < 0 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be in [0, " + MAX_THREADS + "], got " + threads);
+        }
         microBatch = Math.min(microBatch, batchSize);
     }
 

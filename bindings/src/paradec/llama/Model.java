@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import paradec.gguf.GgufFile;
+import paradec.gguf.ModelCheck;
 import paradec.llama.internal.LlamaLib;
 import paradec.llama.internal.llama_model_params;
 import paradec.llama.internal.llama_progress_callback;
@@ -80,7 +81,10 @@ public final class Model implements AutoCloseable {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "model file does not exist");
         if (!Files.isRegularFile(path)) throw new IOException(path + ": not a regular file");
         if (!Files.isReadable(path)) throw new AccessDeniedException(path.toString(), null, "model file is not readable");
-        GgufFile.validate(path);
+        try (GgufFile file = GgufFile.open(path)) {
+            // values llama.cpp would assert on (abort the process) or misread, refused before it sees them
+            ModelCheck.check(file, params.vocabOnly());
+        }
         NativeLibrary.ensureLoaded();
 
         Arena arena = Arena.ofShared();
@@ -96,8 +100,8 @@ public final class Model implements AutoCloseable {
                         boolean go = listener.test(progress);
                         if (!go) cancelled[0] = true;
                         return go;
-                    } catch (RuntimeException e) {
-                        // an exception must not unwind through native frames
+                    } catch (Throwable e) {
+                        // nothing may unwind through native frames (an upcall that throws ends the JVM), errors included
                         cancelled[0] = true;
                         return false;
                     }

@@ -95,6 +95,10 @@ public final class GgufFile implements AutoCloseable {
         if (Files.isDirectory(path)) {
             throw new IOException(path + ": is a directory, not a GGUF file");
         }
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            // a FIFO or device would block the read, or never end
+            throw new IOException(path + ": not a regular file");
+        }
         Arena arena = Arena.ofShared();
         boolean ok = false;
         try {

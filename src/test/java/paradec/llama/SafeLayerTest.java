@@ -392,4 +392,24 @@ class SafeLayerTest {
         for (String line : log.split("\n")) assertFalse(line.isBlank() && !line.isEmpty());
         assertStillWorks();
     }
+
+    /** Found by the fault-injection run of the robustness issue: each used to end the JVM. */
+    @Test
+    void callsThatAbortedLlamaCppAreRefusedInJava() throws IOException {
+        IllegalArgumentException threads = assertThrows(IllegalArgumentException.class, () -> ctx.setThreads(100_000));
+        assertTrue(threads.getMessage().contains("512"), threads.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ContextParams(N_CTX, N_BATCH, N_BATCH, 1, 100_000, false));
+        try (Context split = model.newContext(new ContextParams(N_CTX, N_BATCH, N_BATCH, N_SEQ, 1, false))) {
+            decodePrompt(split);
+            IllegalArgumentException copy = assertThrows(IllegalArgumentException.class, () -> split.copySequence(0, 1, 2, 5));
+            assertTrue(copy.getMessage().contains("unified"), copy.getMessage());
+            split.copySequence(0, 1, -1, -1); // the whole sequence is what a split cache can copy
+            assertEquals(split.maxPosition(0), split.maxPosition(1));
+        }
+        // an Error from the progress listener must not cross the native frames either
+        assertThrows(ModelLoadException.class, () -> Model.load(modelPath, ModelParams.defaults().withProgress(p -> {
+            throw new StackOverflowError("listener");
+        })));
+        assertStillWorks();
+    }
 }
