@@ -121,6 +121,10 @@ public final class Main {
             err.println("paradec: " + e.getMessage());
             if (verbose) e.printStackTrace(err);
             return BAD_INPUT;
+        } catch (paradec.generation.NonFiniteLogitsException e) {
+            err.println("paradec: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return BAD_INPUT;
         } catch (LlamaException | IllegalStateException e) {
             err.println("paradec: " + e.getMessage());
             if (verbose) e.printStackTrace(err);

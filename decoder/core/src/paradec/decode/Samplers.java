@@ -3,6 +3,7 @@ package paradec.decode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
+import paradec.generation.NonFiniteLogitsException;
 import paradec.logits.LogitMath;
 import paradec.logits.TopK;
 
@@ -15,7 +16,10 @@ public final class Samplers {
         return new Sampler() {
             @Override
             public int sample(MemorySegment row, int vocabSize) {
-                return LogitMath.argmax(row, vocabSize);
+                int token = LogitMath.argmax(row, vocabSize);
+                // a NaN row has no argmax: the scalar rule then answers token 0, which would be taken as text
+                if (Float.isNaN(row.getAtIndex(ValueLayout.JAVA_FLOAT, token))) throw new NonFiniteLogitsException("at the next token");
+                return token;
             }
 
             @Override

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 import paradec.generation.GenerationResult;
+import paradec.generation.NonFiniteLogitsException;
 import paradec.generation.StopReason;
 import paradec.generation.TokenListener;
 import paradec.logits.LogitMath;
@@ -98,6 +99,7 @@ public final class DiffusionGenerator {
                     RowStats st = ctx.stats(pos);
                     int tok = st.top1();
                     double c = st.confidence();
+                    if (tok < 0 || Double.isNaN(c)) throw new NonFiniteLogitsException("at position " + pos);
                     if (probs != null) {
                         tok = sample(logits.row(pos), vocab, mask, s.temperature(), probs, sampleRng);
                         // probability at temperature 1 of the sampled token: exp(x - logZ), logZ = x_top1 - log c
