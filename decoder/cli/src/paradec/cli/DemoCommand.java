@@ -44,12 +44,12 @@ final class DemoCommand {
                 if (q.decoder() != null) shared = shared == null ? q.decoder().needs() : shared.union(q.decoder().needs());
                 requests.add(q);
             }
+            List<GenerationRequest> runs = new ArrayList<>();
+            for (GenerationRequest q : requests) runs.add(shared == null ? q : q.contextNeeds(shared));
+            // warm-up of every decoder first (JIT, cost-curve calibration), so none is timed on colder code than another
+            for (int pass = 0; pass < 2; pass++) for (GenerationRequest q : runs) model.generate(promptTokens, q);
             GenerationResult[] results = new GenerationResult[names.size()];
-            for (int i = 0; i < names.size(); i++) {
-                GenerationRequest q = shared == null ? requests.get(i) : requests.get(i).contextNeeds(shared);
-                model.generate(promptTokens, q); // warm-up and cost-curve calibration
-                results[i] = model.generate(promptTokens, q);
-            }
+            for (int i = 0; i < names.size(); i++) results[i] = model.generate(promptTokens, runs.get(i));
             String baseline = names.get(0);
             out.println();
             out.println(prompt + results[0].text());
