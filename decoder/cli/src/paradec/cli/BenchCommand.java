@@ -60,21 +60,18 @@ final class BenchCommand {
             }
             Map<String, GenerationRequest> requests = new LinkedHashMap<>();
             for (String d : decoders) requests.put(d, DecoderSpec.request(d, o, model, maxNew));
-            // AR-family decoders share one context: comparisons then run on the same KV cache, and no idle
-            // context's native thread pool competes with the one measured
-            ContextNeeds shared = null;
+            // each decoder runs on the context it gets from the engine, as a user's would: a context sized for
+            // lookahead (a dozen sequences, unified KV) makes every llama_decode slower, AR's by ~6-10% here
+            ContextNeeds arNeeds = null;
             for (GenerationRequest q : requests.values()) {
-                if (q.decoder() != null) shared = shared == null ? q.decoder().needs() : shared.union(q.decoder().needs());
-            }
-            if (shared != null) {
-                for (var e : requests.entrySet()) e.setValue(e.getValue().contextNeeds(shared));
+                if (q.decoder() instanceof paradec.decode.ArDecoder) arNeeds = q.decoder().needs();
             }
             LlamaCppTools.Anchors anchors = o.has("--against-llama-cpp")
                     ? new LlamaCppTools(Main.root(), modelPath, threads).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32))
                     : LlamaCppTools.NONE;
             List<String> prompts = anchors.prompts(rawPrompts);
             int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
-            CostCurve curve = shared == null ? null : model.recalibrateCostCurve(shared, 0);
+            CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
 
             // warm-up (JIT, first touch of the weights; not timed): two passes over every prompt, or as many as fit in 30 s
             long warmUntil = System.nanoTime() + 30_000_000_000L;

@@ -45,6 +45,26 @@ final class LlamaCppTools {
         return new BenchCommand.Run("llama-simple (C++)", promptIndex, round, Double.parseDouble(m.group(3)), 1, tokens, tokens, 0, 0, 0, null);
     }
 
+    /**
+     * llama-bench's text generation (tg) of n tokens with the same threads: llama.cpp's own AR limit on
+     * this machine (one run; its tokens/s is avg_ts of its CSV line).
+     */
+    BenchCommand.Run bench(int n, int promptIndex, int round) throws IOException {
+        List<String> command = List.of(bin.resolve("llama-bench").toString(), "-m", model.toString(), "-p", "0",
+                "-n", Integer.toString(n), "-t", Integer.toString(threads), "-r", "1", "-o", "csv");
+        String log = execUntil(command, Pattern.compile("avg_ts"));
+        List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
+        int header = -1;
+        for (int i = 0; i < lines.size(); i++) if (lines.get(i).startsWith("build_commit")) header = i;
+        if (header < 0 || header + 1 >= lines.size()) throw new IOException("llama-bench printed no CSV result:\n" + tail(log));
+        List<String> names = List.of(lines.get(header).split(","));
+        String[] values = lines.get(header + 1).replace("\"", "").split(",");
+        int at = names.indexOf("avg_ts");
+        if (at < 0 || at >= values.length) throw new IOException("llama-bench's CSV has no avg_ts:\n" + tail(log));
+        double tps = Double.parseDouble(values[at]);
+        return new BenchCommand.Run("llama-bench tg" + n + " (C++)", promptIndex, round, tps, 1, n, n, 0, 0, 0, null);
+    }
+
     /** llama-lookahead: llama.cpp's lookahead example (W=15, N=5, G=15 built in), greedy. */
     BenchCommand.Run lookahead(String prompt, int n, int promptIndex, int round) throws IOException {
         String log = execUntil(List.of(bin.resolve("llama-lookahead").toString(), "-m", model.toString(), "-p", prompt,
@@ -113,7 +133,7 @@ final class LlamaCppTools {
         }
     };
 
-    /** llama-simple and llama-lookahead for an autoregressive model; llama-diffusion-cli for a diffusion model. */
+    /** llama-bench (tg) and llama-lookahead for an autoregressive model; llama-diffusion-cli for a diffusion model. */
     Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) {
         if (!loaded.isDiffusion()) {
             return new Anchors() {
@@ -124,7 +144,8 @@ final class LlamaCppTools {
 
                 @Override
                 public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
-                    return List.of(simple(rawPrompt, maxNew, promptIndex, round), lookahead(rawPrompt, maxNew, promptIndex, round));
+                    // llama-simple is left out: it has no thread option and always runs llama.cpp's default of 4
+                    return List.of(bench(maxNew, promptIndex, round), lookahead(rawPrompt, maxNew, promptIndex, round));
                 }
 
                 @Override
