@@ -4,7 +4,8 @@
  * nothing here touches native code, so every decoder is unit-tested on hand-made logits.
  */
 module paradec.core {
-    requires jdk.incubator.vector;
+    // optional: without it the logits statistics run in scalar code
+    requires static jdk.incubator.vector;
     exports paradec.logits;
     exports paradec.generation;
     exports paradec.decode;

@@ -2,14 +2,7 @@ package paradec.logits;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Objects;
-
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Row statistics over raw logits held in a {@link MemorySegment} ({@code JAVA_FLOAT}, native order).
@@ -31,21 +24,27 @@ import jdk.incubator.vector.VectorSpecies;
  * passes: pass 1 finds the two best values (vectorised over floats), pass 2 sums
  * {@code exp(x - max)} and {@code (x - max) exp(x - max)} in doubles, giving
  * {@code H = log Z - E[x - max]}. There is a scalar and a Vector API implementation; the vector
- * one is the default (see {@code LogitMathBench}); {@code -Dparadec.logits.scalar=true} forces
- * the scalar one.
+ * one is the default when the JVM has {@code jdk.incubator.vector} (see {@code LogitMathBench});
+ * without the module, or with {@code -Dparadec.logits.scalar=true}, the scalar one runs.
  */
 public final class LogitMath {
 
     /** Below this shifted logit exp() is 0 in doubles; clamping avoids -inf * 0 = NaN. */
-    private static final double EXP_FLOOR = -1000.0;
+    static final double EXP_FLOOR = -1000.0;
 
-    private static final boolean SCALAR = Boolean.getBoolean("paradec.logits.scalar");
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
-    /** Float species with as many lanes as {@link #DS}, so a float load widens to one double vector. */
-    private static final VectorSpecies<Float> FS_HALF = FloatVector.SPECIES_PREFERRED.withShape(
-            jdk.incubator.vector.VectorShape.forBitSize(DoubleVector.SPECIES_PREFERRED.vectorBitSize() / 2));
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /**
+     * Whether the incubating Vector API is in this JVM (it needs {@code --add-modules jdk.incubator.vector}).
+     * Without it the scalar code runs, and {@link VectorKernels} is never loaded.
+     */
+    static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    private static final boolean SCALAR = Boolean.getBoolean("paradec.logits.scalar") || !VECTOR_API;
+
+    static {
+        if (!VECTOR_API) {
+            System.getLogger("paradec.logits").log(System.Logger.Level.DEBUG,
+                    "jdk.incubator.vector is not in this JVM: logits statistics run in scalar code (add --add-modules jdk.incubator.vector)");
+        }
+    }
 
     private LogitMath() {
     }
@@ -106,101 +105,23 @@ public final class LogitMath {
         return finish(i1, v1, i2, v2, shift, z, w);
     }
 
-    /** Vector API implementation of {@link #stats(MemorySegment, int, int)}; same results as the scalar one. */
+    /**
+     * Vector API implementation of {@link #stats(MemorySegment, int, int)}; same results as the scalar one.
+     *
+     * @throws UnsupportedOperationException when the JVM runs without {@code jdk.incubator.vector}
+     */
     public static RowStats statsVector(MemorySegment row, int n, int excludedToken) {
+        if (!VECTOR_API) throw new UnsupportedOperationException("the Vector API (jdk.incubator.vector) is not in this JVM");
         check(row, n, excludedToken);
-        // pass 1: lane-wise best and second best values (duplicates kept, so ties survive)
-        FloatVector m1 = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-        FloatVector m2 = m1;
-        int lanes = FS.length();
-        int bound = FS.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += lanes) {
-            FloatVector v = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER);
-            if (excludedToken >= i && excludedToken < i + lanes) {
-                v = v.blend(Float.NEGATIVE_INFINITY, VectorMask.fromLong(FS, 1L << (excludedToken - i)));
-            }
-            m2 = m2.max(m1.min(v));
-            m1 = m1.max(v);
-        }
-        float a = Float.NEGATIVE_INFINITY;
-        float b = Float.NEGATIVE_INFINITY;
-        for (int k = 0; k < lanes; k++) {
-            float x = m1.lane(k);
-            if (x > a) {
-                b = a;
-                a = x;
-            } else if (x > b) {
-                b = x;
-            }
-            b = Math.max(b, m2.lane(k));
-        }
-        for (; i < n; i++) {
-            if (i == excludedToken) {
-                continue;
-            }
-            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (x > a) {
-                b = a;
-                a = x;
-            } else if (x > b) {
-                b = x;
-            }
-        }
-        int i1 = firstIndexOf(row, n, a, excludedToken, -1);
-        int i2 = firstIndexOf(row, n, b, excludedToken, i1);
-
-        // pass 2: double-precision sums of exp(x - shift) and (x - shift) exp(x - shift)
-        double shift = shift(row, a, excludedToken);
-        int dl = DS.length();
-        int dbound = FS_HALF.loopBound(n);
-        DoubleVector zAcc = DoubleVector.zero(DS);
-        DoubleVector wAcc = DoubleVector.zero(DS);
-        int j = 0;
-        for (; j < dbound; j += dl) {
-            FloatVector f = FloatVector.fromMemorySegment(FS_HALF, row, (long) j * Float.BYTES, ORDER);
-            DoubleVector t = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).sub(shift).max(EXP_FLOOR);
-            DoubleVector e = t.lanewise(VectorOperators.EXP);
-            zAcc = zAcc.add(e);
-            wAcc = t.fma(e, wAcc);
-        }
-        double z = zAcc.reduceLanes(VectorOperators.ADD);
-        double w = wAcc.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            double t = Math.max(row.getAtIndex(ValueLayout.JAVA_FLOAT, j) - shift, EXP_FLOOR);
-            double e = Math.exp(t);
-            z += e;
-            w += t * e;
-        }
-        return finish(i1, a, i2, b, shift, z, w);
+        return VectorKernels.stats(row, n, excludedToken);
     }
 
-    /** Lowest index holding {@code value}, skipping two ids; -1 if none. */
-    private static int firstIndexOf(MemorySegment row, int n, float value, int skipA, int skipB) {
-        int lanes = FS.length();
-        int bound = FS.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += lanes) {
-            VectorMask<Float> eq = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER)
-                    .compare(VectorOperators.EQ, value);
-            if (eq.anyTrue()) {
-                for (int k = eq.firstTrue(); k < lanes; k++) {
-                    int id = i + k;
-                    if (eq.laneIsSet(k) && id != skipA && id != skipB) {
-                        return id;
-                    }
-                }
-            }
-        }
-        for (; i < n; i++) {
-            if (i != skipA && i != skipB && row.getAtIndex(ValueLayout.JAVA_FLOAT, i) == value) {
-                return i;
-            }
-        }
-        return -1;
+    /** Whether the vectorised kernels run: the Vector API module is present and not switched off. */
+    public static boolean vectorised() {
+        return !SCALAR;
     }
 
-    private static void check(MemorySegment row, int n, int excludedToken) {
+    static void check(MemorySegment row, int n, int excludedToken) {
         Objects.requireNonNull(row, "row");
         if (n < 1) {
             throw new IllegalArgumentException("row length must be >= 1, got " + n);
@@ -218,7 +139,7 @@ public final class LogitMath {
     }
 
     /** Softmax shift: the overall maximum, which may be the excluded token's logit. */
-    private static double shift(MemorySegment row, float best, int excludedToken) {
+    static double shift(MemorySegment row, float best, int excludedToken) {
         double s = best;
         if (excludedToken >= 0) {
             s = Math.max(s, row.getAtIndex(ValueLayout.JAVA_FLOAT, excludedToken));
@@ -226,7 +147,7 @@ public final class LogitMath {
         return s;
     }
 
-    private static RowStats finish(int i1, float v1, int i2, float v2, double shift, double z, double w) {
+    static RowStats finish(int i1, float v1, int i2, float v2, double shift, double z, double w) {
         double c = Math.exp(v1 - shift) / z;
         double p2 = i2 < 0 ? 0.0 : Math.exp(v2 - shift) / z;
         float margin = i2 < 0 ? Float.POSITIVE_INFINITY : v1 - v2;
@@ -243,15 +164,7 @@ public final class LogitMath {
     public static int argmax(MemorySegment row, int n) {
         check(row, n, -1);
         if (SCALAR) return argmaxExcluding(row, n, -1);
-        // every AR-family step runs this on each verified row: a vector max, then the first lane holding it
-        FloatVector m = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-        int lanes = FS.length();
-        int bound = FS.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += lanes) m = m.max(FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER));
-        float best = m.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) best = Math.max(best, row.getAtIndex(ValueLayout.JAVA_FLOAT, i));
-        int id = firstIndexOf(row, n, best, -1, -1);
+        int id = VectorKernels.argmax(row, n);
         // NaN rows compare unequal everywhere: fall back to the scalar rule
         return id >= 0 ? id : argmaxExcluding(row, n, -1);
     }
