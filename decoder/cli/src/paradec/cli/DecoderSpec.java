@@ -39,7 +39,7 @@ final class DecoderSpec {
         }
         if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
         DiffusionPolicies.create(name, o); // options are checked now, before the model does any work
-        DiffusionSettings settings = diffusionSettings(o, maxNew, defaultBlock);
+        DiffusionSettings settings = diffusionSettings(o, maxNew, defaultBlock).withSeed(base.sampling().seed());
         return base.policy(() -> {
             try {
                 return DiffusionPolicies.create(name, o);

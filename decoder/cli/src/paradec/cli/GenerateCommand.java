@@ -55,7 +55,7 @@ final class GenerateCommand {
                     out.flush();
                 });
                 GenerationResult r = model.generate(promptTokens, request);
-                if (json) out.println(Results.toJson(modelPath, r));
+                if (json) out.println(Results.toJson(modelPath, r, request.sampling().temperature() > 0 ? request.sampling().seed() : null));
                 else out.println();
                 if (!json && r.stopReason() == paradec.generation.StopReason.CONTEXT_FULL) {
                     err.println("note: generation stopped at a full context (" + (promptTokens.length + r.generatedTokens())
@@ -68,8 +68,10 @@ final class GenerateCommand {
 
     static SamplingSettings sampling(Options o) throws UsageException {
         try {
+            // without --seed, sampled runs differ from run to run (as llama.cpp's do); the seed is in --json output
+            long seed = o.has("--seed") ? o.getLong(0, "--seed") : new java.security.SecureRandom().nextLong() >>> 1;
             return new SamplingSettings(o.getDouble(0, 0, 100, "--temp"), o.getInt(40, 0, 1 << 20, "--top-k"),
-                    o.getDouble(0.95, 0, 1, "--top-p"), o.getLong(0, "--seed"));
+                    o.getDouble(0.95, 0, 1, "--top-p"), seed);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

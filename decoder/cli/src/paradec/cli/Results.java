@@ -10,6 +10,11 @@ final class Results {
     private Results() {}
 
     static String toJson(Path model, GenerationResult r) {
+        return toJson(model, r, null);
+    }
+
+    /** @param seed the sampling seed, written when sampling (null for greedy runs) */
+    static String toJson(Path model, GenerationResult r, Long seed) {
         long memory = r.extra("memory_nanos", 0);
         JsonWriter j = new JsonWriter().beginObject()
                 .field("model", model.toString())
@@ -36,6 +41,7 @@ final class Results {
             }
         }
         if (r.extras().containsKey("steps")) j.field("nfe", r.extra("steps", 0));
+        if (seed != null) j.field("seed", seed);
         return j.field("stop_reason", r.stopReason().jsonName()).endObject().toString();
     }
 }
