@@ -274,11 +274,16 @@ class ContextLifetimeTest {
                 }
             };
             for (int i = 0; i < 200; i++) cycle.run();
-            long before = mallocInUse();
-            org.junit.jupiter.api.Assumptions.assumeTrue(before >= 0, "no mallinfo2 in this C library");
-            for (int i = 0; i < 2000; i++) cycle.run();
-            long grown = mallocInUse() - before;
-            assertTrue(grown < 2_000_000, "native heap grew by " + grown + " bytes over 2000 batches");
+            org.junit.jupiter.api.Assumptions.assumeTrue(mallocInUse() >= 0, "no mallinfo2 in this C library");
+            // the whole process's heap is measured, and the JIT's own native arenas come and go meanwhile: a leak
+            // grows the heap in every round (~19 MB per 2000 batches), noise does not, so the quietest round counts
+            long quietest = Long.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                long before = mallocInUse();
+                for (int i = 0; i < 2000; i++) cycle.run();
+                quietest = Math.min(quietest, mallocInUse() - before);
+            }
+            assertTrue(quietest < 2_000_000, "native heap grew by " + quietest + " bytes over 2000 batches in every round");
         }
     }
 
