@@ -68,6 +68,8 @@ public final class Context implements AutoCloseable {
     private final int maxSequences;
     private final boolean diffusion;
     private final boolean unifiedKv;
+    /** The thread that took the lock last, for the message a refused thread gets. */
+    private volatile Thread lastHolder;
     private boolean causal = true;
     private int[] outputRowOfBatchIndex = new int[0];
     private int outputCount;
@@ -253,12 +255,15 @@ public final class Context implements AutoCloseable {
         // tell a busy context from such a moment, without ever waiting
         for (int attempt = 0; attempt < 16; attempt++) {
             if (lock.tryLock()) {
+                lastHolder = Thread.currentThread();
                 enterHeld();
                 return;
             }
             owner = lock.owner();
             if (owner != null) break;
         }
+        // the holder let go between tryLock and owner() each time (a thread decoding in a tight loop): name the last one
+        if (owner == null) owner = lastHolder;
         if (closing) throw closedException();
         throw new IllegalStateException("context is in use by thread " + (owner == null ? "(another thread)" : owner.getName()));
     }
