@@ -31,11 +31,12 @@ CMAKE_FLAGS += -DGGML_NATIVE=ON
 endif
 NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench
 JAR := target/paradec.jar
+AOT := target/paradec.aot
 SYNTH_AR := models/generated/synth-llama.gguf
 SPM_VOCAB := $(LLAMA_SRC)/models/ggml-vocab-llama-spm.gguf
 PARADEC := bin/paradec
 
-.PHONY: all native jdk jar demo test install javadoc bindings clean synth-model FORCE
+.PHONY: all native jdk jar aot demo test install javadoc bindings clean synth-model FORCE
 
 all: native jar
 
@@ -77,7 +78,17 @@ $(SYNTH_AR): $(JAR) | $(LLAMA_SRC)/CMakeLists.txt
 bindings: | $(LLAMA_SRC)/CMakeLists.txt
 	bindings/regenerate.sh
 
-demo: native jar
+# A JDK 25 AOT cache (JEP 483/514/515: classes loaded and linked, method profiles) from one training run of the
+# demo; bin/paradec uses it when it is newer than the jar. One-shot commands start faster with it.
+aot: $(AOT)
+
+$(AOT): $(JAR) | $(NATIVE_LIB)
+	@v=$$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $(JDK)/release); \
+	if [ "$${v:-0}" -ge 25 ]; then \
+	  rm -f $@; PARADEC_JAVA_OPTS="-XX:AOTCacheOutput=$@" $(PARADEC) demo -n 32 >/dev/null 2>&1 || rm -f $@; \
+	else echo "JDK $$v: the AOT cache needs JDK 25 or newer; bin/paradec runs without it"; fi
+
+demo: native jar aot
 	$(PARADEC) demo
 
 test: native jar
