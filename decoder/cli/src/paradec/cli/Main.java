@@ -34,6 +34,9 @@ public final class Main {
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
                          [--against-llama-cpp] [--out FILE]
+              serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel N]
+                         (OpenAI-compatible: /v1/models, /v1/completions, /v1/chat/completions, "stream": true;
+                         request field "decoder" picks any decoder of the model's family)
               trace-view FILE -o OUT.svg|OUT.html
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--json]
@@ -105,6 +108,7 @@ public final class Main {
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
                 case "eval" -> EvalCommand.run(rest, out);
+                case "serve" -> ServeCommand.run(rest, out, err);
                 case "trace-view" -> TraceViewCommand.run(rest, out);
                 case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");

@@ -1,0 +1,40 @@
+package paradec.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import paradec.engine.ParadecModel;
+import paradec.llama.ModelParams;
+import paradec.server.OpenAiServer;
+
+/** {@code paradec serve}: an OpenAI-compatible HTTP server on loopback until the process is stopped. */
+final class ServeCommand {
+    private ServeCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
+        Options o = Options.parse(args, 1, Set.of("-m", "--model", "--host", "--port", "--threads", "--parallel", "--gpu-layers"), Set.of());
+        if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
+        Path modelPath = Main.modelPath(o);
+        String host = o.getOr("127.0.0.1", "--host");
+        int port = o.getInt(8080, 0, 65535, "--port");
+        int threads = o.getInt(0, 0, 512, "--threads");
+        int parallel = o.getInt(2, 1, 64, "--parallel");
+        ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults().withGpuLayers(o.getInt(0, -1, 100_000, "--gpu-layers")), threads);
+        OpenAiServer server = new OpenAiServer(model, modelPath.getFileName().toString(), host, port, parallel);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            model.close();
+            stopped.countDown();
+        }));
+        err.println("paradec: serving " + modelPath + " on http://" + host + ":" + server.port() + "/v1 (OpenAI-compatible; Ctrl-C stops)");
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Main.OK;
+    }
+}
