@@ -59,6 +59,13 @@ $(NATIVE_FLAGS_FILE): FORCE
 $(NATIVE_LIB): $(NATIVE_FLAGS_FILE) | $(LLAMA_SRC)/CMakeLists.txt
 	cmake -S $(LLAMA_SRC) -B $(NATIVE_DIR) $(CMAKE_FLAGS) > build/cmake-configure.log
 	cmake --build $(NATIVE_DIR) -j $(JOBS) --target $(NATIVE_TARGETS)
+	@# what the library checks before loading, and what the natives jar carries (paradec.llama.NativeLibrary)
+	@{ echo "llama.cpp.commit=$$(git -C $(LLAMA_SRC) rev-parse HEAD)"; echo "platform=linux-$$(uname -m)$(if $(GPU),-$(GPU),)"; \
+	  echo "libraries=$$(cd $(NATIVE_DIR)/bin && ls libggml-base.so libggml-cpu.so libggml-cuda.so libggml.so libllama.so 2>/dev/null | paste -sd,)"; \
+	  } > $(NATIVE_DIR)/bin/paradec-native.properties
+	@# the natives jar's contents: the libraries themselves (not their version symlinks) and the build info
+	@rm -rf $(NATIVE_DIR)/natives && mkdir -p $(NATIVE_DIR)/natives && cd $(NATIVE_DIR)/bin && \
+	  cp -L paradec-native.properties $$(sed -n 's/^libraries=//p' paradec-native.properties | tr , ' ') ../natives/
 	@touch $@
 
 native: $(NATIVE_LIB)
@@ -96,7 +103,8 @@ test: native jar
 
 # The library's modules into the local Maven repository (io.paradec:paradec-*), for projects that depend on them.
 install: native jar
-	$(MVN) -DskipTests install -pl '!src/test'
+	$(MVN) -DskipTests -Ppublish install -pl '!src/test' -Dparadec.natives.staging=$(ROOT)/$(NATIVE_DIR)/natives \
+	  $(if $(GPU),-Dparadec.natives.classifier=linux-$(shell uname -m)-$(GPU),)
 
 # API docs of every exported package (jextract's package and the CLI left out), per module under target/reports/apidocs.
 javadoc: jdk

@@ -4,6 +4,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Properties;
+import java.io.InputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -14,17 +18,29 @@ import paradec.llama.internal.ggml_log_callback;
 /**
  * Finds, loads and initialises libllama and ggml once per JVM.
  *
- * <p>The library folder is looked up, in order, from the system property {@value #DIR_PROPERTY},
- * the environment variable {@value #DIR_ENV}, and the build folder {@code build/llama/bin} that
+ * <p>The library is looked up, in order: on the class path (the {@code io.paradec:paradec-natives}
+ * jar of this platform, extracted once to a cache folder per build, {@code ~/.cache/paradec/natives}
+ * or under {@code paradec.cache.dir}), then in the folder of the system property {@value #DIR_PROPERTY},
+ * of the environment variable {@value #DIR_ENV}, and the build folder {@code build/llama/bin} that
  * {@code make native} fills (relative to {@code paradec.root} or the working directory).
+ *
+ * <p>A build made by {@code make native} carries {@value #BUILD_INFO}, which names the llama.cpp
+ * commit it was built from; a build of another commit than the one the bindings were generated for
+ * ({@value #LLAMA_CPP_COMMIT}) is refused with a clear message instead of calling into a different ABI.
  */
 public final class NativeLibrary {
     public static final String DIR_PROPERTY = "paradec.native.dir";
     public static final String DIR_ENV = "PARADEC_NATIVE_DIR";
     static final String BUILD_DIR = "build/llama/bin";
+    /** The llama.cpp commit (v0.5.0) whose llama.h the bindings were generated from. */
+    public static final String LLAMA_CPP_COMMIT = "de3ff815ea7d559ee917f063901b8986f038abc6";
+    /** The file {@code make native} writes beside the libraries: commit, platform, libraries. */
+    public static final String BUILD_INFO = "paradec-native.properties";
+    /** Class-path folders of the natives jars, most capable first. */
+    private static final String[] CLASSPATH_PLATFORMS = {"linux-x86_64-cuda", "linux-x86_64"};
 
     // ggml before llama: the symbol lookup of the bindings only sees libraries loaded here.
-    private static final String[] LIBRARIES = {"libggml-base.so", "libggml.so", "libllama.so"};
+    private static final String[] LIBRARIES = {"libggml-base.so", "libggml-cpu.so", "libggml-cuda.so", "libggml.so", "libllama.so"};
     private static final Logger NATIVE_LOG = LoggerFactory.getLogger("llama.cpp");
 
     private static volatile Path loadedFrom;
@@ -45,6 +61,7 @@ public final class NativeLibrary {
         synchronized (NativeLibrary.class) {
             if (loadedFrom != null) return loadedFrom;
             dir = locate();
+            checkBuild(dir);
             for (String lib : LIBRARIES) {
                 Path p = dir.resolve(lib);
                 if (Files.exists(p)) System.load(p.toAbsolutePath().toString());
@@ -60,6 +77,8 @@ public final class NativeLibrary {
 
     private static Path locate() {
         List<String> tried = new ArrayList<>();
+        Path extracted = fromClassPath(tried);
+        if (extracted != null) return extracted;
         String prop = System.getProperty(DIR_PROPERTY);
         if (prop != null && !prop.isBlank()) {
             Path p = Path.of(prop);
@@ -81,6 +100,59 @@ public final class NativeLibrary {
         if (Files.isRegularFile(build.resolve("libllama.so"))) return build;
         tried.add("build folder " + build + " (run 'make native')");
         throw new IllegalStateException("libllama.so not found; looked at: " + String.join("; ", tried));
+    }
+
+    /** The natives jar's libraries, extracted once per build into the cache; null when no such jar is on the class path. */
+    private static Path fromClassPath(List<String> tried) {
+        for (String platform : CLASSPATH_PLATFORMS) {
+            String base = "/paradec/natives/" + platform + "/";
+            try (InputStream info = NativeLibrary.class.getResourceAsStream(base + BUILD_INFO)) {
+                if (info == null) continue;
+                byte[] infoBytes = info.readAllBytes();
+                Properties p = new Properties();
+                p.load(new java.io.ByteArrayInputStream(infoBytes));
+                String cache = System.getProperty("paradec.cache.dir");
+                Path root = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "paradec");
+                Path dir = root.resolve("natives").resolve(platform + "-" + p.getProperty("llama.cpp.commit", "unknown").substring(0, 12)
+                        + "-" + Integer.toHexString(java.util.Arrays.hashCode(infoBytes)));
+                Files.createDirectories(dir);
+                for (String lib : p.getProperty("libraries", "").split(",")) {
+                    if (lib.isBlank()) continue;
+                    Path target = dir.resolve(lib.strip());
+                    if (Files.isRegularFile(target)) continue;
+                    try (InputStream in = NativeLibrary.class.getResourceAsStream(base + lib.strip())) {
+                        if (in == null) throw new IOException("the natives jar lists " + lib + " but does not hold it");
+                        // another JVM may extract at the same time: write aside, then move into place
+                        Path tmp = Files.createTempFile(dir, lib.strip(), ".part");
+                        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                Files.write(dir.resolve(BUILD_INFO), infoBytes);
+                return dir;
+            } catch (IOException e) {
+                tried.add("class path natives for " + platform + " (" + e.getMessage() + ")");
+            }
+        }
+        tried.add("class path (no io.paradec:paradec-natives jar)");
+        return null;
+    }
+
+    /** Refuses a build of another llama.cpp than the bindings': its structs and functions may differ. */
+    static void checkBuild(Path dir) {
+        Path info = dir.resolve(BUILD_INFO);
+        if (!Files.isRegularFile(info)) return; // a build made by hand: nothing to check against
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(info)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new IllegalStateException(info + ": unreadable (" + e.getMessage() + ")", e);
+        }
+        String commit = p.getProperty("llama.cpp.commit", "");
+        if (!commit.equals(LLAMA_CPP_COMMIT)) {
+            throw new IllegalStateException("the native library in " + dir + " was built from llama.cpp " + commit
+                    + ", but paradec's bindings were generated for " + LLAMA_CPP_COMMIT + " (v0.5.0): rebuild it with 'make native'");
+        }
     }
 
     private static void installLogRouting() {
