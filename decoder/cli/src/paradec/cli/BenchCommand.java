@@ -59,7 +59,16 @@ final class BenchCommand {
                 throw new UsageException("--decoders must start with ar: speedups are measured against it");
             }
             Map<String, GenerationRequest> requests = new LinkedHashMap<>();
-            for (String d : decoders) requests.put(d, DecoderSpec.request(d, o, model, maxNew));
+            for (String d : decoders) {
+                GenerationRequest q = DecoderSpec.request(d, o, model, maxNew);
+                // --cache N on a diffusion model: each policy with and without the prefix cache, side by side
+                if (q.diffusionCache() > 0) {
+                    requests.put(d, q.diffusionCache(0));
+                    requests.put(d + "+cache" + q.diffusionCache(), q);
+                } else {
+                    requests.put(d, q);
+                }
+            }
             // each decoder runs on the context it gets from the engine, as a user's would: a context sized for
             // lookahead (a dozen sequences, unified KV) makes every llama_decode slower, AR's by ~6-10% here
             ContextNeeds arNeeds = null;

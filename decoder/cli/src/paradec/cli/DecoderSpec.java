@@ -40,6 +40,7 @@ final class DecoderSpec {
         if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
         DiffusionPolicies.create(name, o); // options are checked now, before the model does any work
         DiffusionSettings settings = diffusionSettings(o, maxNew, defaultBlock).withSeed(base.sampling().seed());
+        if (o.has("--cache")) base = base.diffusionCache(o.getInt(0, 0, 1 << 20, "--cache"));
         return base.policy(() -> {
             try {
                 return DiffusionPolicies.create(name, o);

@@ -53,6 +53,8 @@ public final class ParadecModel implements AutoCloseable {
     private final int threads;
     private final List<LlamaCausalModel> idleCausal = new ArrayList<>();
     private final List<LlamaDenoisingModel> idleDenoising = new ArrayList<>();
+    private final List<PrefixCachedDenoisingModel> idleCached = new ArrayList<>();
+    private Model causalView;
     private final Map<AutoCloseable, Boolean> busy = new IdentityHashMap<>();
     private boolean closed;
 
@@ -225,12 +227,62 @@ public final class ParadecModel implements AutoCloseable {
                 : diffusionPolicy(request.decoderName() == null ? "llada" : request.decoderName());
         DiffusionSettings settings = request.diffusion() != null ? request.diffusion() : diffusionSettings(request);
         int length = prompt.length + settings.genLength();
+        if (request.diffusionCache() > 0) {
+            PrefixCachedDenoisingModel cached = takeCached(length);
+            try (Context.Lease lease = cached.context().acquire()) {
+                cached.reset(request.diffusionCache());
+                long[] before = cached.counters();
+                GenerationResult r = new DiffusionGenerator().generate(cached, prompt, settings, policy.get(), listener, request.trace());
+                long[] after = cached.counters();
+                java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>(r.extras());
+                extras.put("cache_full_passes", after[0] - before[0]);
+                extras.put("cache_cached_passes", after[1] - before[1]);
+                extras.put("cache_computed_positions", after[2] - before[2]);
+                return new GenerationResult(r.decoder(), r.promptTokens(), r.tokens(), r.text(), r.stopReason(), r.forwardCalls(),
+                        r.wallNanos(), r.nativeNanos(), extras);
+            } finally {
+                give(cached, idleCached);
+            }
+        }
         LlamaDenoisingModel dlm = takeDenoising(length);
         try (Context.Lease lease = dlm.context().acquire()) {
             return new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
         } finally {
             give(dlm, idleDenoising);
         }
+    }
+
+    /**
+     * The model's causal view (same weights, KV memory, bidirectional attention), written once into the
+     * cache folder ({@code paradec.cache.dir}, default ~/.cache/paradec/views) and loaded on first use.
+     */
+    private synchronized Model causalView() {
+        checkOpen();
+        if (causalView == null) {
+            String dir = System.getProperty("paradec.cache.dir");
+            Path cache = (dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "paradec")).resolve("views");
+            try {
+                causalView = Model.load(paradec.gguf.CausalView.ensure(model.path(), cache));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("could not write or load the causal view of " + model.path(), e);
+            }
+        }
+        return causalView;
+    }
+
+    private PrefixCachedDenoisingModel takeCached(int length) {
+        synchronized (this) {
+            checkOpen();
+            for (int i = 0; i < idleCached.size(); i++) {
+                PrefixCachedDenoisingModel m = idleCached.get(i);
+                if (m.maxSequenceLength() >= length && m.maxSequenceLength() <= 2 * length) {
+                    idleCached.remove(i);
+                    busy.put(m, true);
+                    return m;
+                }
+            }
+        }
+        return register(new PrefixCachedDenoisingModel(model, causalView(), length, threads, 1));
     }
 
     private Supplier<UnmaskingPolicy> diffusionPolicy(String name) {
@@ -303,11 +355,16 @@ public final class ParadecModel implements AutoCloseable {
             closed = true;
             all = new ArrayList<>(idleCausal);
             all.addAll(idleDenoising);
+            all.addAll(idleCached);
             all.addAll(busy.keySet());
             idleCausal.clear();
             idleDenoising.clear();
+            idleCached.clear();
         }
         for (AutoCloseable c : all) closeQuietly(c);
+        synchronized (this) {
+            if (causalView != null) causalView.close();
+        }
         model.close();
     }
 

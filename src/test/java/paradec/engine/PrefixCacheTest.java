@@ -1,0 +1,100 @@
+package paradec.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import paradec.diffusion.DiffusionSettings;
+import paradec.generation.GenerationResult;
+import paradec.gguf.CausalView;
+import paradec.gguf.GgufFile;
+import paradec.gguf.Synth;
+import paradec.gguf.SynthSpec;
+import paradec.llama.ModelParams;
+import paradec.testing.TestModels;
+
+/**
+ * The diffusion prefix KV cache: on the causal view of LLaDA (as llama) and Dream (as qwen2, shifted
+ * logits), refreshing the cache at every step reproduces the uncached run token for token for every
+ * policy; refreshing at block starts only computes fewer positions.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PrefixCacheTest {
+    @TempDir
+    static Path dir;
+    String savedCacheDir;
+    ParadecModel llada;
+    ParadecModel dream;
+
+    @BeforeAll
+    void load() throws IOException {
+        savedCacheDir = System.getProperty("paradec.cache.dir");
+        System.setProperty("paradec.cache.dir", dir.resolve("cache").toString());
+        llada = ParadecModel.load(TestModels.root().resolve("models/code-dlm.gguf"), ModelParams.defaults(), 1);
+        Path dreamFile = dir.resolve("dream.gguf");
+        Synth.write(SynthSpec.tiny("dream", 11), dreamFile);
+        dream = ParadecModel.load(dreamFile, ModelParams.defaults(), 1);
+    }
+
+    @AfterAll
+    void close() {
+        llada.close();
+        dream.close();
+        if (savedCacheDir == null) System.clearProperty("paradec.cache.dir");
+        else System.setProperty("paradec.cache.dir", savedCacheDir);
+    }
+
+    static GenerationRequest request(String policy, int cache) {
+        return GenerationRequest.of(policy).diffusion(DiffusionSettings.of(48, 16, 48)).diffusionCache(cache);
+    }
+
+    @Test
+    void refreshedAtEveryStepTheCacheIsExact() {
+        for (ParadecModel m : List.of(llada, dream)) {
+            int[] prompt = m.tokenize("def fibonacci(n):");
+            for (String policy : List.of("llada", "fast-dllm", "entropy", "dico", "klass")) {
+                GenerationResult plain = m.generate(prompt, request(policy, 0));
+                GenerationResult cached = m.generate(prompt, request(policy, 1));
+                assertArrayEquals(plain.tokens(), cached.tokens(), m.model().path() + " " + policy);
+                assertEquals(plain.extra("steps", -1), cached.extra("steps", -2));
+                assertEquals(cached.extra("steps", -1), cached.extra("cache_full_passes", -2), "one full pass per step");
+            }
+        }
+    }
+
+    @Test
+    void refreshedPerBlockItComputesFewerPositions() {
+        int[] prompt = llada.tokenize("import os\n");
+        GenerationResult every = llada.generate(prompt, request("llada", 1));
+        GenerationResult perBlock = llada.generate(prompt, request("llada", 1000));
+        assertEquals(3, perBlock.extra("cache_full_passes", -1), "one full pass per block");
+        assertTrue(perBlock.extra("cache_computed_positions", 0) < every.extra("cache_computed_positions", 0) * 0.8,
+                perBlock.extras() + " vs " + every.extras());
+        assertTrue(perBlock.generatedTokens() > 0 && perBlock.generatedTokens() <= 48);
+    }
+
+    @Test
+    void theViewIsWrittenOnceAndNamesItsTwin() throws IOException {
+        Path views = dir.resolve("cache").resolve("views");
+        llada.generate(llada.tokenize("x"), request("llada", 1));
+        List<Path> files;
+        try (var list = Files.list(views)) {
+            files = list.filter(p -> p.toString().endsWith(".causal.gguf")).toList();
+        }
+        assertTrue(files.size() >= 1, "views: " + files);
+        try (GgufFile f = GgufFile.open(files.stream().filter(p -> p.getFileName().toString().startsWith("code-dlm")).findFirst().orElseThrow())) {
+            assertEquals("llama", f.getString("general.architecture"));
+            assertEquals(false, f.getBoolean("llama.attention.causal"));
+            assertEquals(CausalView.TWINS.get("llada"), "llama");
+        }
+    }
+}
