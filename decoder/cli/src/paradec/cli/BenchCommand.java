@@ -61,10 +61,10 @@ final class BenchCommand {
             Map<String, GenerationRequest> requests = new LinkedHashMap<>();
             for (String d : decoders) {
                 GenerationRequest q = DecoderSpec.request(d, o, model, maxNew);
-                // --cache N on a diffusion model: each policy with and without the prefix cache, side by side
+                // --kv-cache prefix on a diffusion model: each policy with and without the cache, side by side
                 if (q.diffusionCache() > 0) {
                     requests.put(d, q.diffusionCache(0));
-                    requests.put(d + "+cache" + q.diffusionCache(), q);
+                    requests.put(d + "+prefix", q);
                 } else {
                     requests.put(d, q);
                 }

@@ -40,7 +40,14 @@ final class DecoderSpec {
         if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
         DiffusionPolicies.create(name, o); // options are checked now, before the model does any work
         DiffusionSettings settings = diffusionSettings(o, maxNew, defaultBlock).withSeed(base.sampling().seed());
-        if (o.has("--cache")) base = base.diffusionCache(o.getInt(0, 0, 1 << 20, "--cache"));
+        String kvCache = o.getOr("none", "--kv-cache");
+        switch (kvCache) {
+            case "none" -> { }
+            case "prefix" -> base = base.diffusionCache(o.getInt(1 << 20, 1, 1 << 20, "--cache-refresh"));
+            case "dual" -> throw new UsageException("--kv-cache dual cannot be expressed in llama.cpp v0.5.0: a sequence's batch must "
+                    + "continue its cached positions (Y = X + 1), so a block between cached cells is refused; use prefix");
+            default -> throw new UsageException("--kv-cache must be none, prefix or dual, got '" + kvCache + "'");
+        }
         return base.policy(() -> {
             try {
                 return DiffusionPolicies.create(name, o);

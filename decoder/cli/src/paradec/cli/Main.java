@@ -29,8 +29,9 @@ public final class Main {
                          margin|fast-dllm|fast-dllm-factor|eb|klass|dico] [--temp T] [--top-k K] [--top-p P] [--seed S]
                          [--ctx N] [--threads N] [--gpu-layers N] [--window N|auto] [--ngram N] [--guesses G]
                          [--init-from FILE] [--trace FILE] [--gen-length L] [--block-length B] [--steps S]
-                         [--threshold T] [--factor F] [--cfg C] [--cache N] [--stop TEXT] [--json] [--verbose]
-                         (--cache N: diffusion prefix KV cache, a full pass every block and every N steps)
+                         [--threshold T] [--factor F] [--cfg C] [--kv-cache none|prefix] [--cache-refresh N]
+                         [--stop TEXT] [--json] [--verbose]
+                         (--kv-cache prefix: diffusion prefix KV cache, a full pass every block and every N steps)
                          (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]

@@ -235,9 +235,11 @@ public final class ParadecModel implements AutoCloseable {
                 GenerationResult r = new DiffusionGenerator().generate(cached, prompt, settings, policy.get(), listener, request.trace());
                 long[] after = cached.counters();
                 java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>(r.extras());
-                extras.put("cache_full_passes", after[0] - before[0]);
-                extras.put("cache_cached_passes", after[1] - before[1]);
-                extras.put("cache_computed_positions", after[2] - before[2]);
+                extras.put("kv_cache", "prefix");
+                extras.put("cache_refresh", request.diffusionCache());
+                extras.put("full_passes", after[0] - before[0]);
+                extras.put("cached_passes", after[1] - before[1]);
+                extras.put("positions_computed", after[2] - before[2]);
                 return new GenerationResult(r.decoder(), r.promptTokens(), r.tokens(), r.text(), r.stopReason(), r.forwardCalls(),
                         r.wallNanos(), r.nativeNanos(), extras);
             } finally {
@@ -246,7 +248,13 @@ public final class ParadecModel implements AutoCloseable {
         }
         LlamaDenoisingModel dlm = takeDenoising(length);
         try (Context.Lease lease = dlm.context().acquire()) {
-            return new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
+            GenerationResult r = new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
+            java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>(r.extras());
+            extras.put("kv_cache", "none");
+            // without a cache every forward call computes the whole sequence
+            extras.put("positions_computed", r.forwardCalls() * (long) length);
+            return new GenerationResult(r.decoder(), r.promptTokens(), r.tokens(), r.text(), r.stopReason(), r.forwardCalls(),
+                    r.wallNanos(), r.nativeNanos(), extras);
         } finally {
             give(dlm, idleDenoising);
         }
