@@ -38,6 +38,8 @@ public final class LogitMath {
      */
     static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     private static final boolean SCALAR = Boolean.getBoolean("paradec.logits.scalar") || !VECTOR_API;
+    /** Rows shorter than this take the scalar argmax (see {@link #argmax}); {@code -Dparadec.logits.vectorArgmaxMin=N}. */
+    static final int VECTOR_ARGMAX_MIN = Integer.getInteger("paradec.logits.vectorArgmaxMin", 16_384);
 
     static {
         if (!VECTOR_API) {
@@ -163,7 +165,9 @@ public final class LogitMath {
      */
     public static int argmax(MemorySegment row, int n) {
         check(row, n, -1);
-        if (SCALAR) return argmaxExcluding(row, n, -1);
+        // below a few thousand entries the scalar loop costs microseconds once compiled, while the Vector API
+        // runs boxed until C2 compiles it: in a one-shot run the vector path made the first 128 tokens ~0.3 s slower
+        if (SCALAR || n < VECTOR_ARGMAX_MIN) return argmaxExcluding(row, n, -1);
         int id = VectorKernels.argmax(row, n);
         // NaN rows compare unequal everywhere: fall back to the scalar rule
         return id >= 0 ? id : argmaxExcluding(row, n, -1);

@@ -182,4 +182,22 @@ class LogitMathTest {
         assertThrows(IllegalArgumentException.class,
                 () -> v.row(0).set(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, 1f));
     }
+
+    /** Long rows take the vector argmax, short ones the scalar one: both give the lowest index of the maximum. */
+    @Test
+    void argmaxIsTheLowestMaximumOnEitherSideOfTheVectorThreshold() {
+        java.util.Random random = new java.util.Random(3);
+        for (int n : new int[] {LogitMath.VECTOR_ARGMAX_MIN - 1, LogitMath.VECTOR_ARGMAX_MIN, 40_001, 151_936}) {
+            for (int trial = 0; trial < 5; trial++) {
+                float[] x = new float[n];
+                for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
+                int a = random.nextInt(n);
+                int b = random.nextInt(n);
+                x[a] = 9f;
+                x[b] = 9f; // a tie: the lower index wins
+                assertEquals(Math.min(a, b), LogitMath.argmax(seg(x), n), "n=" + n);
+                assertEquals(LogitMath.argmaxExcluding(seg(x), n, -1), LogitMath.argmax(seg(x), n));
+            }
+        }
+    }
 }
