@@ -72,9 +72,37 @@ final class DecoderSpec {
         }
     }
 
+    /** Draft models opened for specdiff, closed when the command ends ({@link #closeDrafts()}). */
+    private static final java.util.List<ParadecModel> DRAFTS = new java.util.ArrayList<>();
+
+    static synchronized void closeDrafts() {
+        for (ParadecModel m : DRAFTS) m.close();
+        DRAFTS.clear();
+    }
+
+    private static synchronized ParadecModel openDraft(Path file, int threads) throws IOException {
+        ParadecModel m = ParadecModel.load(file, paradec.llama.ModelParams.defaults(), threads);
+        DRAFTS.add(m);
+        return m;
+    }
+
     private static Decoder arDecoder(String name, Options o, ParadecModel model) throws UsageException, IOException {
         return switch (name) {
             case "ar" -> new ArDecoder();
+            case "specdiff" -> {
+                String file = o.get("--draft-model");
+                if (file == null) throw new UsageException("--decoder specdiff needs --draft-model FILE (a diffusion model with the same tokenizer)");
+                int k = o.getInt(8, 1, 63, "--draft-length");
+                int steps = o.getInt(Math.min(2, k), 1, k, "--draft-steps");
+                ParadecModel draft = openDraft(Path.of(file), o.getInt(0, 0, 512, "--threads"));
+                if (!draft.isDiffusion()) throw new UsageException(file + " is not a diffusion model: specdiff drafts with one");
+                int length = Math.min(draft.model().contextLengthTrained() > 0 ? draft.model().contextLengthTrained() : 512, 512);
+                try {
+                    yield new paradec.decode.SpecDiffDecoder(draft.drafter(length), k, steps);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+            }
             case "jacobi" -> {
                 String w = o.getOr("auto", "--window");
                 int window = w.equals("auto") ? JacobiSettings.AUTO : o.getInt(8, 1, JacobiSettings.MAX_WINDOW, "--window");

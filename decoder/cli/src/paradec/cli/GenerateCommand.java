@@ -18,7 +18,7 @@ import paradec.trace.TraceWriter;
 final class GenerateCommand {
     static final Set<String> VALUE_OPTIONS = Set.of("-m", "--model", "-p", "--prompt", "-n", "--decoder", "--temp", "--top-k",
             "--top-p", "--seed", "--ctx", "--threads", "--gpu-layers", "--window", "--ngram", "--guesses", "--init-from",
-            "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file", "--stop", "--kv-cache", "--cache-refresh");
+            "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file", "--stop", "--kv-cache", "--cache-refresh", "--draft-model", "--draft-length", "--draft-steps");
     static final Set<String> FLAGS = Set.of("--json");
 
     private GenerateCommand() {}

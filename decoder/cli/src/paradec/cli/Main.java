@@ -104,17 +104,7 @@ public final class Main {
             return OK;
         }
         try {
-            return switch (rest[0]) {
-                case "generate" -> GenerateCommand.run(rest, out, err);
-                case "tokenize" -> TokenizeCommand.run(rest, out);
-                case "bench" -> BenchCommand.run(rest, out, err);
-                case "demo" -> DemoCommand.run(rest, out, err);
-                case "eval" -> EvalCommand.run(rest, out);
-                case "serve" -> ServeCommand.run(rest, out, err);
-                case "trace-view" -> TraceViewCommand.run(rest, out);
-                case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
-                default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
-            };
+            return command(rest, out, err);
         } catch (UsageException e) {
             err.println("paradec: " + e.getMessage());
             if (verbose) e.printStackTrace(err);
@@ -139,7 +129,23 @@ public final class Main {
             err.println("paradec: internal error: " + e);
             if (verbose) e.printStackTrace(err);
             return INTERNAL;
+        } finally {
+            DecoderSpec.closeDrafts();
         }
+    }
+
+    private static int command(String[] rest, PrintStream out, PrintStream err) throws UsageException, IOException {
+        return switch (rest[0]) {
+            case "generate" -> GenerateCommand.run(rest, out, err);
+            case "tokenize" -> TokenizeCommand.run(rest, out);
+            case "bench" -> BenchCommand.run(rest, out, err);
+            case "demo" -> DemoCommand.run(rest, out, err);
+            case "eval" -> EvalCommand.run(rest, out);
+            case "serve" -> ServeCommand.run(rest, out, err);
+            case "trace-view" -> TraceViewCommand.run(rest, out);
+            case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
+            default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
+        };
     }
 
     /** The repository root: where models/ and build/ live. */

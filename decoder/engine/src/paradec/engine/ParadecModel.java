@@ -128,12 +128,24 @@ public final class ParadecModel implements AutoCloseable {
      *
      * @throws IllegalArgumentException for an unknown name
      */
+    /**
+     * This diffusion model as a drafter for {@link paradec.decode.SpecDiffDecoder}: a context of its own that
+     * holds {@code maxSequenceLength} positions (the draft's context plus the draft), closed with this model.
+     * One generation uses it at a time.
+     *
+     * @throws IllegalArgumentException if this is not a diffusion model
+     */
+    public LlamaDenoisingModel drafter(int maxSequenceLength) {
+        if (!model.isDiffusion()) throw new IllegalArgumentException(model.path() + " is autoregressive: a drafter must be a diffusion model");
+        return register(new LlamaDenoisingModel(model, maxSequenceLength, threads));
+    }
+
     /** The names {@link #decoderNamed} knows. */
-    public static final java.util.List<String> AR_DECODERS = java.util.List.of("ar", "jacobi", "lookahead");
+    public static final java.util.List<String> AR_DECODERS = java.util.List.of("ar", "jacobi", "lookahead", "specdiff");
 
     /** The decoders a benchmark of this model compares by default, the baseline first. */
     public java.util.List<String> defaultDecoders() {
-        return model.isDiffusion() ? java.util.List.of("llada", "fast-dllm", "eb", "klass", "dico") : AR_DECODERS;
+        return model.isDiffusion() ? java.util.List.of("llada", "fast-dllm", "eb", "klass", "dico") : AR_DECODERS.subList(0, 3);
     }
 
     /**
@@ -176,6 +188,8 @@ public final class ParadecModel implements AutoCloseable {
             case "ar" -> new ArDecoder();
             case "jacobi" -> new JacobiDecoder(JacobiSettings.defaults());
             case "lookahead" -> new LookaheadDecoder(LookaheadSettings.defaults());
+            case "specdiff" -> throw new IllegalArgumentException("specdiff needs a diffusion drafter: pass "
+                    + "new SpecDiffDecoder(draftModel.drafter(length), k, steps) as the decoder");
             default -> throw new IllegalArgumentException("unknown decoder '" + name + "' for an autoregressive model (ar, jacobi, lookahead)");
         };
     }
