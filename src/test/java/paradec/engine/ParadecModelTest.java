@@ -56,7 +56,7 @@ class ParadecModelTest {
         try (LlamaCausalModel causal = new LlamaCausalModel(ar.model(), new ContextParams(256, 64, 64, 1, 1, false))) {
             reference = new ArDecoder().generate(causal, prompt, GenerationSettings.greedy(40), null).tokens();
         }
-        for (String name : ParadecModel.AR_DECODERS) {
+        for (String name : ar.defaultDecoders()) {
             GenerationResult r = ar.generate(prompt, GenerationRequest.of(name).maxTokens(40));
             assertArrayEquals(reference, r.tokens(), name);
             assertEquals(name, r.decoder());
@@ -149,7 +149,7 @@ class ParadecModelTest {
         try {
             List<Future<int[]>> runs = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                String decoder = ParadecModel.AR_DECODERS.get(i % 3);
+                String decoder = ar.defaultDecoders().get(i % 3);
                 runs.add(pool.submit(() -> ar.generate(prompt, GenerationRequest.of(decoder).maxTokens(32)).tokens()));
             }
             for (Future<int[]> f : runs) assertArrayEquals(expected, f.get());
@@ -174,7 +174,7 @@ class ParadecModelTest {
         int failedCleanly = 0;
         for (int i = 0; i < 50; i++) {
             ParadecModel m = ParadecModel.load(TestModels.root().resolve("models/code-ar.gguf"), paradec.llama.ModelParams.defaults(), 1);
-            String decoder = ParadecModel.AR_DECODERS.get(i % 3);
+            String decoder = ar.defaultDecoders().get(i % 3);
             java.util.concurrent.CompletableFuture<Object> outcome = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return m.generate(PROMPT, GenerationRequest.of(decoder).maxTokens(200));
@@ -195,5 +195,23 @@ class ParadecModelTest {
         }
         // most closes land while the generation runs (200 tokens take longer than 20 ms here)
         assertTrue(failedCleanly > 0, "no close landed during a generation");
+    }
+
+    /** SpecDiff over the shipped pair (code-dlm drafts for code-ar, same tokenizer plus a mask): AR's tokens. */
+    @Test
+    void specDiffWithTheShippedDiffusionDrafterGivesArTokens() throws IOException {
+        try (ParadecModel draft = ParadecModel.load(TestModels.root().resolve("models/code-dlm.gguf"), paradec.llama.ModelParams.defaults(), 1)) {
+            paradec.decode.SpecDiffDecoder specdiff = new paradec.decode.SpecDiffDecoder(draft.drafter(256), 6, 2);
+            for (String text : List.of(PROMPT, "import os\nimport sys\n", "class Queue:\n    def __init__(self")) {
+                int[] prompt = ar.tokenize(text);
+                GenerationResult reference = ar.generate(prompt, GenerationRequest.of("ar").maxTokens(32));
+                GenerationResult r = ar.generate(prompt, GenerationRequest.defaults().decoder(specdiff).maxTokens(32));
+                assertArrayEquals(reference.tokens(), r.tokens(), text);
+                assertEquals("specdiff", r.decoder());
+                assertTrue(r.extra("draft_calls", 0) > 0);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ar.drafter(64));
+        assertTrue(e.getMessage().contains("diffusion"), e.getMessage());
     }
 }
