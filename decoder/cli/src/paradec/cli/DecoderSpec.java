@@ -95,7 +95,6 @@ final class DecoderSpec {
                 int k = o.getInt(8, 1, 63, "--draft-length");
                 int steps = o.getInt(Math.min(2, k), 1, k, "--draft-steps");
                 ParadecModel draft = openDraft(Path.of(file), o.getInt(0, 0, 512, "--threads"));
-                if (!draft.isDiffusion()) throw new UsageException(file + " is not a diffusion model: specdiff drafts with one");
                 int length = Math.min(draft.model().contextLengthTrained() > 0 ? draft.model().contextLengthTrained() : 512, 512);
                 try {
                     yield new paradec.decode.SpecDiffDecoder(draft.drafter(length), k, steps);
