@@ -128,15 +128,8 @@ public final class JacobiDecoder implements Decoder {
                 // window[0..accepted] are now settled in the KV; the rest of the window is dropped
                 position += accepted + 1;
                 model.removeTokens(0, position, -1);
-                boolean go = true;
-                for (int t : emitted) {
-                    if (!out.accept(t)) {
-                        go = false;
-                        break;
-                    }
-                    history[historyLength++] = t;
-                }
-                if (!go) break;
+                historyLength = out.acceptAll(emitted, history, historyLength);
+                if (historyLength < 0) break;
                 next = bonus;
             }
         }

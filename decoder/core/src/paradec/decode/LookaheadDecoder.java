@@ -200,16 +200,9 @@ public final class LookaheadDecoder implements Decoder {
                 }
                 position += 1 + accepted;
 
-                boolean go = true;
                 int before = historyLength;
-                for (int t : emitted) {
-                    if (!out.accept(t)) {
-                        go = false;
-                        break;
-                    }
-                    history[historyLength++] = t;
-                }
-                if (!go) break;
+                historyLength = out.acceptAll(emitted, history, historyLength);
+                if (historyLength < 0) break;
                 // the output's own n-grams are candidates too (repetition is common in code)
                 pool.addAll(history, Math.max(0, before - span), historyLength);
                 next = emitted[accepted];

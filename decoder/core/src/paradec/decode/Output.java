@@ -39,6 +39,18 @@ final class Output {
         return true;
     }
 
+    /**
+     * Accepts the tokens of one step in order and appends each kept one to {@code history} at
+     * {@code length}; returns the new history length, or -1 once generation must stop.
+     */
+    int acceptAll(int[] step, int[] history, int length) {
+        for (int t : step) {
+            if (!accept(t)) return -1;
+            history[length++] = t;
+        }
+        return length;
+    }
+
     void stop(StopReason reason) {
         if (stop == null) stop = reason;
     }

@@ -1,6 +1,5 @@
 package paradec.engine;
 
-import java.lang.foreign.MemorySegment;
 import paradec.diffusion.DenoisingModel;
 import paradec.llama.Batch;
 import paradec.llama.Context;
@@ -99,30 +98,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
         // all outputs: the encoder path computes and returns every row anyway (see the class comment)
         for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, true, 0);
         context.decode(batch);
-        MemorySegment rowsOut = context.outputLogits();
-        int positions = tokens.length;
-        int vocabSize = context.vocabSize();
-        long rowBytes = (long) vocabSize * Float.BYTES;
-        return new LogitsView() {
-            @Override
-            public int rows() {
-                return positions;
-            }
-
-            @Override
-            public int vocabSize() {
-                return vocabSize;
-            }
-
-            @Override
-            public MemorySegment row(int r) {
-                if (r < from || r >= to) {
-                    throw new IndexOutOfBoundsException("row " + r + " was not computed: this forward returned rows [" + from + ", " + to + ")");
-                }
-                int source = shift ? Math.max(0, r - 1) : r;
-                return rowsOut.asSlice((long) source * rowBytes, rowBytes);
-            }
-        };
+        return new PositionRows(context.outputLogits(), tokens.length, context.vocabSize(), from, to, shift, 0, 0);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package paradec.engine;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import paradec.diffusion.DenoisingModel;
 import paradec.llama.Batch;
@@ -136,30 +135,8 @@ public final class PrefixCachedDenoisingModel implements DenoisingModel, AutoClo
         for (int i = start; i < tokens.length; i++) batch.add(tokens[i], i, i >= firstSource && i <= lastSource, 0);
         context.decode(batch);
         computedPositions += tokens.length - start;
-        MemorySegment rows = context.outputLogits();
-        int firstRow = context.outputRow(firstSource - start);
-        int positions = tokens.length;
-        long rowBytes = (long) vocabSize * Float.BYTES;
-        return new LogitsView() {
-            @Override
-            public int rows() {
-                return positions;
-            }
-
-            @Override
-            public int vocabSize() {
-                return vocabSize;
-            }
-
-            @Override
-            public MemorySegment row(int r) {
-                if (r < from || r >= to) {
-                    throw new IndexOutOfBoundsException("row " + r + " was not computed: this forward returned rows [" + from + ", " + to + ")");
-                }
-                int source = shift ? Math.max(0, r - 1) : r;
-                return rows.asSlice((long) (firstRow + source - firstSource) * rowBytes, rowBytes);
-            }
-        };
+        return new PositionRows(context.outputLogits(), tokens.length, vocabSize, from, to, shift,
+                context.outputRow(firstSource - start), firstSource);
     }
 
     @Override
