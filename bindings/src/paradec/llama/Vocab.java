@@ -135,7 +135,13 @@ public final class Vocab {
 
     private SpmCoverage spmCoverage() {
         SpmCoverage c = coverage;
-        if (c == null) coverage = c = SpmCoverage.of(this, LlamaLib.llama_vocab_type(handle()) == LlamaLib.LLAMA_VOCAB_TYPE_SPM());
+        if (c == null) {
+            try {
+                coverage = c = SpmCoverage.of(this, LlamaLib.llama_vocab_type(handle()) == LlamaLib.LLAMA_VOCAB_TYPE_SPM());
+            } catch (AssertionError e) {
+                throw Model.closedDuringCall(e);
+            }
+        }
         return c;
     }
 
