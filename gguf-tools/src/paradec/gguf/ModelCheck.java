@@ -86,7 +86,10 @@ public final class ModelCheck {
             List<Object> list = tokens.get().asList();
             Set<Object> seen = new HashSet<>(list.size() * 2);
             for (int i = 0; i < list.size(); i++) {
-                if (!seen.add(list.get(i))) {
+                // llama.cpp reads token texts as C strings: they end at the first NUL
+                String text = String.valueOf(list.get(i));
+                int nul = text.indexOf('\0');
+                if (!seen.add(nul >= 0 ? text.substring(0, nul) : text)) {
                     throw fail("tokenizer.ggml.tokens holds \"" + list.get(i) + "\" twice (token " + i + "): llama.cpp asserts every token text is unique");
                 }
             }
