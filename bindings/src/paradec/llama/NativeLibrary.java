@@ -118,6 +118,8 @@ public final class NativeLibrary {
                 Files.createDirectories(dir);
                 for (String lib : p.getProperty("libraries", "").split(",")) {
                     if (lib.isBlank()) continue;
+                    // a plain file name: a listed "../x" must not write outside the cache folder
+                    if (!lib.strip().matches("lib[A-Za-z0-9._-]+\\.so")) throw new IOException("the natives jar lists a bad library name: " + lib);
                     Path target = dir.resolve(lib.strip());
                     if (Files.isRegularFile(target)) continue;
                     try (InputStream in = NativeLibrary.class.getResourceAsStream(base + lib.strip())) {

@@ -21,7 +21,6 @@ import paradec.generation.StopReason;
 import paradec.json.JsonReader;
 import paradec.json.JsonWriter;
 import paradec.llama.ChatMessage;
-import paradec.llama.ChatTemplates;
 
 /**
  * An OpenAI-compatible HTTP server over one {@link ParadecModel}: {@code GET /v1/models},
@@ -187,8 +186,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
             chat.add(new ChatMessage(role, content));
         }
-        String template = model.model().chatTemplate();
-        return ChatTemplates.apply(template != null ? template : "chatml", chat, true);
+        return model.chatPrompt(chat);
     }
 
     private static String text(Object v, String name) {

@@ -48,9 +48,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
             throw new IllegalArgumentException("prompt + generation = " + maxSequenceLength
                     + " tokens exceeds the model's context length " + trained);
         }
-        String shift = model.metadata("diffusion.shift_logits");
-        // llama.cpp treats a missing key as true
-        this.shiftLogits = shift == null || Boolean.parseBoolean(shift.trim());
+        this.shiftLogits = PositionRows.shiftsLogits(model);
         this.context = model.newContext(new ContextParams(maxSequenceLength, maxSequenceLength, maxSequenceLength, 1, threads, false));
         this.maxLength = Math.min(context.microBatch(), context.contextLength());
         this.batch = context.newBatch(maxLength);
@@ -86,12 +84,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
 
     @Override
     public LogitsView forward(int[] tokens, int from, int to) {
-        if (tokens.length > maxLength) {
-            throw new IllegalArgumentException("sequence of " + tokens.length + " tokens exceeds this model's n_ubatch=" + maxLength);
-        }
-        if (from < 0 || to > tokens.length || from >= to) {
-            throw new IllegalArgumentException("row range [" + from + ", " + to + ") is empty or outside the sequence of " + tokens.length);
-        }
+        PositionRows.checkForward(tokens, from, to, maxLength);
         // with shifted logits, position p's distribution sits in row p - 1 (position 0 uses row 0)
         boolean shift = shiftLogits;
         batch.clear();

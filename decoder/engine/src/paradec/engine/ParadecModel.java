@@ -97,6 +97,15 @@ public final class ParadecModel implements AutoCloseable {
         return model.vocab().tokenize(text, true, true);
     }
 
+    /**
+     * A chat as the model's prompt: its own chat template, or chatml when it has none (as llama.cpp's
+     * tools do), ending with the assistant's turn.
+     */
+    public String chatPrompt(java.util.List<paradec.llama.ChatMessage> messages) {
+        String template = model.chatTemplate();
+        return paradec.llama.ChatTemplates.apply(template != null ? template : "chatml", messages, true);
+    }
+
     public String detokenize(int[] tokens) {
         return model.vocab().detokenize(tokens, false);
     }

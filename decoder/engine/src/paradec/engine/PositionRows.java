@@ -14,6 +14,22 @@ import paradec.logits.LogitsView;
  */
 record PositionRows(MemorySegment rowsOut, int positions, int vocabSize, int from, int to, boolean shift, int firstRow,
                     int firstSource) implements LogitsView {
+    /** Whether a diffusion model's row p holds position p + 1 (diffusion.shift_logits; llama.cpp takes a missing key as true). */
+    static boolean shiftsLogits(paradec.llama.Model model) {
+        String shift = model.metadata("diffusion.shift_logits");
+        return shift == null || Boolean.parseBoolean(shift.trim());
+    }
+
+    /** The checks of {@link paradec.diffusion.DenoisingModel#forward} before anything reaches llama.cpp. */
+    static void checkForward(int[] tokens, int from, int to, int maxLength) {
+        if (tokens.length > maxLength) {
+            throw new IllegalArgumentException("sequence of " + tokens.length + " tokens exceeds this model's n_ubatch=" + maxLength);
+        }
+        if (from < 0 || to > tokens.length || from >= to) {
+            throw new IllegalArgumentException("row range [" + from + ", " + to + ") is empty or outside the sequence of " + tokens.length);
+        }
+    }
+
     @Override
     public int rows() {
         return positions;

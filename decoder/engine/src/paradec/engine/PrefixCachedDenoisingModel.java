@@ -56,8 +56,7 @@ public final class PrefixCachedDenoisingModel implements DenoisingModel, AutoClo
         this.view = causalView;
         this.mask = diffusion.vocab().mask();
         if (mask < 0) throw new IllegalArgumentException(diffusion.path() + " has no mask token");
-        String shift = diffusion.metadata("diffusion.shift_logits");
-        this.shiftLogits = shift == null || Boolean.parseBoolean(shift.trim());
+        this.shiftLogits = PositionRows.shiftsLogits(diffusion);
         this.endOfGeneration = diffusion.vocab()::isEndOfGeneration;
         this.refreshEvery = refreshEvery;
         // one micro-batch holds the whole sequence: bidirectional attention must see it at once
@@ -106,12 +105,7 @@ public final class PrefixCachedDenoisingModel implements DenoisingModel, AutoClo
 
     @Override
     public LogitsView forward(int[] tokens, int from, int to) {
-        if (tokens.length > maxLength) {
-            throw new IllegalArgumentException("sequence of " + tokens.length + " tokens exceeds this model's n_ubatch=" + maxLength);
-        }
-        if (from < 0 || to > tokens.length || from >= to) {
-            throw new IllegalArgumentException("row range [" + from + ", " + to + ") is empty or outside the sequence of " + tokens.length);
-        }
+        PositionRows.checkForward(tokens, from, to, maxLength);
         boolean shift = shiftLogits;
         // with shifted logits, position p's distribution sits in row p - 1: the computed part starts there
         int firstSource = shift ? Math.max(0, from - 1) : from;

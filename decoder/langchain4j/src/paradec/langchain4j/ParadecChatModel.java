@@ -20,7 +20,6 @@ import paradec.engine.GenerationRequest;
 import paradec.engine.ParadecModel;
 import paradec.generation.GenerationResult;
 import paradec.generation.StopReason;
-import paradec.llama.ChatTemplates;
 
 /**
  * A paradec model as a LangChain4j {@link ChatModel} and {@link StreamingChatModel}: the messages go
@@ -125,8 +124,7 @@ public final class ParadecChatModel implements ChatModel, StreamingChatModel {
             }
         }
         if (chat.isEmpty()) throw new IllegalArgumentException("a chat request needs at least one message");
-        String template = model.model().chatTemplate();
-        return ChatTemplates.apply(template != null ? template : "chatml", chat, true);
+        return model.chatPrompt(chat);
     }
 
     private ChatResponse response(GenerationResult r, int promptTokens) {
