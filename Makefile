@@ -16,7 +16,8 @@ LLAMA_SRC := build/llama-src
 NATIVE_DIR := build/llama$(if $(GPU),-$(GPU),)
 NATIVE_LIB := $(NATIVE_DIR)/bin/libllama.so
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF \
-  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON
+  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON \
+  -DGGML_RPC=ON
 ifeq ($(GPU),cuda)
 CMAKE_FLAGS += -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$(CUDA_ARCH) -DGGML_NATIVE=OFF
 else ifeq ($(shell uname -m),x86_64)
@@ -29,7 +30,7 @@ CMAKE_FLAGS += -DGGML_NATIVE=OFF -DGGML_SSE42=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF
 else
 CMAKE_FLAGS += -DGGML_NATIVE=ON
 endif
-NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench
+NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench ggml-rpc-server
 JAR := target/paradec.jar
 AOT := target/paradec.aot
 SYNTH_AR := models/generated/synth-llama.gguf
@@ -61,7 +62,7 @@ $(NATIVE_LIB): $(NATIVE_FLAGS_FILE) | $(LLAMA_SRC)/CMakeLists.txt
 	cmake --build $(NATIVE_DIR) -j $(JOBS) --target $(NATIVE_TARGETS)
 	@# what the library checks before loading, and what the natives jar carries (paradec.llama.NativeLibrary)
 	@{ echo "llama.cpp.commit=$$(git -C $(LLAMA_SRC) rev-parse HEAD)"; echo "platform=linux-$$(uname -m)$(if $(GPU),-$(GPU),)"; \
-	  echo "libraries=$$(cd $(NATIVE_DIR)/bin && ls libggml-base.so libggml-cpu.so libggml-cuda.so libggml.so libllama.so 2>/dev/null | paste -sd,)"; \
+	  echo "libraries=$$(cd $(NATIVE_DIR)/bin && ls libggml-base.so libggml-cpu.so libggml-cuda.so libggml-rpc.so libggml.so libllama.so 2>/dev/null | paste -sd,)"; \
 	  } > $(NATIVE_DIR)/bin/paradec-native.properties
 	@# the natives jar's contents: the libraries themselves (not their version symlinks) and the build info
 	@rm -rf $(NATIVE_DIR)/natives && mkdir -p $(NATIVE_DIR)/natives && cd $(NATIVE_DIR)/bin && \

@@ -339,6 +339,7 @@ public final class Context implements AutoCloseable {
                 decodeNanos += System.nanoTime() - t0;
                 decodeCalls++;
                 decodedTokens += n;
+                model.decodeReturned();
                 if (rc != 0) {
                     throw new LlamaException(switch (rc) {
                         case 1 -> "llama_decode: no KV slot for a batch of " + n + " tokens (context full)";
@@ -564,6 +565,15 @@ public final class Context implements AutoCloseable {
     /** True once {@link #close()} has begun. */
     public boolean isClosed() {
         return closing;
+    }
+
+    /**
+     * Ends this context without freeing it (see {@link Model#abandon()}): every later call fails with
+     * {@link IllegalStateException}. Does not wait for the holder, which may never return.
+     */
+    void abandon() {
+        closing = true;
+        closed = true;
     }
 
     /**

@@ -35,6 +35,8 @@ public final class Model implements AutoCloseable {
     // guards contexts and the start of close()
     private final java.util.Set<Context> contexts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private volatile boolean closed;
+    private volatile boolean abandoned;
+    private final java.util.concurrent.atomic.AtomicLong decodesReturned = new java.util.concurrent.atomic.AtomicLong();
 
     /** Takes ownership of a llama_model: from here on closing the arena frees it. */
     private Model(Arena arena, MemorySegment rawHandle, Path path) {
@@ -92,6 +94,7 @@ public final class Model implements AutoCloseable {
             MemorySegment mparams = LlamaLib.llama_model_default_params(arena);
             llama_model_params.n_gpu_layers(mparams, params.gpuLayers());
             llama_model_params.vocab_only(mparams, params.vocabOnly());
+            if (!params.rpcServers().isEmpty()) placeOnRpcServers(mparams, params, arena);
             boolean[] cancelled = {false};
             if (params.progress() != null) {
                 var listener = params.progress();
@@ -120,6 +123,34 @@ public final class Model implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * The devices of a model on RPC servers: the servers' devices first, then this machine's GPUs, as
+     * llama.cpp orders them by default (fewest network transfers); layers are split across them by
+     * {@link ModelParams#tensorSplit()} (empty: by free memory) and the rest stays on the CPU.
+     */
+    private static void placeOnRpcServers(MemorySegment mparams, ModelParams params, Arena arena) throws IOException {
+        java.util.List<MemorySegment> devices = new java.util.ArrayList<>(Rpc.devices(params.rpcServers(), params.rpcTimeout()));
+        for (long i = 0, n = LlamaLib.ggml_backend_dev_count(); i < n; i++) {
+            MemorySegment dev = LlamaLib.ggml_backend_dev_get(i);
+            if (LlamaLib.ggml_backend_dev_type(dev) == LlamaLib.GGML_BACKEND_DEVICE_TYPE_GPU()) devices.add(dev);
+        }
+        MemorySegment list = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS, devices.size() + 1L); // NULL-terminated
+        for (int i = 0; i < devices.size(); i++) list.setAtIndex(java.lang.foreign.ValueLayout.ADDRESS, i, devices.get(i));
+        llama_model_params.devices(mparams, list);
+        if (!params.tensorSplit().isEmpty()) {
+            long max = LlamaLib.llama_max_devices();
+            if (params.tensorSplit().size() > devices.size() || params.tensorSplit().size() > max) {
+                throw new IllegalArgumentException("tensor split has " + params.tensorSplit().size() + " parts for "
+                        + devices.size() + " devices");
+            }
+            MemorySegment split = arena.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, max);
+            for (int i = 0; i < params.tensorSplit().size(); i++) {
+                split.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, params.tensorSplit().get(i).floatValue());
+            }
+            llama_model_params.tensor_split(mparams, split);
         }
     }
 
@@ -227,6 +258,32 @@ public final class Model implements AutoCloseable {
         return closed;
     }
 
+    /** Decodes that returned on this model's contexts so far: a heartbeat for callers watching a remote model. */
+    public long decodesReturned() {
+        return decodesReturned.get();
+    }
+
+    void decodeReturned() {
+        decodesReturned.incrementAndGet();
+    }
+
+    /**
+     * Ends this model without freeing it or its contexts: for a model whose RPC server was lost
+     * ({@link Rpc}), where freeing would talk to the dead server and a decode may never return. Every
+     * later call fails with {@link IllegalStateException}; the native memory stays allocated until the
+     * process ends. Returns at once.
+     */
+    public void abandon() {
+        Context[] open;
+        synchronized (contexts) {
+            abandoned = true;
+            closed = true;
+            open = contexts.toArray(new Context[0]);
+            contexts.clear();
+        }
+        for (Context c : open) c.abandon();
+    }
+
     void forget(Context c) {
         synchronized (contexts) {
             contexts.remove(c);
@@ -240,8 +297,10 @@ public final class Model implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (abandoned) return;
         Context[] open;
         synchronized (contexts) {
+            if (abandoned) return;
             // from here on no context is created and every call on this model or its contexts fails
             closed = true;
             open = contexts.toArray(new Context[0]);

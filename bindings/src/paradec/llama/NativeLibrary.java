@@ -40,7 +40,7 @@ public final class NativeLibrary {
     private static final String[] CLASSPATH_PLATFORMS = {"linux-x86_64-cuda", "linux-x86_64"};
 
     // ggml before llama: the symbol lookup of the bindings only sees libraries loaded here.
-    private static final String[] LIBRARIES = {"libggml-base.so", "libggml-cpu.so", "libggml-cuda.so", "libggml.so", "libllama.so"};
+    private static final String[] LIBRARIES = {"libggml-base.so", "libggml-cpu.so", "libggml-cuda.so", "libggml-rpc.so", "libggml.so", "libllama.so"};
     private static final Logger NATIVE_LOG = LoggerFactory.getLogger("llama.cpp");
 
     private static volatile Path loadedFrom;

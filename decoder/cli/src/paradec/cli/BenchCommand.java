@@ -49,7 +49,7 @@ final class BenchCommand {
         int threads = o.getInt(Runtime.getRuntime().availableProcessors(), 1, 1024, "--threads");
         List<String> rawPrompts = o.has("--prompts") ? readPrompts(Path.of(o.get("--prompts"))) : DEFAULT_PROMPTS;
 
-        try (ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults().withGpuLayers(o.getInt(0, -1, 100_000, "--gpu-layers")), threads)) {
+        try (ParadecModel model = ParadecModel.load(modelPath, Placement.modelParams(o), threads)) {
             List<String> decoders = o.has("--decoders")
                     ? Arrays.stream(o.get("--decoders").split(",")).map(String::trim).toList() : model.defaultDecoders();
             // speedups are ratios against the first decoder; for an autoregressive model that must be AR itself

@@ -51,7 +51,7 @@ final class EvalCommand {
         Totals totals;
         String decoder;
         Perplexity.Result perplexity = null;
-        try (ParadecModel model = ParadecModel.load(Main.modelPath(o), ModelParams.defaults(), threads)) {
+        try (ParadecModel model = ParadecModel.load(Main.modelPath(o), Placement.modelParams(o), threads)) {
             decoder = o.getOr(model.defaultDecoders().get(0), "--decoder");
             // one block over the whole (short) answer unless --block-length says otherwise
             GenerationRequest request = DecoderSpec.request(decoder, o, model, length, length);

@@ -17,7 +17,7 @@ import paradec.trace.TraceWriter;
 /** {@code paradec generate}: one generation with any decoder, streamed or as one JSON object. */
 final class GenerateCommand {
     static final Set<String> VALUE_OPTIONS = Set.of("-m", "--model", "-p", "--prompt", "-n", "--decoder", "--temp", "--top-k",
-            "--top-p", "--seed", "--ctx", "--threads", "--gpu-layers", "--window", "--ngram", "--guesses", "--init-from",
+            "--top-p", "--seed", "--ctx", "--threads", "--gpu-layers", "-ngl", "--rpc", "--tensor-split", "-ts", "--rpc-timeout", "--window", "--ngram", "--guesses", "--init-from",
             "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file", "--stop", "--kv-cache", "--cache-refresh", "--draft-model", "--draft-length", "--draft-steps");
     static final Set<String> FLAGS = Set.of("--json");
 
@@ -30,11 +30,10 @@ final class GenerateCommand {
         if (prompt == null && o.has("--prompt-file")) prompt = Main.readText(Path.of(o.get("--prompt-file")));
         if (prompt == null) throw new UsageException("generate needs -p PROMPT");
         Path modelPath = Main.modelPath(o);
-        int gpuLayers = o.getInt(0, -1, 100_000, "--gpu-layers");
         int threads = o.getInt(0, 0, 1024, "--threads");
         boolean json = o.has("--json");
 
-        try (ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults().withGpuLayers(gpuLayers), threads)) {
+        try (ParadecModel model = ParadecModel.load(modelPath, Placement.modelParams(o), threads)) {
             if (!json && DefaultModels.isSynthesized(modelPath) && !o.has("-m", "--model")) {
                 err.println("note: the default model is a synthesized random-weight model (no trained model shipped yet): its text is noise");
             }

@@ -31,12 +31,16 @@ public final class Main {
                          [--init-from FILE] [--trace FILE] [--gen-length L] [--block-length B] [--steps S]
                          [--threshold T] [--factor F] [--cfg C] [--kv-cache none|prefix] [--cache-refresh N]
                          [--stop TEXT] [--json] [--verbose]
+                         [--rpc HOST:PORT[,...]] [--tensor-split A,B,...] [--rpc-timeout S]
+                         (--rpc: layers on ggml-rpc servers, all of them unless --gpu-layers says; also on bench,
+                         eval and serve; see docs/rpc.md)
                          (--kv-cache prefix: diffusion prefix KV cache, a full pass every block and every N steps)
                          (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
                          [--against-llama-cpp] [--out FILE]
-              serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel N]
+              serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel N] [--gpu-layers N]
+                         [--rpc HOST:PORT[,...]] [--tensor-split A,B,...] [--rpc-timeout S]
                          (OpenAI-compatible: /v1/models, /v1/completions, /v1/chat/completions, "stream": true;
                          request field "decoder" picks any decoder of the model's family)
               trace-view FILE -o OUT.svg|OUT.html
@@ -118,6 +122,11 @@ public final class Main {
             if (verbose) e.printStackTrace(err);
             return BAD_INPUT;
         } catch (paradec.generation.NonFiniteLogitsException e) {
+            err.println("paradec: " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return BAD_INPUT;
+        } catch (paradec.llama.RpcServerLostException e) {
+            // like a server that cannot be reached (an IOException above): the environment, not paradec
             err.println("paradec: " + e.getMessage());
             if (verbose) e.printStackTrace(err);
             return BAD_INPUT;

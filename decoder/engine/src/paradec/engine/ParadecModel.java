@@ -50,7 +50,10 @@ public final class ParadecModel implements AutoCloseable {
     private static final int IDLE_CONTEXTS = 4;
 
     private final Model model;
+    private final ModelParams params;
     private final int threads;
+    // non-null for a model on RPC servers: every native call of this model runs on its thread
+    private final RpcWorker remote;
     private final List<LlamaCausalModel> idleCausal = new ArrayList<>();
     private final List<LlamaDenoisingModel> idleDenoising = new ArrayList<>();
     private final List<PrefixCachedDenoisingModel> idleCached = new ArrayList<>();
@@ -58,9 +61,11 @@ public final class ParadecModel implements AutoCloseable {
     private final Map<AutoCloseable, Boolean> busy = new IdentityHashMap<>();
     private boolean closed;
 
-    private ParadecModel(Model model, int threads) {
+    private ParadecModel(Model model, ModelParams params, int threads, RpcWorker remote) {
         this.model = model;
+        this.params = params;
         this.threads = threads;
+        this.remote = remote;
     }
 
     /** Loads a model with llama.cpp's defaults and one thread per core. */
@@ -71,12 +76,70 @@ public final class ParadecModel implements AutoCloseable {
     /**
      * Loads a model.
      *
+     * <p>With {@link ModelParams#rpcServers()} the offloaded layers run on those ggml-rpc servers, and every
+     * native call of this model (load, generations, close) runs on a thread of the model's own, watched:
+     * a server that goes away or stops answering for {@link ModelParams#rpcTimeout()} fails the waiting
+     * call with {@link paradec.llama.RpcServerLostException} and abandons the model, never the JVM.
+     * Generations of such a model run one at a time, and their listeners are called on that thread.
+     *
      * @param threads threads per generation; 0 = one per core
-     * @throws IOException if the file cannot be read or is not a valid GGUF model llama.cpp can load
+     * @throws IOException if the file cannot be read or is not a valid GGUF model llama.cpp can load,
+     *                     or an RPC server cannot be reached
      */
     public static ParadecModel load(Path file, ModelParams params, int threads) throws IOException {
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
-        return new ParadecModel(Model.load(file, params), threads);
+        if (params.rpcServers().isEmpty()) return new ParadecModel(Model.load(file, params), params, threads, null);
+        RpcWorker remote = new RpcWorker(params.rpcServers(), params.rpcTimeout());
+        var user = params.progress();
+        ModelParams watched = params.withProgress(p -> {
+            remote.beat();
+            return user == null || user.test(p);
+        });
+        Model model;
+        try {
+            model = remote.call(() -> Model.load(file, watched));
+        } catch (java.io.UncheckedIOException e) {
+            remote.shutdown();
+            throw e.getCause();
+        } catch (RuntimeException e) {
+            if (remote.lostReason() == null) remote.shutdown();
+            throw e;
+        }
+        remote.watchDecodes(model::decodesReturned);
+        return new ParadecModel(model, params, threads, remote);
+    }
+
+    /** Runs work where this model's native calls belong: here, or on its RPC thread. */
+    private <T> T onModelThread(java.util.concurrent.Callable<T> work) {
+        if (remote == null) {
+            try {
+                return work.call();
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return remote.call(work);
+        } catch (paradec.llama.RpcServerLostException e) {
+            abandon();
+            throw e;
+        }
+    }
+
+    /** The model lost its RPC servers: nothing is freed (that would talk to them), every later call fails. */
+    private void abandon() {
+        synchronized (this) {
+            closed = true;
+            idleCausal.clear();
+            idleDenoising.clear();
+            idleCached.clear();
+            busy.clear();
+            if (causalView != null) causalView.abandon();
+        }
+        model.abandon();
+        remote.shutdown();
     }
 
     /** The safe-layer model: vocabulary, metadata, contexts of one's own. */
@@ -124,6 +187,10 @@ public final class ParadecModel implements AutoCloseable {
     public GenerationResult generate(int[] prompt, GenerationRequest request) {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(request, "request");
+        return onModelThread(() -> generateHere(prompt, request));
+    }
+
+    private GenerationResult generateHere(int[] prompt, GenerationRequest request) {
         TextAssembly text = new TextAssembly(model.vocab(), request);
         GenerationResult raw = model.isDiffusion() ? diffusion(prompt, request, text.listener())
                 : autoregressive(prompt, request, text.listener());
@@ -146,7 +213,7 @@ public final class ParadecModel implements AutoCloseable {
      */
     public LlamaDenoisingModel drafter(int maxSequenceLength) {
         if (!model.isDiffusion()) throw new IllegalArgumentException(model.path() + " is autoregressive: a drafter must be a diffusion model");
-        return register(new LlamaDenoisingModel(model, maxSequenceLength, threads));
+        return onModelThread(() -> register(new LlamaDenoisingModel(model, maxSequenceLength, threads)));
     }
 
     /** The names {@link #decoderNamed} knows. */
@@ -163,12 +230,14 @@ public final class ParadecModel implements AutoCloseable {
      */
     public paradec.decode.CostCurve recalibrateCostCurve(ContextNeeds needs, int contextLength) {
         if (model.isDiffusion()) return null;
-        LlamaCausalModel causal = take(contextFor(needs, contextLength));
-        try {
-            return CostCurves.recalibrate(causal);
-        } finally {
-            give(causal, idleCausal);
-        }
+        return onModelThread(() -> {
+            LlamaCausalModel causal = take(contextFor(needs, contextLength));
+            try {
+                return CostCurves.recalibrate(causal);
+            } finally {
+                give(causal, idleCausal);
+            }
+        });
     }
 
     /**
@@ -293,7 +362,8 @@ public final class ParadecModel implements AutoCloseable {
             String dir = System.getProperty("paradec.cache.dir");
             Path cache = (dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "paradec")).resolve("views");
             try {
-                causalView = Model.load(paradec.gguf.CausalView.ensure(model.path(), cache));
+                // the same placement as the model (GPU layers, RPC servers), since it replaces the model's compute
+                causalView = Model.load(paradec.gguf.CausalView.ensure(model.path(), cache), params.withProgress(null));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("could not write or load the causal view of " + model.path(), e);
             }
@@ -380,6 +450,26 @@ public final class ParadecModel implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (remote == null) {
+            closeHere();
+            return;
+        }
+        if (remote.lostReason() != null) {
+            abandon();
+            return;
+        }
+        try {
+            onModelThread(() -> {
+                closeHere();
+                return null;
+            });
+            remote.shutdown();
+        } catch (paradec.llama.RpcServerLostException e) {
+            // abandoned by onModelThread: closing a model on a lost server ends here, without freeing it
+        }
+    }
+
+    private void closeHere() {
         List<AutoCloseable> all;
         synchronized (this) {
             if (closed) return;
