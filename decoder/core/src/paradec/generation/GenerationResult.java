@@ -64,6 +64,13 @@ public record GenerationResult(String decoder, int promptTokens, int[] tokens, S
         return new GenerationResult(decoder, promptTokens, tokens, newText, reason, forwardCalls, wallNanos, nativeNanos, extras);
     }
 
+    /** The same result with one more extra (replacing one of the same key). */
+    public GenerationResult withExtra(String key, Object value) {
+        Map<String, Object> more = new LinkedHashMap<>(extras);
+        more.put(key, value);
+        return new GenerationResult(decoder, promptTokens, tokens, text, stopReason, forwardCalls, wallNanos, nativeNanos, more);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationResult r && decoder.equals(r.decoder) && promptTokens == r.promptTokens

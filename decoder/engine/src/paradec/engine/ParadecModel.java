@@ -192,8 +192,16 @@ public final class ParadecModel implements AutoCloseable {
 
     private GenerationResult generateHere(int[] prompt, GenerationRequest request) {
         TextAssembly text = new TextAssembly(model.vocab(), request);
-        GenerationResult raw = model.isDiffusion() ? diffusion(prompt, request, text.listener())
-                : autoregressive(prompt, request, text.listener());
+        long start = System.nanoTime();
+        long[] firstToken = {-1};
+        TokenListener inner = text.listener();
+        // time to first token: what an interactive user waits for (a diffusion model's first committed token)
+        TokenListener timed = token -> {
+            if (firstToken[0] < 0) firstToken[0] = System.nanoTime();
+            return inner == null || inner.onToken(token);
+        };
+        GenerationResult raw = model.isDiffusion() ? diffusion(prompt, request, timed) : autoregressive(prompt, request, timed);
+        if (firstToken[0] >= 0) raw = raw.withExtra("first_token_ms", (firstToken[0] - start) / 1e6);
         return text.finish(raw, model.vocab().detokenize(raw.tokens(), false));
     }
 

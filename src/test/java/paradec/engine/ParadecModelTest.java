@@ -57,8 +57,12 @@ class ParadecModelTest {
             reference = new ArDecoder().generate(causal, prompt, GenerationSettings.greedy(40), null).tokens();
         }
         for (String name : ar.defaultDecoders()) {
+            long before = System.nanoTime();
             GenerationResult r = ar.generate(prompt, GenerationRequest.of(name).maxTokens(40));
+            double callMs = (System.nanoTime() - before) / 1e6;
             assertArrayEquals(reference, r.tokens(), name);
+            assertTrue(r.extras().get("first_token_ms") instanceof Double first && first > 0 && first < callMs,
+                    name + ": first token at " + r.extras().get("first_token_ms") + " ms of a " + callMs + " ms call");
             assertEquals(name, r.decoder());
             assertEquals(ar.detokenize(reference), r.text(), name);
             assertEquals(StopReason.MAX_TOKENS, r.stopReason());
