@@ -92,12 +92,15 @@ final class DecoderSpec {
             case "specdiff" -> {
                 String file = o.get("--draft-model");
                 if (file == null) throw new UsageException("--decoder specdiff needs --draft-model FILE (a diffusion model with the same tokenizer)");
-                int k = o.getInt(8, 1, 63, "--draft-length");
+                // "auto": up to 16 tokens, as many as acceptance and the cost curve say pay (none when none do)
+                boolean adaptive = "auto".equals(o.get("--draft-length"));
+                int k = adaptive ? 16 : o.getInt(8, 1, 63, "--draft-length");
                 int steps = o.getInt(Math.min(2, k), 1, k, "--draft-steps");
                 ParadecModel draft = openDraft(Path.of(file), o.getInt(0, 0, 512, "--threads"));
                 int length = Math.min(draft.model().contextLengthTrained() > 0 ? draft.model().contextLengthTrained() : 512, 512);
                 try {
-                    yield new paradec.decode.SpecDiffDecoder(draft.drafter(length), k, steps);
+                    yield adaptive ? paradec.decode.SpecDiffDecoder.adaptive(draft.drafter(length), k, steps)
+                            : new paradec.decode.SpecDiffDecoder(draft.drafter(length), k, steps);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage());
                 }

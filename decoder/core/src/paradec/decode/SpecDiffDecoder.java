@@ -28,12 +28,27 @@ public final class SpecDiffDecoder implements Decoder {
     private final DenoisingModel drafter;
     private final int draftLength;
     private final int draftSteps;
+    private final boolean adaptive;
 
     /**
      * @param draftLength tokens per draft, 1..64
      * @param draftSteps  denoising steps per draft, 1..draftLength
      */
     public SpecDiffDecoder(DenoisingModel drafter, int draftLength, int draftSteps) {
+        this(drafter, draftLength, draftSteps, false);
+    }
+
+    /**
+     * SpecDiff whose draft length follows the acceptance seen so far and what drafting and verifying cost
+     * ({@link WindowTuner} over the model's cost curve plus the drafter's measured time per step): up to
+     * {@code maxDraftLength} tokens, none when drafts do not pay (with an occasional probe).
+     */
+    public static SpecDiffDecoder adaptive(DenoisingModel drafter, int maxDraftLength, int draftSteps) {
+        return new SpecDiffDecoder(drafter, maxDraftLength, draftSteps, true);
+    }
+
+    private SpecDiffDecoder(DenoisingModel drafter, int draftLength, int draftSteps, boolean adaptive) {
+        this.adaptive = adaptive;
         this.drafter = Objects.requireNonNull(drafter, "drafter");
         if (draftLength < 1 || draftLength > CostCurve.MAX_K - 1) {
             throw new IllegalArgumentException("draft length must be in [1, " + (CostCurve.MAX_K - 1) + "], got " + draftLength);
@@ -79,6 +94,11 @@ public final class SpecDiffDecoder implements Decoder {
         long acceptedTotal = 0;
         long draftNanos = 0;
         long draftCalls = 0;
+        long draftedTotal = 0;
+        // the drafter's time per denoising step, measured as it goes (the first draft is a full-length one, which
+        // measures it and the acceptance at once)
+        double[] stepNanos = {Double.NaN};
+        WindowTuner tuner = adaptive ? new WindowTuner(model.costCurve(), draftLength + 1, w -> Math.min(draftSteps, w - 1) * stepNanos[0]) : null;
 
         TokenBatch batch = new TokenBatch(Math.max(draftLength + 1, Math.min(model.maxBatch(), prompt.length)));
         LogitsView logits = Prompts.evaluate(model, batch, prompt);
@@ -92,7 +112,8 @@ public final class SpecDiffDecoder implements Decoder {
                     out.stop(StopReason.CONTEXT_FULL);
                     break;
                 }
-                int k = Math.max(0, Math.min(draftLength, Math.min(room, out.remaining()) - 1));
+                int wanted = tuner != null && !Double.isNaN(stepNanos[0]) ? tuner.nextWindow() - 1 : draftLength;
+                int k = Math.max(0, Math.min(wanted, Math.min(room, out.remaining()) - 1));
                 int drafted = 0;
                 // the drafter continues the text so far: its last tokens that fit, then k masks; text holding the
                 // drafter's mask token (which it cannot take as input) is cut after its last occurrence
@@ -106,9 +127,13 @@ public final class SpecDiffDecoder implements Decoder {
                 if (k > 0 && context > 0) {
                     int[] draftPrompt = Arrays.copyOfRange(history, historyLength - context, historyLength);
                     GenerationResult draft = diffusion.generate(drafter, draftPrompt,
-                            DiffusionSettings.of(k, k, draftSteps).withTrimAtEog(true), new LowConfidencePolicy(), null, null);
+                            DiffusionSettings.of(k, k, Math.min(draftSteps, k)).withTrimAtEog(true), new LowConfidencePolicy(), null, null);
                     draftNanos += draft.nativeNanos();
                     draftCalls += draft.forwardCalls();
+                    if (draft.forwardCalls() > 0) {
+                        double perStep = (double) draft.nativeNanos() / draft.forwardCalls();
+                        stepNanos[0] = Double.isNaN(stepNanos[0]) ? perStep : 0.8 * stepNanos[0] + 0.2 * perStep;
+                    }
                     int[] d = draft.tokens();
                     drafted = Math.min(k, d.length);
                     // a token only the drafter has cannot be verified: the draft ends before it
@@ -141,6 +166,8 @@ public final class SpecDiffDecoder implements Decoder {
                 // rows past the first mismatch were conditioned on a wrong draft token: their argmax, for the trace
                 for (int i = accepted + 1; i <= drafted; i++) predictions[i] = paradec.logits.LogitMath.argmax(logits.row(i), vocab);
                 acceptedTotal += accepted;
+                draftedTotal += drafted;
+                if (tuner != null) tuner.observe(drafted + 1, accepted);
                 int[] emitted = Arrays.copyOfRange(window, 1, accepted + 2);
                 emitted[accepted] = bonus;
                 if (gen.trace() != null) {
@@ -157,6 +184,7 @@ public final class SpecDiffDecoder implements Decoder {
         GenerationResult r = meter.result(name(), prompt, out, acceptedTotal, draftLength);
         java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>(r.extras());
         extras.put("draft_calls", draftCalls);
+        extras.put("drafted_tokens", draftedTotal);
         extras.put("draft_nanos", draftNanos);
         // the drafter's forward passes are native work too
         return new GenerationResult(r.decoder(), r.promptTokens(), r.tokens(), r.text(), r.stopReason(), r.forwardCalls(),

@@ -19,14 +19,24 @@ public final class WindowTuner {
 
     private final CostCurve cost;
     private final int maxWindow;
+    private final java.util.function.IntToDoubleFunction extraNanos;
     private double successes = 1;
     private double tries = 4;
     private int callsAtOne;
 
     public WindowTuner(CostCurve cost, int maxWindow) {
+        this(cost, maxWindow, k -> 0);
+    }
+
+    /**
+     * @param extraNanos what a window of k costs beyond its decode, e.g. drafting its guesses (SpecDiff's
+     *                   diffusion drafter); read at every choice, so it may follow measurements
+     */
+    public WindowTuner(CostCurve cost, int maxWindow, java.util.function.IntToDoubleFunction extraNanos) {
         if (maxWindow < 1) throw new IllegalArgumentException("maxWindow must be >= 1");
         this.cost = cost;
         this.maxWindow = Math.min(maxWindow, CostCurve.MAX_K);
+        this.extraNanos = extraNanos;
     }
 
     public double acceptance() {
@@ -43,7 +53,7 @@ public final class WindowTuner {
         for (int k = 1; k <= maxWindow; k++) {
             expected += ai;
             ai *= a;
-            double rate = expected / cost.cost(k);
+            double rate = expected / (cost.cost(k) + (k > 1 ? extraNanos.applyAsDouble(k) : 0));
             if (rate > bestRate * 1.0001) {
                 best = k;
                 bestRate = rate;

@@ -73,6 +73,37 @@ class SpecDiffDecoderTest {
     }
 
     @Test
+    void adaptiveDraftsLongWhenDraftsAreRightAndStopDraftingWhenTheyAreWrong() {
+        int checked = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            FakeCausalModel model = FakeCausalModel.single(256);
+            int vocab = model.vocabSize();
+            int[] prompt = Arrays.stream(ArRuns.prompt(seed, 5, vocab)).map(t -> t == MASK_IN_TEXT ? 1 : t).toArray();
+            GenerationResult ar = new ArDecoder().generate(model, prompt, GenerationSettings.greedy(60), null);
+            int[] reference = ar.tokens();
+            java.util.function.IntUnaryOperator ref = p -> p - prompt.length >= 0 && p - prompt.length < reference.length
+                    ? reference[p - prompt.length] : 0;
+            DenoisingModel oracle = drafter(vocab, ref);
+            DenoisingModel wrong = drafter(vocab, p -> ref.applyAsInt(p) + 1);
+            // where a wide decode costs what a narrow one does (GPU-like), exact drafts pay; on the CPU-like curve
+            // (cost linear in width) wrong drafts cost verification time and must stop
+            FakeCausalModel gpuLike = FakeCausalModel.builder().maxPositions(256).costCurve(FakeCausalModel.GPU_LIKE).build();
+            GenerationResult right = SpecDiffDecoder.adaptive(oracle, 8, 1).generate(gpuLike, prompt, GenerationSettings.greedy(60), null);
+            GenerationResult bad = SpecDiffDecoder.adaptive(wrong, 8, 1).generate(model, prompt, GenerationSettings.greedy(60), null);
+            GenerationResult badFixed = new SpecDiffDecoder(wrong, 8, 1).generate(model, prompt, GenerationSettings.greedy(60), null);
+            assertArrayEquals(reference, right.tokens(), "seed " + seed);
+            assertArrayEquals(reference, bad.tokens(), "seed " + seed);
+            if (reference.length < 24) continue;
+            checked++;
+            // right drafts: long windows, few calls; wrong ones: the tuner stops drafting (probes aside)
+            assertTrue(right.forwardCalls() < ar.forwardCalls() / 2, "adaptive on an exact drafter: " + right.forwardCalls() + " calls");
+            assertTrue(bad.extra("drafted_tokens", -1) < badFixed.extra("drafted_tokens", -1) / 3,
+                    "adaptive drafted " + bad.extra("drafted_tokens", -1) + " wrong tokens, fixed " + badFixed.extra("drafted_tokens", -1));
+        }
+        assertTrue(checked > 0, "no seed gave a long output");
+    }
+
+    @Test
     void theOracleIsTestedOnALongOutput() {
         int longest = 0;
         for (long seed = 1; seed <= 4; seed++) {
