@@ -16,7 +16,7 @@ LLAMA_SRC := build/llama-src
 NATIVE_DIR := build/llama$(if $(GPU),-$(GPU),)
 NATIVE_LIB := $(NATIVE_DIR)/bin/libllama.so
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF \
-  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON \
+  -DLLAMA_BUILD_SERVER=ON -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON \
   -DGGML_RPC=ON
 ifeq ($(GPU),cuda)
 CMAKE_FLAGS += -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$(CUDA_ARCH) -DGGML_NATIVE=OFF
@@ -30,7 +30,7 @@ CMAKE_FLAGS += -DGGML_NATIVE=OFF -DGGML_SSE42=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF
 else
 CMAKE_FLAGS += -DGGML_NATIVE=ON
 endif
-NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench ggml-rpc-server
+NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench ggml-rpc-server llama-server
 JAR := target/paradec.jar
 AOT := target/paradec.aot
 SYNTH_AR := models/generated/synth-llama.gguf

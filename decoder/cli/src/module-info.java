@@ -3,5 +3,6 @@ module paradec.cli {
     requires paradec.engine;
     requires org.slf4j;
     requires jdk.httpserver;
+    requires java.net.http; // bench's llama-server anchors
     exports paradec.server;
 }

@@ -78,53 +78,57 @@ final class BenchCommand {
             LlamaCppTools.Anchors anchors = o.has("--against-llama-cpp")
                     ? new LlamaCppTools(Main.root(), modelPath, threads).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32))
                     : LlamaCppTools.NONE;
-            List<String> prompts = anchors.prompts(rawPrompts);
-            int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
-            CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
+            try {
+                List<String> prompts = anchors.prompts(rawPrompts);
+                int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
+                CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
 
-            // warm-up (JIT, first touch of the weights; not timed): two passes over every prompt, or as many as fit in 30 s
-            long warmUntil = System.nanoTime() + 30_000_000_000L;
-            warm:
-            for (int pass = 0; pass < 2; pass++) {
-                for (int[] prompt : promptTokens) {
-                    for (GenerationRequest q : requests.values()) {
-                        model.generate(prompt, q);
-                        if (pass > 0 && System.nanoTime() > warmUntil) break warm;
+                // warm-up (JIT, first touch of the weights; not timed): two passes over every prompt, or as many as fit in 30 s
+                long warmUntil = System.nanoTime() + 30_000_000_000L;
+                warm:
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int[] prompt : promptTokens) {
+                        for (GenerationRequest q : requests.values()) {
+                            model.generate(prompt, q);
+                            if (pass > 0 && System.nanoTime() > warmUntil) break warm;
+                        }
                     }
                 }
-            }
 
-            List<Run> runs = new ArrayList<>();
-            List<String> order = new ArrayList<>(requests.keySet());
-            for (int r = 0; r < repeat; r++) {
-                for (int p = 0; p < prompts.size(); p++) {
-                    Map<String, GenerationResult> results = new LinkedHashMap<>();
-                    // rotate the order so no decoder always runs first (caches, turbo, neighbours)
-                    for (int i = 0; i < order.size(); i++) {
-                        String d = order.get((i + r + p) % order.size());
-                        results.put(d, model.generate(promptTokens[p], requests.get(d)));
+                List<Run> runs = new ArrayList<>();
+                List<String> order = new ArrayList<>(requests.keySet());
+                for (int r = 0; r < repeat; r++) {
+                    for (int p = 0; p < prompts.size(); p++) {
+                        Map<String, GenerationResult> results = new LinkedHashMap<>();
+                        // rotate the order so no decoder always runs first (caches, turbo, neighbours)
+                        for (int i = 0; i < order.size(); i++) {
+                            String d = order.get((i + r + p) % order.size());
+                            results.put(d, model.generate(promptTokens[p], requests.get(d)));
+                        }
+                        int[] reference = results.get(baseline).tokens();
+                        for (String d : order) {
+                            GenerationResult g = results.get(d);
+                            long memory = g.extra("memory_nanos", 0);
+                            runs.add(new Run(d, p, r, g.tokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
+                                    (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
+                                    lossless ? Arrays.equals(reference, g.tokens()) : null));
+                        }
+                        runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                     }
-                    int[] reference = results.get(baseline).tokens();
-                    for (String d : order) {
-                        GenerationResult g = results.get(d);
-                        long memory = g.extra("memory_nanos", 0);
-                        runs.add(new Run(d, p, r, g.tokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
-                                (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
-                                lossless ? Arrays.equals(reference, g.tokens()) : null));
-                    }
-                    runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                 }
-            }
-            String table = Report.table(runs, baseline);
-            if (o.has("--json")) out.println(Report.json(runs, modelPath));
-            else out.print(table);
-            if (o.has("--out")) {
-                String extra = curve != null ? Report.curveTable(curve) : perStep(runs, baseline);
-                String report = Report.document(lossless ? "Autoregressive decoders: AR, Jacobi, lookahead" : "Diffusion decoders: unmasking policies",
-                        modelPath, model.model().description(), String.join(" ", args), repeat, prompts, requests.get(baseline).maxTokens(), threads, table,
-                        extra + anchors.notes());
-                Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
-                err.println("wrote " + o.get("--out"));
+                String table = Report.table(runs, baseline);
+                if (o.has("--json")) out.println(Report.json(runs, modelPath));
+                else out.print(table);
+                if (o.has("--out")) {
+                    String extra = curve != null ? Report.curveTable(curve) : perStep(runs, baseline);
+                    String report = Report.document(lossless ? "Autoregressive decoders: AR, Jacobi, lookahead" : "Diffusion decoders: unmasking policies",
+                            modelPath, model.model().description(), String.join(" ", args), repeat, prompts, requests.get(baseline).maxTokens(), threads, table,
+                            extra + anchors.notes());
+                    Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
+                    err.println("wrote " + o.get("--out"));
+                }
+            } finally {
+                anchors.close();
             }
         }
         return Main.OK;

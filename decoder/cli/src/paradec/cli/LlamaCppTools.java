@@ -65,6 +65,97 @@ final class LlamaCppTools {
         return new BenchCommand.Run("llama-bench tg" + n + " (C++)", promptIndex, round, tps, 1, n, n, 0, 0, 0, null);
     }
 
+    /**
+     * llama-server with one speculation type (or none), started once on loopback with the same threads
+     * and kept for the whole bench: its {@code /completion} answer carries its own timings, so process
+     * start and HTTP are not counted, as paradec's warm runs count neither.
+     */
+    final class Server implements AutoCloseable {
+        private final String spec;
+        private final Process process;
+        private final int port;
+        private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+        Server(String spec) throws IOException {
+            this.spec = spec;
+            Path binary = bin.resolve("llama-server");
+            if (!Files.isExecutable(binary)) throw new IOException(binary + " is missing: make native builds it");
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();
+            }
+            List<String> command = new java.util.ArrayList<>(List.of(binary.toString(), "-m", model.toString(), "--host", "127.0.0.1",
+                    "--port", Integer.toString(port), "-t", Integer.toString(threads), "-tb", Integer.toString(threads),
+                    "-c", "4096", "-np", "1", "--no-webui"));
+            if (spec != null) command.addAll(List.of("--spec-type", spec));
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (true) {
+                try {
+                    var health = http.send(java.net.http.HttpRequest.newBuilder(uri("/health")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (health.statusCode() == 200) break;
+                } catch (IOException notYet) {
+                    // not listening yet
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    process.destroyForcibly();
+                    throw new IOException("llama-server" + (spec != null ? " --spec-type " + spec : "") + " did not come up");
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+        }
+
+        private java.net.URI uri(String path) {
+            return java.net.URI.create("http://127.0.0.1:" + port + path);
+        }
+
+        String name() {
+            return "llama-server" + (spec != null ? " " + spec : "") + " (C++)";
+        }
+
+        /** One greedy completion; tokens/s and tokens per target call from the server's own timings. */
+        BenchCommand.Run complete(String prompt, int n, int promptIndex, int round) throws IOException {
+            String body = new paradec.json.JsonWriter().beginObject().field("prompt", prompt).field("n_predict", n)
+                    .field("temperature", 0.0).field("top_k", 1).field("cache_prompt", false).endObject().toString();
+            java.net.http.HttpResponse<String> response;
+            try {
+                response = http.send(java.net.http.HttpRequest.newBuilder(uri("/completion"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            if (response.statusCode() != 200) throw new IOException(name() + " answered " + response.statusCode() + ": " + tail(response.body()));
+            Object timings = paradec.json.JsonReader.parseObject(response.body()).get("timings");
+            if (!(timings instanceof java.util.Map<?, ?> t)) throw new IOException(name() + " gave no timings: " + tail(response.body()));
+            int tokens = ((Number) t.get("predicted_n")).intValue();
+            long accepted = t.get("draft_n_accepted") instanceof Number a ? a.longValue() : 0;
+            long calls = Math.max(1, tokens - accepted); // each target call yields one token plus the accepted drafts
+            return new BenchCommand.Run(name(), promptIndex, round, ((Number) t.get("predicted_per_second")).doubleValue(),
+                    (double) tokens / calls, calls, tokens, 0, 0, 0, null);
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** llama-lookahead: llama.cpp's lookahead example (W=15, N=5, G=15 built in), greedy. */
     BenchCommand.Run lookahead(String prompt, int n, int promptIndex, int round) throws IOException {
         String log = execUntil(List.of(bin.resolve("llama-lookahead").toString(), "-m", model.toString(), "-p", prompt,
@@ -114,6 +205,9 @@ final class LlamaCppTools {
 
         /** Lines for the report about the anchors' own figures ("" when none). */
         String notes();
+
+        /** Stops what the anchors started (servers). */
+        default void close() {}
     }
 
     static final Anchors NONE = new Anchors() {
@@ -133,9 +227,22 @@ final class LlamaCppTools {
         }
     };
 
-    /** llama-bench (tg) and llama-lookahead for an autoregressive model; llama-diffusion-cli for a diffusion model. */
-    Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) {
+    /** llama.cpp's model-free speculation in llama-server, as a user would turn it on. */
+    static final List<String> SERVER_SPECULATION = java.util.Arrays.asList(null, "ngram-map-k", "ngram-mod");
+
+    /**
+     * For an autoregressive model: llama-bench (tg), llama-lookahead and llama-server plain and with its
+     * n-gram speculation; for a diffusion model: llama-diffusion-cli.
+     */
+    Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) throws IOException {
         if (!loaded.isDiffusion()) {
+            List<Server> servers = new java.util.ArrayList<>();
+            try {
+                for (String spec : SERVER_SPECULATION) servers.add(new Server(spec));
+            } catch (IOException e) {
+                servers.forEach(Server::close);
+                throw e;
+            }
             return new Anchors() {
                 @Override
                 public List<String> prompts(List<String> raw) {
@@ -145,12 +252,22 @@ final class LlamaCppTools {
                 @Override
                 public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
                     // llama-simple is left out: it has no thread option and always runs llama.cpp's default of 4
-                    return List.of(bench(maxNew, promptIndex, round), lookahead(rawPrompt, maxNew, promptIndex, round));
+                    List<BenchCommand.Run> runs = new java.util.ArrayList<>(List.of(bench(maxNew, promptIndex, round),
+                            lookahead(rawPrompt, maxNew, promptIndex, round)));
+                    for (Server s : servers) runs.add(s.complete(rawPrompt, maxNew, promptIndex, round));
+                    return runs;
                 }
 
                 @Override
                 public String notes() {
-                    return "";
+                    return "\nllama-server runs on loopback with the same threads, `-c 4096 -np 1`, greedy (`temperature 0, top_k 1`), "
+                            + "no prompt cache; its tokens/s is its own `timings.predicted_per_second` (generation only, like paradec's "
+                            + "warm runs), and its tokens per call count each target call as one token plus its accepted drafts.\n";
+                }
+
+                @Override
+                public void close() {
+                    servers.forEach(Server::close);
                 }
             };
         }
