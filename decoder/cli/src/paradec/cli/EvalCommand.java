@@ -33,7 +33,7 @@ final class EvalCommand {
 
     static int run(String[] args, PrintStream out) throws UsageException, IOException {
         Set<String> values = new HashSet<>(GenerateCommand.VALUE_OPTIONS);
-        values.addAll(Set.of("--task", "--n", "--heldout", "--text"));
+        values.addAll(Set.of("--task", "--n", "--heldout", "--text", "--distance"));
         Options o = Options.parse(args, 1, values, Set.of("--json"));
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
         EvalTask task;
@@ -43,6 +43,14 @@ final class EvalCommand {
             throw new UsageException(e.getMessage());
         }
         List<Problem> problems = HeldOut.read(Path.of(o.getOr(Main.root().resolve(task.heldOutFile()).toString(), "--heldout")));
+        if (o.has("--distance")) {
+            if (task != EvalTask.PATH) throw new UsageException("--distance applies to --task path only");
+            // the planning distance of a path problem: the edges from start to goal, i.e. of the answer
+            int distance = o.getInt(0, 1, 64, "--distance");
+            problems = problems.stream().filter(q -> q.answer().split(",").length == distance).toList();
+            if (problems.isEmpty()) throw new UsageException("--distance " + distance + ": no held-out path problem has that planning distance"
+                    + " (the lab's held-out set has 2..4: nodes are single digits and a star graph has 2 arms)");
+        }
         int n = Math.min(problems.size(), o.getInt(problems.size(), 1, 1_000_000, "--n"));
         problems = problems.subList(0, n);
         int threads = o.getInt(0, 0, 1024, "--threads");

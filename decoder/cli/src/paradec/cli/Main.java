@@ -45,7 +45,7 @@ public final class Main {
                          request field "decoder" picks any decoder of the model's family)
               trace-view FILE -o OUT.svg|OUT.html
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
-              eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--json]
+              eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
