@@ -104,7 +104,7 @@ NATIVES_ARGS := -Dparadec.natives.staging=$(ROOT)/$(NATIVE_DIR)/natives \
 
 # The tests run inside 'mvn install': every library module and the natives jar are installed before the
 # test module runs, so ConsumerProjectTest builds a project outside the repository against them (required here).
-test: native jar
+test: native
 	JAVA_HOME=$(JDK) mvn -B install -Dparadec.native.dir=$(ROOT)/$(NATIVE_DIR)/bin $(NATIVES_ARGS) -Dparadec.consumer.required=true
 
 # The library's modules into the local Maven repository (io.paradec:paradec and the rest), for projects that depend on them.

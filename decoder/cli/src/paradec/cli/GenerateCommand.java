@@ -2,14 +2,20 @@ package paradec.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import paradec.decode.SamplingSettings;
 import paradec.engine.GenerationRequest;
 import paradec.engine.ParadecModel;
 import paradec.generation.GenerationResult;
+import paradec.llama.ChatMessage;
 import paradec.llama.ModelParams;
 import paradec.trace.TraceWriter;
 
@@ -18,34 +24,51 @@ import paradec.trace.TraceWriter;
 final class GenerateCommand {
     static final Set<String> VALUE_OPTIONS = Set.of("-m", "--model", "-p", "--prompt", "-n", "--decoder", "--temp", "--top-k",
             "--top-p", "--seed", "--ctx", "--threads", "--gpu-layers", "--window", "--ngram", "--guesses", "--init-from",
-            "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file", "--stop", "--kv-cache", "--cache-refresh", "--draft-model", "--draft-length", "--draft-steps");
-    static final Set<String> FLAGS = Set.of("--json");
+            "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file",
+            "--stop", "--kv-cache", "--cache-refresh", "--draft-model", "--draft-length", "--draft-steps", "--system");
+    static final Set<String> FLAGS = Set.of("--json", "--chat");
 
     private GenerateCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
         Options o = Options.parse(args, 1, VALUE_OPTIONS, FLAGS);
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
+        if (o.has("-p", "--prompt") && o.has("--prompt-file")) throw new UsageException("give -p or --prompt-file (-f), not both");
         String prompt = o.get("-p", "--prompt");
-        if (prompt == null && o.has("--prompt-file")) prompt = Main.readText(Path.of(o.get("--prompt-file")));
-        if (prompt == null) throw new UsageException("generate needs -p PROMPT");
+        if (prompt == null && o.has("--prompt-file")) prompt = promptFile(Path.of(o.get("--prompt-file")));
+        boolean chat = o.has("--chat") || o.has("--system");
+        if (prompt == null) throw new UsageException("generate needs -p PROMPT or --prompt-file (-f) FILE");
         Path modelPath = Main.modelPath(o);
         int gpuLayers = o.getInt(0, -1, 100_000, "--gpu-layers");
         int threads = o.getInt(0, 0, 1024, "--threads");
+        int contextLength = o.has("--ctx") ? o.getInt(0, 16, 1 << 20, "--ctx") : 0;
         boolean json = o.has("--json");
+        if (o.has("--stop") && o.get("--stop").isEmpty()) throw new UsageException("--stop needs a non-empty text");
 
         try (ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults().withGpuLayers(gpuLayers), threads)) {
             if (!json && DefaultModels.isSynthesized(modelPath) && !o.has("-m", "--model")) {
                 err.println("note: the default model is a synthesized random-weight model (no trained model shipped yet): its text is noise");
             }
-            int[] promptTokens = model.tokenize(prompt);
             String name = o.getOr(model.defaultDecoders().get(0), "--decoder");
             GenerationRequest request = DecoderSpec.request(name, o, model, o.getInt(64, 1, 1_000_000, "-n"));
-            if (o.has("--ctx")) request = request.contextLength(o.getInt(0, 16, 1 << 20, "--ctx"));
-            if (o.has("--stop")) {
-                if (o.get("--stop").isEmpty()) throw new UsageException("--stop needs a non-empty text");
-                request = request.stop(o.get("--stop").replace("\\n", "\n"));
+            for (String warning : DecoderSpec.ignoredOptionWarnings(name, o)) err.println(warning);
+            int trained = model.model().contextLengthTrained();
+            if (contextLength > 0 && trained > 0 && contextLength > trained) {
+                err.println("warning: --ctx " + contextLength + " is beyond the model's trained context length (" + trained
+                        + "): positions past it were never trained and its text degrades there");
             }
+            if (chat) {
+                List<ChatMessage> messages = new ArrayList<>();
+                if (o.has("--system")) messages.add(new ChatMessage("system", o.get("--system")));
+                messages.add(new ChatMessage("user", prompt));
+                prompt = model.chatPrompt(messages);
+                if (!json && model.chatTemplate() == null) {
+                    err.println("note: the model has no chat template: --chat uses the plain fallback (system and user text, a blank line between)");
+                }
+            }
+            int[] promptTokens = model.tokenize(prompt);
+            if (contextLength > 0) request = request.contextLength(contextLength);
+            if (o.has("--stop")) request = request.stop(o.get("--stop").replace("\\n", "\n"));
             String tracePath = o.get("--trace");
             try (TraceWriter trace = tracePath == null ? null
                     : new TraceWriter(Files.newBufferedWriter(Path.of(tracePath), StandardCharsets.UTF_8))) {
@@ -64,6 +87,28 @@ final class GenerateCommand {
             }
         }
         return Main.OK;
+    }
+
+    /**
+     * The prompt file as it is, byte for byte (as llama.cpp's -f reads it: no trimming, the last newline kept).
+     * Text that is not UTF-8 is refused with the offset of the first bad byte: a Java string cannot carry it.
+     */
+    static String promptFile(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            int at = firstInvalidUtf8(bytes);
+            throw new IllegalArgumentException(file + " is not UTF-8 text (byte " + at + " of " + bytes.length + ")");
+        }
+    }
+
+    private static int firstInvalidUtf8(byte[] bytes) {
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        var result = decoder.decode(in, java.nio.CharBuffer.allocate(bytes.length + 1), true);
+        return result.isError() ? in.position() : bytes.length;
     }
 
     static SamplingSettings sampling(Options o) throws UsageException {

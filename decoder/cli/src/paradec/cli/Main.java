@@ -30,7 +30,12 @@ public final class Main {
                          [--ctx N] [--threads N] [--gpu-layers N] [--window N|auto] [--ngram N] [--guesses G]
                          [--init-from FILE] [--trace FILE] [--gen-length L] [--block-length B] [--steps S]
                          [--threshold T] [--factor F] [--cfg C] [--kv-cache none|prefix] [--cache-refresh N]
-                         [--stop TEXT] [--json] [--verbose]
+                         [--stop TEXT] [--chat] [--system TEXT] [-f|--prompt-file FILE] [--json] [--verbose]
+                         (--chat: -p is the user's message, through the model's chat template; --system adds a
+                         system message; a model without a template gets the plain fallback: the texts, a blank
+                         line between)
+                         (llama.cpp's spellings work too: -c/--ctx-size, -t, -ngl/--n-gpu-layers, -f/--file, -s,
+                         --n-predict; -f reads the file as is, byte for byte, and it must be UTF-8)
                          (--kv-cache prefix: diffusion prefix KV cache, a full pass every block and every N steps)
                          (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT

@@ -13,6 +13,18 @@ final class Options {
     private String[] raw = new String[0];
 
     /**
+     * llama.cpp's spellings of paradec's options, accepted wherever the command has the option they stand for;
+     * values are stored (and reported in messages) under paradec's name.
+     */
+    static final Map<String, String> LLAMA_CPP_ALIASES = Map.of(
+            "-c", "--ctx", "--ctx-size", "--ctx",
+            "-t", "--threads",
+            "-ngl", "--gpu-layers", "--n-gpu-layers", "--gpu-layers",
+            "-f", "--prompt-file", "--file", "--prompt-file",
+            "-s", "--seed",
+            "--n-predict", "-n");
+
+    /**
      * @param withValue options that take a value (short aliases included, e.g. "-m")
      * @param flags     options without a value
      */
@@ -29,13 +41,19 @@ final class Options {
                     name = a.substring(0, eq);
                     inline = a.substring(eq + 1);
                 }
+                String typed = name;
+                String canonical = LLAMA_CPP_ALIASES.get(name);
+                if (canonical != null && !withValue.contains(name) && !flags.contains(name)
+                        && (withValue.contains(canonical) || flags.contains(canonical))) {
+                    name = canonical;
+                }
                 if (flags.contains(name)) {
-                    if (inline != null) throw new UsageException(name + " takes no value");
+                    if (inline != null) throw new UsageException(typed + " takes no value");
                     o.values.put(name, "true");
                 } else if (withValue.contains(name)) {
                     String v = inline;
                     if (v == null) {
-                        if (i + 1 >= args.length) throw new UsageException(name + " needs a value");
+                        if (i + 1 >= args.length) throw new UsageException(typed + " needs a value");
                         v = args[++i];
                     }
                     o.values.put(name, v);
