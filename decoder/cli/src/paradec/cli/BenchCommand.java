@@ -58,6 +58,13 @@ final class BenchCommand {
             if (ParadecModel.AR_DECODERS.contains(baseline) && !lossless) {
                 throw new UsageException("--decoders must start with ar: speedups are measured against it");
             }
+            for (String d : decoders) {
+                try {
+                    model.checkDecoder(d);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--decoders: " + e.getMessage());
+                }
+            }
             Map<String, GenerationRequest> requests = new LinkedHashMap<>();
             for (String d : decoders) {
                 GenerationRequest q = DecoderSpec.request(d, o, model, maxNew);

@@ -35,7 +35,7 @@ final class DecoderSpec {
         try {
             model.checkDecoder(name);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException("--decoder: " + e.getMessage());
         }
         if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
         DiffusionPolicies.create(name, o); // options are checked now, before the model does any work

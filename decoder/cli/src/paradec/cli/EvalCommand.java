@@ -40,7 +40,7 @@ final class EvalCommand {
         try {
             task = EvalTask.of(o.getOr("add", "--task"));
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException("--task: " + e.getMessage());
         }
         List<Problem> problems = HeldOut.read(Path.of(o.getOr(Main.root().resolve(task.heldOutFile()).toString(), "--heldout")));
         int n = Math.min(problems.size(), o.getInt(problems.size(), 1, 1_000_000, "--n"));

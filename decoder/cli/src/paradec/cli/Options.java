@@ -9,6 +9,8 @@ import java.util.Set;
 /** Parsed "--name value" / "--flag" options and positional arguments of one subcommand. */
 final class Options {
     private final Map<String, String> values = new HashMap<>();
+    /** How an option was spelled when it came as one of llama.cpp's aliases, for messages: "-c" for --ctx. */
+    private final Map<String, String> spelled = new HashMap<>();
     private final List<String> positional = new ArrayList<>();
     private String[] raw = new String[0];
 
@@ -46,6 +48,7 @@ final class Options {
                 if (canonical != null && !withValue.contains(name) && !flags.contains(name)
                         && (withValue.contains(canonical) || flags.contains(canonical))) {
                     name = canonical;
+                    o.spelled.put(canonical, typed);
                 }
                 if (flags.contains(name)) {
                     if (inline != null) throw new UsageException(typed + " takes no value");
@@ -96,10 +99,10 @@ final class Options {
         if (v == null) return def;
         try {
             int x = Integer.parseInt(v.trim());
-            if (x < min || x > max) throw new UsageException(names[0] + " must be in [" + min + ", " + max + "], got " + x);
+            if (x < min || x > max) throw new UsageException(label(names) + " must be in [" + min + ", " + max + "], got " + x);
             return x;
         } catch (NumberFormatException e) {
-            throw new UsageException(names[0] + " needs an integer, got '" + v + "'");
+            throw new UsageException(label(names) + " needs an integer, got '" + v + "'");
         }
     }
 
@@ -109,7 +112,7 @@ final class Options {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new UsageException(names[0] + " needs an integer, got '" + v + "'");
+            throw new UsageException(label(names) + " needs an integer, got '" + v + "'");
         }
     }
 
@@ -118,11 +121,20 @@ final class Options {
         if (v == null) return def;
         try {
             double x = Double.parseDouble(v.trim());
-            if (!(x >= min && x <= max)) throw new UsageException(names[0] + " must be in [" + min + ", " + max + "], got " + v);
+            if (!(x >= min && x <= max)) throw new UsageException(label(names) + " must be in [" + min + ", " + max + "], got " + v);
             return x;
         } catch (NumberFormatException e) {
-            throw new UsageException(names[0] + " needs a number, got '" + v + "'");
+            throw new UsageException(label(names) + " needs a number, got '" + v + "'");
         }
+    }
+
+    /** The option as the user wrote it: "--ctx", or "-c (--ctx)" when it came as llama.cpp's alias. */
+    String label(String... names) {
+        for (String n : names) {
+            if (spelled.containsKey(n)) return spelled.get(n) + " (" + n + ")";
+        }
+        for (String n : names) if (values.containsKey(n)) return n;
+        return names[0];
     }
 
     /** The command line as given, subcommand included. */
