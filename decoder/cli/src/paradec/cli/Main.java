@@ -41,7 +41,10 @@ public final class Main {
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
                          [--against-llama-cpp] [--out FILE]
-              serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel N]
+              serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel 2] [--queue 16xparallel]
+                         [--timeout 600] [--gpu-layers N]
+                         (--parallel requests generate at once, a context each; --queue more wait, beyond that 503;
+                         --timeout seconds per request, waiting included, then 504)
                          (OpenAI-compatible: /v1/models, /v1/completions, /v1/chat/completions, "stream": true;
                          request field "decoder" picks any decoder of the model's family)
               trace-view FILE -o OUT.svg|OUT.html

@@ -14,15 +14,18 @@ final class ServeCommand {
     private ServeCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Options o = Options.parse(args, 1, Set.of("-m", "--model", "--host", "--port", "--threads", "--parallel", "--gpu-layers"), Set.of());
+        Options o = Options.parse(args, 1, Set.of("-m", "--model", "--host", "--port", "--threads", "--parallel", "--gpu-layers",
+                "--queue", "--timeout"), Set.of());
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
         Path modelPath = Main.modelPath(o);
         String host = o.getOr("127.0.0.1", "--host");
         int port = o.getInt(8080, 0, 65535, "--port");
         int threads = o.getInt(0, 0, 512, "--threads");
         int parallel = o.getInt(2, 1, 64, "--parallel");
+        OpenAiServer.Limits limits = new OpenAiServer.Limits(parallel, o.getInt(16 * parallel, 0, 1 << 16, "--queue"),
+                java.time.Duration.ofSeconds(o.getInt(600, 1, 86_400, "--timeout")));
         ParadecModel model = ParadecModel.load(modelPath, ModelParams.defaults().withGpuLayers(o.getInt(0, -1, 100_000, "--gpu-layers")), threads);
-        OpenAiServer server = new OpenAiServer(model, modelPath.getFileName().toString(), host, port, parallel);
+        OpenAiServer server = new OpenAiServer(model, modelPath.getFileName().toString(), host, port, limits);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
