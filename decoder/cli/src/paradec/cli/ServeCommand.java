@@ -32,7 +32,8 @@ final class ServeCommand {
             model.close();
             stopped.countDown();
         }));
-        err.println("paradec: serving " + modelPath + " on http://" + host + ":" + server.port() + "/v1 (OpenAI-compatible; Ctrl-C stops)");
+        err.println("paradec: serving " + modelPath + " on http://" + host + ":" + server.port() + "/v1 (OpenAI-compatible; "
+                + parallel + " slots, " + limits.queue() + " waiting at most, " + limits.timeout().toSeconds() + " s per request; Ctrl-C stops)");
         try {
             stopped.await();
         } catch (InterruptedException e) {
