@@ -3,5 +3,8 @@ module paradec.cli {
     requires paradec.engine;
     requires org.slf4j;
     requires jdk.httpserver;
+    // trace-view -o OUT.png: the SVG parsed with java.xml, drawn with Java2D (headless), written by ImageIO
+    requires java.desktop;
+    requires java.xml;
     exports paradec.server;
 }

@@ -78,6 +78,7 @@ final class GenerateCommand {
                     out.flush();
                 });
                 GenerationResult r = model.generate(promptTokens, request);
+                if (trace != null) trace.result(r, modelPath.toAbsolutePath().toString());
                 if (json) out.println(Results.toJson(modelPath, r, request.sampling().temperature() > 0 ? request.sampling().seed() : null));
                 else out.println();
                 if (!json && r.stopReason() == paradec.generation.StopReason.CONTEXT_FULL) {

@@ -47,7 +47,9 @@ public final class Main {
                          --timeout seconds per request, waiting included, then 504)
                          (OpenAI-compatible: /v1/models, /v1/completions, /v1/chat/completions, "stream": true;
                          request field "decoder" picks any decoder of the model's family)
-              trace-view FILE -o OUT.svg|OUT.html
+              trace-view FILE -o OUT.svg|OUT.html|OUT.png [-m MODEL] [--ids]
+                         (cells show token text from the model the trace names, or -m MODEL; ids in the tooltips;
+                         --ids draws ids instead; the summary is generate --json's numbers)
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--json]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
@@ -150,7 +152,7 @@ public final class Main {
             case "demo" -> DemoCommand.run(rest, out, err);
             case "eval" -> EvalCommand.run(rest, out);
             case "serve" -> ServeCommand.run(rest, out, err);
-            case "trace-view" -> TraceViewCommand.run(rest, out);
+            case "trace-view" -> TraceViewCommand.run(rest, out, err);
             case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
             default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
         };
