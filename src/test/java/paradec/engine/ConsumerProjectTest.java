@@ -48,7 +48,7 @@ class ConsumerProjectTest {
                 .resolve(artifact + "-" + VERSION + (classifier == null ? "" : "-" + classifier) + ".jar");
     }
 
-    record Run(int code, String out, String err) {}
+    public record Run(int code, String out, String err) {}
 
     /** A child process with paradec's variable removed from its environment. */
     static Run run(Path dir, List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
