@@ -3,6 +3,7 @@ module paradec.cli {
     requires paradec.engine;
     requires org.slf4j;
     requires jdk.httpserver;
+    requires info.picocli;
     // trace-view -o OUT.png: the SVG parsed with java.xml, drawn with Java2D (headless), written by ImageIO
     requires java.desktop;
     requires java.xml;

@@ -22,16 +22,59 @@ import paradec.trace.TraceWriter;
 
 /** {@code paradec generate}: one generation with any decoder, streamed or as one JSON object. */
 final class GenerateCommand {
-    static final Set<String> VALUE_OPTIONS = Set.of("-m", "--model", "-p", "--prompt", "-n", "--decoder", "--temp", "--top-k",
-            "--top-p", "--seed", "--ctx", "--threads", "--gpu-layers", "--window", "--ngram", "--guesses", "--init-from",
-            "--trace", "--guess-init", "--gen-length", "--block-length", "--steps", "--threshold", "--factor", "--cfg", "--prompt-file",
-            "--stop", "--kv-cache", "--cache-refresh", "--draft-model", "--draft-length", "--draft-steps", "--system");
-    static final Set<String> FLAGS = Set.of("--json", "--chat");
+    /** The model and how it runs: every command that loads one. */
+    static final List<Options.Opt> MODEL = List.of(
+            Options.Opt.value("-m|--model", "MODEL", "models/code-ar.gguf", "the GGUF model file"),
+            Options.Opt.value("--threads|-t", "N", "0 = one per core", "CPU threads per generation"),
+            Options.Opt.value("--gpu-layers|-ngl|--n-gpu-layers", "N", "0", "layers offloaded to the GPU (-1: all)"));
+
+    /** What to generate and with which decoder: generate, and the commands that run generations (bench, eval). */
+    static final List<Options.Opt> GENERATION = List.of(
+            Options.Opt.value("-n|--n-predict", "N", "64", "tokens to generate (a diffusion model's generation length too)"),
+            Options.Opt.value("--decoder", "NAME", "the model's first: ar or llada",
+                    "ar, jacobi, lookahead, specdiff; diffusion: " + String.join(", ", DiffusionPolicies.NAMES)),
+            Options.Opt.value("--temp", "T", "0 = greedy", "sampling temperature"),
+            Options.Opt.value("--top-k", "K", "40", "sample among the K most likely tokens (AR family)"),
+            Options.Opt.value("--top-p", "P", "0.95", "nucleus sampling mass (AR family)"),
+            Options.Opt.value("--seed|-s", "S", "a fresh one, printed in --json", "sampling seed"),
+            Options.Opt.value("--ctx|-c|--ctx-size", "N", "the model's trained length", "KV context positions"),
+            Options.Opt.value("--window", "N|auto", "auto", "guesses per call (jacobi, lookahead)"),
+            Options.Opt.value("--ngram", "N", "jacobi 3, lookahead " + paradec.decode.LookaheadSettings.DEFAULT_N,
+                    "n-gram length (jacobi's lookup, lookahead's pool)"),
+            Options.Opt.value("--guesses", "G", Integer.toString(paradec.decode.LookaheadSettings.DEFAULT_G),
+                    "n-gram candidates verified per call (lookahead)"),
+            Options.Opt.value("--guess-init", "lookup|random|repeat", "lookup", "how jacobi fills its guesses"),
+            Options.Opt.value("--init-from", "FILE", null, "text whose tokens jacobi's lookup draws guesses from"),
+            Options.Opt.value("--draft-model", "FILE", null, "the diffusion model that drafts for specdiff"),
+            Options.Opt.value("--draft-length", "K", "8", "tokens drafted per call (specdiff)"),
+            Options.Opt.value("--draft-steps", "S", "min(2, K)", "denoising steps per draft (specdiff)"),
+            Options.Opt.value("--gen-length", "L", "-n", "diffusion: positions generated"),
+            Options.Opt.value("--block-length", "B", "32, at most L", "diffusion: positions per block"),
+            Options.Opt.value("--steps", "S", "L", "diffusion: denoising steps"),
+            Options.Opt.value("--threshold", "T", "the policy's (0.9)", "confidence threshold (fast-dllm, klass)"),
+            Options.Opt.value("--factor", "F", "the policy's", "factor (fast-dllm-factor, dico)"),
+            Options.Opt.value("--cfg", "C", "0 = off", "diffusion: classifier-free guidance scale"),
+            Options.Opt.value("--kv-cache", "none|prefix", "none", "diffusion: prefix KV cache (a full pass every block)"),
+            Options.Opt.value("--cache-refresh", "N", "every block only", "diffusion with --kv-cache prefix: a full pass every N steps too"));
+
+    static final List<Options.Opt> OPTIONS = Options.table(MODEL, List.of(
+            Options.Opt.value("-p|--prompt", "TEXT", null, "the prompt (with --chat: the user's message)"),
+            Options.Opt.value("--prompt-file|-f|--file", "FILE", null, "the prompt from a file, byte for byte (UTF-8)"),
+            Options.Opt.flag("--chat", "format -p as a chat through the model's template (plain fallback without one)"),
+            Options.Opt.value("--system", "TEXT", null, "a system message (implies --chat)")),
+            GENERATION, List.of(
+            Options.Opt.value("--stop", "TEXT", null, "stop before this text (\\n for a newline)"),
+            Options.Opt.value("--trace", "FILE", null, "write the decoding trace (JSON Lines) for trace-view"),
+            Options.Opt.flag("--json", "print one JSON object instead of streaming the text")));
+
+    static final String NOTES = """
+            One path for both families: -n is the generation length of a diffusion model too. Options a decoder
+            does not read are ignored with a warning. llama.cpp's spellings (-c, -t, -ngl, -f, -s, --n-predict) work.""";
 
     private GenerateCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Options o = Options.parse(args, 1, VALUE_OPTIONS, FLAGS);
+        Options o = Options.parse(args, 1, OPTIONS);
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
         if (o.has("-p", "--prompt") && o.has("--prompt-file")) throw new UsageException("give -p or --prompt-file (-f), not both");
         String prompt = o.get("-p", "--prompt");

@@ -73,6 +73,20 @@ public final class Main {
         return sb.isEmpty() ? null : "usage: paradec" + sb.toString().replaceFirst("^ +", " ");
     }
 
+    /** One command's --help: every option with its default (picocli, from the command's option table). */
+    static String commandHelp(String command) {
+        return switch (command) {
+            case "generate" -> Options.help(command, GenerateCommand.OPTIONS, null, GenerateCommand.NOTES);
+            case "bench" -> Options.help(command, BenchCommand.OPTIONS, null, BenchCommand.NOTES);
+            case "eval" -> Options.help(command, EvalCommand.OPTIONS, null, EvalCommand.NOTES);
+            case "serve" -> Options.help(command, ServeCommand.OPTIONS, null, ServeCommand.NOTES);
+            case "demo" -> Options.help(command, DemoCommand.OPTIONS, null, DemoCommand.NOTES);
+            case "tokenize" -> Options.help(command, TokenizeCommand.OPTIONS, null, TokenizeCommand.NOTES);
+            case "trace-view" -> Options.help(command, TraceViewCommand.OPTIONS, "TRACE", TraceViewCommand.NOTES);
+            default -> commandUsage(command);
+        };
+    }
+
     /** paradec's version and the llama.cpp its bindings were generated for. */
     static String versionLine() {
         String v = Main.class.getPackage().getImplementationVersion();
@@ -105,7 +119,7 @@ public final class Main {
         }
         if (!List.of("inspect", "synth", "export").contains(rest[0]) && Arrays.asList(rest).subList(1, rest.length).stream()
                 .anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
-            String help = commandUsage(rest[0]);
+            String help = commandHelp(rest[0]);
             if (help == null) {
                 err.println("paradec: unknown command '" + rest[0] + "' (try --help)");
                 return USAGE;

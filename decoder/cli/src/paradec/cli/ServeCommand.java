@@ -13,9 +13,19 @@ import paradec.server.OpenAiServer;
 final class ServeCommand {
     private ServeCommand() {}
 
+    static final java.util.List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, java.util.List.of(
+            Options.Opt.value("--host", "ADDRESS", "127.0.0.1 (loopback)", "address to listen on"),
+            Options.Opt.value("--port", "PORT", "8080", "port to listen on (0: any free one)"),
+            Options.Opt.value("--parallel", "N", "2", "requests generated at once, a context each"),
+            Options.Opt.value("--queue", "N", "16 x --parallel", "requests waiting for a slot; beyond that 503"),
+            Options.Opt.value("--timeout", "SECONDS", "600", "per request, waiting included; then 504")));
+
+    static final String NOTES = """
+            OpenAI-compatible: GET /v1/models, POST /v1/completions and /v1/chat/completions ("stream": true for
+            server-sent events), GET /health. The request field "decoder" picks any decoder of the model's family.""";
+
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Options o = Options.parse(args, 1, Set.of("-m", "--model", "--host", "--port", "--threads", "--parallel", "--gpu-layers",
-                "--queue", "--timeout"), Set.of());
+        Options o = Options.parse(args, 1, OPTIONS);
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
         Path modelPath = Main.modelPath(o);
         String host = o.getOr("127.0.0.1", "--host");

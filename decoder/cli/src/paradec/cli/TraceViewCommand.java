@@ -29,6 +29,15 @@ import paradec.trace.TraceRenderer;
 final class TraceViewCommand {
     private TraceViewCommand() {}
 
+    static final java.util.List<Options.Opt> OPTIONS = java.util.List.of(
+            Options.Opt.value("-o|--output", "OUT", null, "OUT.svg, OUT.html or OUT.png"),
+            Options.Opt.value("-m|--model", "MODEL", "the model the trace names", "the vocabulary that gives the cells' text"),
+            Options.Opt.flag("--ids", "draw token ids instead of their text"));
+
+    static final String NOTES = """
+            Rows are forward calls (AR family) or denoising steps (diffusion); token ids are in each cell's tooltip.
+            The summary is the generation's own numbers, as generate --json gives them.""";
+
     /**
      * @throws UsageException           no trace file, several, or no -o/--output
      * @throws IOException              the trace cannot be read or the output cannot be written
@@ -36,7 +45,7 @@ final class TraceViewCommand {
      *                                  in .svg, .html or .png
      */
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Options o = Options.parse(args, 1, Set.of("-o", "--output", "-m", "--model"), Set.of("--ids"));
+        Options o = Options.parse(args, 1, OPTIONS);
         if (o.positional().isEmpty()) throw new UsageException("trace-view needs a trace FILE (written by generate --trace)");
         if (o.positional().size() > 1) throw new UsageException("trace-view takes one trace FILE, got " + o.positional().size());
         String output = o.get("-o", "--output");

@@ -199,4 +199,37 @@ class CliOptionsTest {
         assertArrayEquals(tokens(run("generate", "-m", c, "-p", "You write Python.\n\ndef add(a, b):", "-n", "8", "--json")),
                 tokens(run("generate", "-m", c, "--system", "You write Python.", "-p", "def add(a, b):", "-n", "8", "--json")));
     }
+
+    @Test
+    void everyCommandHasHelpWithItsOptionsAndDefaults() throws Exception {
+        for (String command : List.of("generate", "tokenize", "bench", "eval", "serve", "demo", "trace-view", "inspect", "synth", "export")) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.code(), command + ": " + help.err());
+            assertTrue(help.out().toLowerCase(java.util.Locale.ROOT).contains("usage: paradec " + command)
+                    || help.out().contains(command), command + ": " + help.out());
+        }
+        Run generate = run("generate", "--help");
+        for (String expected : List.of("-c, --ctx, --ctx-size=N", "-t, --threads=N", "-ngl, --gpu-layers, --n-gpu-layers=N",
+                "-f, --file, --prompt-file=FILE", "-s, --seed=S", "-n, --n-predict=N", "(default: 64)", "(default: 40)", "(default: 0.95)",
+                "--chat", "--system=TEXT", "--json")) {
+            assertTrue(generate.out().contains(expected), expected + " not in:\n" + generate.out());
+        }
+        assertTrue(run("serve", "--help").out().contains("--timeout=SECONDS"), "serve's own options");
+        // every option the help names is one the parser takes (a value where it has a label)
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s+((?:-{1,2}[a-z-]+(?:, )?)+)(=\\S+)?").matcher(generate.out());
+        int options = 0;
+        while (m.find()) {
+            for (String name : m.group(1).split(", ")) {
+                if (name.equals("-h") || name.equals("--help")) continue;
+                String[] args = m.group(2) != null ? new String[] {"generate", name, "1"} : new String[] {"generate", name};
+                Options.parse(args, 1, GenerateCommand.OPTIONS);
+                options++;
+            }
+        }
+        assertTrue(options >= GenerateCommand.OPTIONS.size(), "options found in the help: " + options);
+        // a default the help shows is the one that applies: 64 tokens without -n (the random-weight model never ends early here)
+        Run noN = run("generate", "-m", model.toString(), "-p", "Hello world", "--json");
+        assertEquals(64, tokens(noN).length);
+        assertTrue(run("--version").out().startsWith("paradec "), "--version");
+    }
 }
