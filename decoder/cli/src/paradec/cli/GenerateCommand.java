@@ -125,8 +125,8 @@ final class GenerateCommand {
                 if (json) out.println(Results.toJson(modelPath, r, request.sampling().temperature() > 0 ? request.sampling().seed() : null));
                 else out.println();
                 if (!json && r.stopReason() == paradec.generation.StopReason.CONTEXT_FULL) {
-                    err.println("note: generation stopped at a full context (" + (promptTokens.length + r.generatedTokens())
-                            + " positions); --ctx sets a larger one up to the model's trained length");
+                    err.println("note: generation stopped at a full context (" + promptTokens.length + " prompt and " + r.generatedTokens()
+                            + " generated tokens); --ctx sets a larger one up to the model's trained length");
                 }
             }
         }

@@ -232,4 +232,33 @@ class CliOptionsTest {
         assertEquals(64, tokens(noN).length);
         assertTrue(run("--version").out().startsWith("paradec "), "--version");
     }
+
+    @Test
+    void samplingWithoutASeedDrawsOneAndPrintsIt() {
+        String m = model.toString();
+        Run first = run("generate", "-m", m, "-p", "Hello world", "-n", "12", "--temp", "1.0", "--json");
+        Run second = run("generate", "-m", m, "-p", "Hello world", "-n", "12", "--temp", "1.0", "--json");
+        long seed1 = (long) CliGenerateTest.number(first.out(), "seed");
+        long seed2 = (long) CliGenerateTest.number(second.out(), "seed");
+        assertTrue(seed1 != seed2 && seed1 != 0, seed1 + " " + seed2);
+        // the printed seed reproduces the run
+        assertArrayEquals(tokens(first), tokens(run("generate", "-m", m, "-p", "Hello world", "-n", "12", "--temp", "1.0",
+                "--seed", CliGenerateTest.raw(first.out(), "seed"), "--json")));
+    }
+
+    @Test
+    void aFullContextIsNoticed() {
+        // llama.cpp pads a context to a multiple of 256 positions: -c 16 holds 256
+        Run text = run("generate", "-m", model.toString(), "-p", "Hello world", "-c", "16", "-n", "400", "-t", "1");
+        assertEquals(0, text.code(), text.err());
+        Run json = run("generate", "-m", model.toString(), "-p", "Hello world", "-c", "16", "-n", "400", "-t", "1", "--json");
+        assertEquals("context_full", CliGenerateTest.string(json.out(), "stop_reason"));
+        int prompt = (int) CliGenerateTest.number(json.out(), "prompt_tokens");
+        int generated = (int) CliGenerateTest.number(json.out(), "generated_tokens");
+        assertTrue(prompt + generated <= 257 && generated < 400, prompt + " + " + generated);
+        assertTrue(text.err().contains("note: generation stopped at a full context (" + prompt + " prompt and " + generated
+                + " generated tokens)"), text.err());
+        Run roomy = run("generate", "-m", model.toString(), "-p", "Hello world", "-c", "128", "-n", "20", "-t", "1");
+        assertFalse(roomy.err().contains("full context"), roomy.err());
+    }
 }
