@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import paradec.decode.ContextNeeds;
 import paradec.decode.CostCurve;
 import paradec.engine.GenerationRequest;

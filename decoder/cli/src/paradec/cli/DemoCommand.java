@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code paradec demo}: the default model continues a Python prompt with AR, Jacobi and

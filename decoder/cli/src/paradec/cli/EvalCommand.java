@@ -16,9 +16,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code paradec eval --task add|sort|path|code -m MODEL --decoder D [--n N] [--json]}: the score of one decoder on

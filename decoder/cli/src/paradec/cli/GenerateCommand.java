@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import paradec.decode.SamplingSettings;
 import paradec.engine.GenerationRequest;
 import paradec.engine.ParadecModel;

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine;
 
 /**
@@ -128,19 +127,6 @@ final class Options {
                 : result.matchedPositionals().getFirst().stringValues();
         o.positional.addAll(positionals);
         return o;
-    }
-
-    /**
-     * For callers without a table: options that take a value and flags, names only (no --help text).
-     *
-     * @param withValue options that take a value (short aliases included, e.g. "-m")
-     * @param flags     options without a value
-     */
-    static Options parse(String[] args, int from, Set<String> withValue, Set<String> flags) throws UsageException {
-        List<Opt> table = new ArrayList<>();
-        for (String n : withValue) table.add(Opt.value(n, "VALUE", null, ""));
-        for (String n : flags) table.add(Opt.flag(n, ""));
-        return parse(args, from, table);
     }
 
     boolean has(String... names) {

@@ -3,7 +3,6 @@ package paradec.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import paradec.engine.ParadecModel;
 import paradec.llama.ModelParams;

@@ -3,7 +3,6 @@ package paradec.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
 import paradec.llama.Model;
 import paradec.llama.ModelParams;
 

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import paradec.llama.Model;
 import paradec.llama.ModelParams;
 import paradec.llama.Vocab;
