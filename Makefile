@@ -99,13 +99,18 @@ $(AOT): $(JAR) | $(NATIVE_LIB)
 demo: native jar aot
 	$(PARADEC) demo
 
-test: native jar
-	JAVA_HOME=$(JDK) mvn -B test -Dparadec.native.dir=$(ROOT)/$(NATIVE_DIR)/bin
+# The natives jar: what make native staged, under this platform's classifier.
+NATIVES_ARGS := -Dparadec.natives.staging=$(ROOT)/$(NATIVE_DIR)/natives \
+  $(if $(GPU),-Dparadec.natives.classifier=linux-$(shell uname -m)-$(GPU),)
 
-# The library's modules into the local Maven repository (io.paradec:paradec-*), for projects that depend on them.
+# The tests run inside 'mvn install': every library module and the natives jar are installed before the
+# test module runs, so ConsumerProjectTest builds a project outside the repository against them (required here).
+test: native
+	JAVA_HOME=$(JDK) mvn -B install -Dparadec.native.dir=$(ROOT)/$(NATIVE_DIR)/bin $(NATIVES_ARGS) -Dparadec.consumer.required=true
+
+# The library's modules into the local Maven repository (io.paradec:paradec and the rest), for projects that depend on them.
 install: native jar
-	$(MVN) -DskipTests -Ppublish install -pl '!src/test' -Dparadec.natives.staging=$(ROOT)/$(NATIVE_DIR)/natives \
-	  $(if $(GPU),-Dparadec.natives.classifier=linux-$(shell uname -m)-$(GPU),)
+	$(MVN) -DskipTests -Ppublish install -pl '!src/test' $(NATIVES_ARGS)
 
 # API docs of every exported package (jextract's package and the CLI left out), per module under target/reports/apidocs.
 javadoc: jdk

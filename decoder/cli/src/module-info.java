@@ -4,5 +4,9 @@ module paradec.cli {
     requires org.slf4j;
     requires jdk.httpserver;
     requires java.net.http; // bench's llama-server anchors
+    requires info.picocli;
+    // trace-view -o OUT.png: the SVG parsed with java.xml, drawn with Java2D (headless), written by ImageIO
+    requires java.desktop;
+    requires java.xml;
     exports paradec.server;
 }

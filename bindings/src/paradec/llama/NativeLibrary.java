@@ -62,9 +62,17 @@ public final class NativeLibrary {
             if (loadedFrom != null) return loadedFrom;
             dir = locate();
             checkBuild(dir);
-            for (String lib : LIBRARIES) {
-                Path p = dir.resolve(lib);
-                if (Files.exists(p)) System.load(p.toAbsolutePath().toString());
+            String nativeAccess = nativeAccessProblem();
+            // JDK 22-25 only warn (several lines naming System::load); a later JDK refuses: either way, one
+            // line that says what to add, before the first restricted call
+            if (nativeAccess != null) System.err.println(nativeAccess);
+            try {
+                for (String lib : LIBRARIES) {
+                    Path p = dir.resolve(lib);
+                    if (Files.exists(p)) System.load(p.toAbsolutePath().toString());
+                }
+            } catch (IllegalCallerException e) {
+                throw new IllegalStateException(nativeAccess != null ? nativeAccess : e.getMessage(), e);
             }
             installLogRouting();
             LlamaLib.llama_backend_init();
@@ -73,6 +81,19 @@ public final class NativeLibrary {
             loadedFrom = dir;
             return dir;
         }
+    }
+
+    /**
+     * The line to print when the JVM was started without native access for paradec's module, or null when
+     * it has it: {@code --enable-native-access=ALL-UNNAMED} on the class path, {@code =paradec.llama} on
+     * the module path.
+     */
+    static String nativeAccessProblem() {
+        Module module = NativeLibrary.class.getModule();
+        if (module.isNativeAccessEnabled()) return null;
+        String flag = "--enable-native-access=" + (module.isNamed() ? module.getName() : "ALL-UNNAMED");
+        return "paradec: native access is not enabled: start java with " + flag
+                + " (paradec calls llama.cpp through the FFM API; this JDK warns, a later one refuses)";
     }
 
     private static Path locate() {

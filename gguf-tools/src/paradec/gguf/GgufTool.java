@@ -97,9 +97,10 @@ public final class GgufTool {
         int vocabSize = 512;
         boolean vocabSizeGiven = false;
         Path output = null;
+        String opt = null;
         try {
             for (int i = 1; i < args.length; i++) {
-                String opt = args[i];
+                opt = args[i];
                 if (i + 1 >= args.length) {
                     return usage(err, "missing value after " + opt);
                 }
@@ -125,7 +126,7 @@ public final class GgufTool {
                 }
             }
         } catch (NumberFormatException e) {
-            return usage(err, "not a number: " + e.getMessage());
+            return usage(err, opt + " needs a number: " + e.getMessage());
         }
         if (arch == null) {
             return usage(err, "synth needs --arch");

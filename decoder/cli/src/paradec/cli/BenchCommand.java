@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import paradec.decode.ContextNeeds;
 import paradec.decode.CostCurve;
 import paradec.engine.GenerationRequest;
@@ -35,14 +34,24 @@ final class BenchCommand {
 
     private BenchCommand() {}
 
+    static final List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, GenerateCommand.GENERATION, List.of(
+            Options.Opt.value("--threads|-t", "N", "all cores", "CPU threads, the same for paradec and llama.cpp's tools"),
+            Options.Opt.value("--decoders", "LIST", "the model's: ar,jacobi,lookahead or its diffusion policies",
+                    "comma-separated decoders, the baseline first (ar for an autoregressive model)"),
+            Options.Opt.value("--prompts", "FILE", "built-in code prompts", "prompts, one per line"),
+            Options.Opt.value("--repeat", "R", "3", "timed rounds per prompt and decoder"),
+            Options.Opt.flag("--against-llama-cpp", "time llama.cpp's own tools on the same model, prompts and threads"),
+            Options.Opt.value("--out", "FILE", null, "write the report (markdown) there"),
+            Options.Opt.flag("--json", "print the runs as JSON")));
+
+    static final String NOTES = "Speedups are ratios against the first decoder, measured in one run, interleaved.";
+
     /** One timed generation. */
     record Run(String decoder, int prompt, int round, double tokensPerSecond, double tokensPerCall, long calls, int tokens,
                double decodeMs, double memoryMs, double javaMs, Boolean sameAsAr) {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Set<String> values = new java.util.HashSet<>(GenerateCommand.VALUE_OPTIONS);
-        values.addAll(Set.of("--decoders", "--prompts", "--repeat", "--out"));
-        Options o = Options.parse(args, 1, values, Set.of("--json", "--against-llama-cpp"));
+        Options o = Options.parse(args, 1, OPTIONS);
         Path modelPath = Main.modelPath(o);
         int maxNew = o.getInt(64, 1, 100_000, "-n");
         int repeat = o.getInt(3, 1, 1000, "--repeat");
@@ -57,6 +66,13 @@ final class BenchCommand {
             boolean lossless = baseline.equals("ar");
             if (ParadecModel.AR_DECODERS.contains(baseline) && !lossless) {
                 throw new UsageException("--decoders must start with ar: speedups are measured against it");
+            }
+            for (String d : decoders) {
+                try {
+                    model.checkDecoder(d);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--decoders: " + e.getMessage());
+                }
             }
             Map<String, GenerationRequest> requests = new LinkedHashMap<>();
             for (String d : decoders) {

@@ -35,7 +35,7 @@ final class DecoderSpec {
         try {
             model.checkDecoder(name);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException("--decoder: " + e.getMessage());
         }
         if (ParadecModel.AR_DECODERS.contains(name)) return base.decoder(arDecoder(name, o, model));
         DiffusionPolicies.create(name, o); // options are checked now, before the model does any work
@@ -70,6 +70,39 @@ final class DecoderSpec {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    /** The options that only some decoders read, and which: any other decoder ignores them (with a warning). */
+    static final java.util.Map<String, java.util.List<String>> DECODER_OPTIONS = decoderOptions();
+
+    private static java.util.Map<String, java.util.List<String>> decoderOptions() {
+        java.util.Map<String, java.util.List<String>> m = new java.util.LinkedHashMap<>();
+        java.util.List<String> diffusion = new java.util.ArrayList<>(DiffusionPolicies.NAMES);
+        diffusion.add("vanilla");
+        m.put("--window", java.util.List.of("jacobi", "lookahead"));
+        m.put("--ngram", java.util.List.of("jacobi", "lookahead"));
+        m.put("--guesses", java.util.List.of("lookahead"));
+        m.put("--guess-init", java.util.List.of("jacobi"));
+        m.put("--init-from", java.util.List.of("jacobi"));
+        for (String draft : java.util.List.of("--draft-model", "--draft-length", "--draft-steps")) m.put(draft, java.util.List.of("specdiff"));
+        m.put("--top-k", ParadecModel.AR_DECODERS);
+        m.put("--top-p", ParadecModel.AR_DECODERS);
+        for (String d : java.util.List.of("--gen-length", "--block-length", "--steps", "--cfg", "--kv-cache", "--cache-refresh")) m.put(d, diffusion);
+        m.put("--threshold", java.util.List.of("fast-dllm", "klass"));
+        m.put("--factor", java.util.List.of("fast-dllm-factor", "dico"));
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** One warning line per given option that decoder {@code name} does not read. */
+    static java.util.List<String> ignoredOptionWarnings(String name, Options o) {
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        DECODER_OPTIONS.forEach((option, readers) -> {
+            if (o.has(option) && !readers.contains(name)) {
+                java.util.List<String> shown = readers.stream().filter(r -> !r.equals("vanilla")).toList();
+                warnings.add("warning: --decoder " + name + " ignores " + option + " (it applies to " + String.join(", ", shown) + ")");
+            }
+        });
+        return warnings;
     }
 
     /** Draft models opened for specdiff, closed when the command ends ({@link #closeDrafts()}). */

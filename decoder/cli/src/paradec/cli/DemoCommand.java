@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code paradec demo}: the default model continues a Python prompt with AR, Jacobi and
@@ -23,8 +22,16 @@ final class DemoCommand {
 
     private DemoCommand() {}
 
+    static final java.util.List<Options.Opt> OPTIONS = java.util.List.of(
+            Options.Opt.value("-m|--model", "MODEL", "models/code-ar.gguf", "the GGUF model file"),
+            Options.Opt.value("-p|--prompt", "TEXT", "a Python class header", "the prompt"),
+            Options.Opt.value("-n|--n-predict", "N", "96", "tokens to generate"),
+            Options.Opt.value("--threads|-t", "N", "0 = one per core", "CPU threads"));
+
+    static final String NOTES = "AR, Jacobi and lookahead side by side on one prompt.";
+
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Options o = Options.parse(args, 1, Set.of("-m", "--model", "-p", "--prompt", "-n", "--threads"), Set.of());
+        Options o = Options.parse(args, 1, OPTIONS);
         Path modelPath = Main.modelPath(o);
         String prompt = o.getOr(PROMPT, "-p", "--prompt");
         int maxNew = o.getInt(96, 1, 4096, "-n");

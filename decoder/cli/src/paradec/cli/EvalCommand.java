@@ -16,9 +16,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code paradec eval --task add|sort|path|code -m MODEL --decoder D [--n N] [--json]}: the score of one decoder on
@@ -28,19 +26,27 @@ import java.util.Set;
 final class EvalCommand {
     private EvalCommand() {}
 
+    static final List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, GenerateCommand.GENERATION, List.of(
+            Options.Opt.value("--task", "add|sort|path|code", "add", "the held-out task"),
+            Options.Opt.value("--n", "N", "all", "problems scored"),
+            Options.Opt.value("--distance", "D", "all", "path: only the held-out problems of this planning distance"),
+            Options.Opt.value("--heldout", "FILE", "the task's file under models/lab", "held-out problems"),
+            Options.Opt.value("--text", "FILE", "models/lab's held-out code", "code: the text whose continuations are scored"),
+            Options.Opt.flag("--json", "print one JSON object")));
+
+    static final String NOTES = "Held-out accuracy, forward calls, tokens/s; code: continuation match and perplexity.";
+
     /** What one decoder did on the problems. */
     record Totals(double score, long calls, long tokens, long nanos) {}
 
     static int run(String[] args, PrintStream out) throws UsageException, IOException {
-        Set<String> values = new HashSet<>(GenerateCommand.VALUE_OPTIONS);
-        values.addAll(Set.of("--task", "--n", "--heldout", "--text", "--distance"));
-        Options o = Options.parse(args, 1, values, Set.of("--json"));
+        Options o = Options.parse(args, 1, OPTIONS);
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
         EvalTask task;
         try {
             task = EvalTask.of(o.getOr("add", "--task"));
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException("--task: " + e.getMessage());
         }
         List<Problem> problems = HeldOut.read(Path.of(o.getOr(Main.root().resolve(task.heldOutFile()).toString(), "--heldout")));
         if (o.has("--distance")) {

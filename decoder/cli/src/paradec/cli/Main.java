@@ -30,7 +30,12 @@ public final class Main {
                          [--ctx N] [--threads N] [--gpu-layers N] [--window N|auto] [--ngram N] [--guesses G]
                          [--init-from FILE] [--trace FILE] [--gen-length L] [--block-length B] [--steps S]
                          [--threshold T] [--factor F] [--cfg C] [--kv-cache none|prefix] [--cache-refresh N]
-                         [--stop TEXT] [--json] [--verbose]
+                         [--stop TEXT] [--chat] [--system TEXT] [-f|--prompt-file FILE] [--json] [--verbose]
+                         (--chat: -p is the user's message, through the model's chat template; --system adds a
+                         system message; a model without a template gets the plain fallback: the texts, a blank
+                         line between)
+                         (llama.cpp's spellings work too: -c/--ctx-size, -t, -ngl/--n-gpu-layers, -f/--file, -s,
+                         --n-predict; -f reads the file as is, byte for byte, and it must be UTF-8)
                          [--rpc HOST:PORT[,...]] [--tensor-split A,B,...] [--rpc-timeout S]
                          (--rpc: layers on ggml-rpc servers, all of them unless --gpu-layers says; also on bench,
                          eval and serve; see docs/rpc.md)
@@ -39,11 +44,15 @@ public final class Main {
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
                          [--against-llama-cpp] [--out FILE]
-              serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel N] [--gpu-layers N]
-                         [--rpc HOST:PORT[,...]] [--tensor-split A,B,...] [--rpc-timeout S]
+              serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel 2] [--queue 16xparallel]
+                         [--timeout 600] [--gpu-layers N] [--rpc HOST:PORT[,...]] [--tensor-split A,B,...]
+                         (--parallel requests generate at once, a context each; --queue more wait, beyond that 503;
+                         --timeout seconds per request, waiting included, then 504)
                          (OpenAI-compatible: /v1/models, /v1/completions, /v1/chat/completions, "stream": true;
                          request field "decoder" picks any decoder of the model's family)
-              trace-view FILE -o OUT.svg|OUT.html
+              trace-view FILE -o OUT.svg|OUT.html|OUT.png [-m MODEL] [--ids]
+                         (cells show token text from the model the trace names, or -m MODEL; ids in the tooltips;
+                         --ids draws ids instead; the summary is generate --json's numbers)
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
@@ -65,6 +74,20 @@ public final class Main {
             if (inside) sb.append(line).append('\n');
         }
         return sb.isEmpty() ? null : "usage: paradec" + sb.toString().replaceFirst("^ +", " ");
+    }
+
+    /** One command's --help: every option with its default (picocli, from the command's option table). */
+    static String commandHelp(String command) {
+        return switch (command) {
+            case "generate" -> Options.help(command, GenerateCommand.OPTIONS, null, GenerateCommand.NOTES);
+            case "bench" -> Options.help(command, BenchCommand.OPTIONS, null, BenchCommand.NOTES);
+            case "eval" -> Options.help(command, EvalCommand.OPTIONS, null, EvalCommand.NOTES);
+            case "serve" -> Options.help(command, ServeCommand.OPTIONS, null, ServeCommand.NOTES);
+            case "demo" -> Options.help(command, DemoCommand.OPTIONS, null, DemoCommand.NOTES);
+            case "tokenize" -> Options.help(command, TokenizeCommand.OPTIONS, null, TokenizeCommand.NOTES);
+            case "trace-view" -> Options.help(command, TraceViewCommand.OPTIONS, "TRACE", TraceViewCommand.NOTES);
+            default -> commandUsage(command);
+        };
     }
 
     /** paradec's version and the llama.cpp its bindings were generated for. */
@@ -99,7 +122,7 @@ public final class Main {
         }
         if (!List.of("inspect", "synth", "export").contains(rest[0]) && Arrays.asList(rest).subList(1, rest.length).stream()
                 .anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
-            String help = commandUsage(rest[0]);
+            String help = commandHelp(rest[0]);
             if (help == null) {
                 err.println("paradec: unknown command '" + rest[0] + "' (try --help)");
                 return USAGE;
@@ -151,7 +174,7 @@ public final class Main {
             case "demo" -> DemoCommand.run(rest, out, err);
             case "eval" -> EvalCommand.run(rest, out);
             case "serve" -> ServeCommand.run(rest, out, err);
-            case "trace-view" -> TraceViewCommand.run(rest, out);
+            case "trace-view" -> TraceViewCommand.run(rest, out, err);
             case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
             default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
         };

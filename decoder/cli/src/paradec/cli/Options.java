@@ -4,58 +4,129 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine;
 
-/** Parsed "--name value" / "--flag" options and positional arguments of one subcommand. */
+/**
+ * Parsed options and positional arguments of one subcommand. Each command declares its options as a table of
+ * {@link Opt}s (names, value label, default as shown, help); picocli parses the command line against it and
+ * prints the command's {@code --help}. A value is stored under the option's first name, whichever of its names
+ * (llama.cpp's spellings included) was typed; messages name the option as typed.
+ */
 final class Options {
     private final Map<String, String> values = new HashMap<>();
+    /** How an option was spelled when it came as another of its names, for messages: "-c" for --ctx. */
+    private final Map<String, String> spelled = new HashMap<>();
     private final List<String> positional = new ArrayList<>();
     private String[] raw = new String[0];
 
     /**
-     * @param withValue options that take a value (short aliases included, e.g. "-m")
-     * @param flags     options without a value
+     * One option of a command.
+     *
+     * @param names        paradec's name first (the key values are stored under), then aliases such as llama.cpp's
+     * @param label        the value's label in --help, or null for a flag
+     * @param defaultShown the default as --help shows it, or null when there is none to show
+     * @param help         what it does, one line
      */
-    static Options parse(String[] args, int from, Set<String> withValue, Set<String> flags) throws UsageException {
-        Options o = new Options();
-        o.raw = args.clone();
-        for (int i = from; i < args.length; i++) {
-            String a = args[i];
-            if (a.startsWith("-") && a.length() > 1 && !isNumber(a)) {
-                String name = a;
-                String inline = null;
-                int eq = a.indexOf('=');
-                if (a.startsWith("--") && eq > 0) {
-                    name = a.substring(0, eq);
-                    inline = a.substring(eq + 1);
-                }
-                if (flags.contains(name)) {
-                    if (inline != null) throw new UsageException(name + " takes no value");
-                    o.values.put(name, "true");
-                } else if (withValue.contains(name)) {
-                    String v = inline;
-                    if (v == null) {
-                        if (i + 1 >= args.length) throw new UsageException(name + " needs a value");
-                        v = args[++i];
-                    }
-                    o.values.put(name, v);
-                } else {
-                    throw new UsageException("unknown option " + name);
-                }
-            } else {
-                o.positional.add(a);
-            }
+    record Opt(List<String> names, String label, String defaultShown, String help) {
+        /** An option with a value; {@code names} separated by '|', e.g. "--ctx|-c|--ctx-size". */
+        static Opt value(String names, String label, String defaultShown, String help) {
+            return new Opt(List.of(names.split("\\|")), label, defaultShown, help);
         }
-        return o;
+
+        static Opt flag(String names, String help) {
+            return new Opt(List.of(names.split("\\|")), null, null, help);
+        }
+
+        String key() {
+            return names.getFirst();
+        }
     }
 
-    private static boolean isNumber(String s) {
-        try {
-            Double.parseDouble(s);
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
+    /** Concatenated option tables; a later option of the same first name replaces an earlier one. */
+    @SafeVarargs
+    static List<Opt> table(List<Opt>... parts) {
+        Map<String, Opt> byKey = new java.util.LinkedHashMap<>();
+        for (List<Opt> part : parts) for (Opt opt : part) byKey.put(opt.key(), opt);
+        return List.copyOf(byKey.values());
+    }
+
+    /** picocli's model of a command with these options and any number of positional arguments. */
+    static CommandLine.Model.CommandSpec spec(String command, List<Opt> options, String positionalLabel, String notes) {
+        CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create().name("paradec " + command);
+        spec.usageMessage().width(110).sortOptions(false).abbreviateSynopsis(true);
+        if (notes != null) spec.usageMessage().footer(notes);
+        for (Opt opt : options) {
+            String help = opt.help() + (opt.defaultShown() != null ? " (default: " + opt.defaultShown() + ")" : "");
+            CommandLine.Model.OptionSpec.Builder b = CommandLine.Model.OptionSpec.builder(opt.names().toArray(String[]::new))
+                    .description(help.replace("%", "%%"));
+            if (opt.label() == null) {
+                b.arity("0").type(boolean.class);
+            } else {
+                b.arity("1").type(String.class).paramLabel(opt.label());
+            }
+            spec.addOption(b.build());
         }
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true).description("this help").build());
+        spec.addPositional(CommandLine.Model.PositionalParamSpec.builder().arity("0..*").type(String.class)
+                .paramLabel(positionalLabel == null ? "" : positionalLabel).hidden(positionalLabel == null).build());
+        spec.parser().unmatchedOptionsAllowedAsOptionParameters(true).allowOptionsAsOptionParameters(false)
+                .unmatchedOptionsArePositionalParams(false).posixClusteredShortOptionsAllowed(false);
+        return spec;
+    }
+
+    /** The command's --help: every option with its default, then the notes. */
+    static String help(String command, List<Opt> options, String positionalLabel, String notes) {
+        return new CommandLine(spec(command, options, positionalLabel, notes)).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    }
+
+    /**
+     * Parses a command's arguments (from index {@code from}) against its option table.
+     *
+     * @throws UsageException an unknown option, a missing or unexpected value: the message names the option
+     */
+    static Options parse(String[] args, int from, List<Opt> options) throws UsageException {
+        Options o = new Options();
+        o.raw = args.clone();
+        String[] rest = java.util.Arrays.copyOfRange(args, from, args.length);
+        CommandLine.ParseResult result;
+        try {
+            result = new CommandLine(spec(args.length > 0 ? args[0] : "", options, "ARG", null)).parseArgs(rest);
+        } catch (CommandLine.MissingParameterException e) {
+            // picocli names the option by its longest name: name it as it was typed
+            for (CommandLine.Model.ArgSpec missing : e.getMissing()) {
+                if (!(missing instanceof CommandLine.Model.OptionSpec option)) continue;
+                for (int i = rest.length - 1; i >= 0; i--) {
+                    if (List.of(option.names()).contains(rest[i])) throw new UsageException(rest[i] + " needs a value (" + option.paramLabel() + ")");
+                }
+            }
+            throw new UsageException(e.getMessage().replace(System.lineSeparator(), " ").strip());
+        } catch (CommandLine.ParameterException e) {
+            throw new UsageException(e.getMessage().replace(System.lineSeparator(), " ").strip());
+        }
+        Map<String, Opt> byName = new HashMap<>();
+        for (Opt opt : options) for (String n : opt.names()) byName.put(n, opt);
+        for (CommandLine.Model.OptionSpec matched : result.matchedOptions()) {
+            if (matched.usageHelp()) continue;
+            Opt opt = byName.get(matched.longestName());
+            if (opt == null) opt = byName.get(matched.shortestName());
+            String key = opt.key();
+            if (opt.label() == null) {
+                o.values.put(key, "true");
+            } else {
+                List<String> given = matched.stringValues();
+                o.values.put(key, given.isEmpty() ? "" : given.getLast());
+            }
+        }
+        // the spelling typed, for messages about an option given by another of its names
+        for (String a : rest) {
+            String name = a.startsWith("--") && a.indexOf('=') > 0 ? a.substring(0, a.indexOf('=')) : a;
+            Opt opt = byName.get(name);
+            if (opt != null && !name.equals(opt.key())) o.spelled.put(opt.key(), name);
+        }
+        List<String> positionals = result.matchedPositionals().isEmpty() ? List.of()
+                : result.matchedPositionals().getFirst().stringValues();
+        o.positional.addAll(positionals);
+        return o;
     }
 
     boolean has(String... names) {
@@ -78,10 +149,10 @@ final class Options {
         if (v == null) return def;
         try {
             int x = Integer.parseInt(v.trim());
-            if (x < min || x > max) throw new UsageException(names[0] + " must be in [" + min + ", " + max + "], got " + x);
+            if (x < min || x > max) throw new UsageException(label(names) + " must be in [" + min + ", " + max + "], got " + x);
             return x;
         } catch (NumberFormatException e) {
-            throw new UsageException(names[0] + " needs an integer, got '" + v + "'");
+            throw new UsageException(label(names) + " needs an integer, got '" + v + "'");
         }
     }
 
@@ -91,7 +162,7 @@ final class Options {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new UsageException(names[0] + " needs an integer, got '" + v + "'");
+            throw new UsageException(label(names) + " needs an integer, got '" + v + "'");
         }
     }
 
@@ -100,11 +171,20 @@ final class Options {
         if (v == null) return def;
         try {
             double x = Double.parseDouble(v.trim());
-            if (!(x >= min && x <= max)) throw new UsageException(names[0] + " must be in [" + min + ", " + max + "], got " + v);
+            if (!(x >= min && x <= max)) throw new UsageException(label(names) + " must be in [" + min + ", " + max + "], got " + v);
             return x;
         } catch (NumberFormatException e) {
-            throw new UsageException(names[0] + " needs a number, got '" + v + "'");
+            throw new UsageException(label(names) + " needs a number, got '" + v + "'");
         }
+    }
+
+    /** The option as the user wrote it: "--ctx", or "-c (--ctx)" when it came as llama.cpp's alias. */
+    String label(String... names) {
+        for (String n : names) {
+            if (spelled.containsKey(n)) return spelled.get(n) + " (" + n + ")";
+        }
+        for (String n : names) if (values.containsKey(n)) return n;
+        return names[0];
     }
 
     /** The command line as given, subcommand included. */

@@ -2,9 +2,7 @@ package paradec.cli;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import paradec.llama.ModelParams;
 
 /**
@@ -14,8 +12,12 @@ import paradec.llama.ModelParams;
  * With --rpc and no --gpu-layers every layer goes to the servers, which is what naming them asks for.
  */
 final class Placement {
-    static final Set<String> OPTIONS = Set.of("--gpu-layers", "-ngl", "--rpc", "--tensor-split", "-ts", "--rpc-timeout");
-    static final String USAGE = "[--gpu-layers N] [--rpc HOST:PORT[,...]] [--tensor-split A,B,...] [--rpc-timeout S]";
+    /** The options, as every model-loading command lists them. */
+    static final List<Options.Opt> OPTIONS = List.of(
+            Options.Opt.value("--gpu-layers|-ngl|--n-gpu-layers", "N", "0; with --rpc all", "layers offloaded to a GPU or the RPC servers (-1: all)"),
+            Options.Opt.value("--rpc", "HOST:PORT[,...]", null, "ggml-rpc servers that take the offloaded layers (docs/rpc.md)"),
+            Options.Opt.value("--tensor-split|-ts", "A,B,...", "by free memory", "share of the offloaded layers per device, RPC servers first"),
+            Options.Opt.value("--rpc-timeout", "SECONDS", "60", "how long an RPC server may go without answering before it is lost"));
 
     private Placement() {}
 
@@ -31,16 +33,16 @@ final class Placement {
         servers = servers.stream().map(String::trim).toList();
         if (servers.stream().distinct().count() != servers.size()) throw new UsageException("--rpc names a server twice");
         if (servers.size() > paradec.llama.Rpc.MAX_SERVERS) throw new UsageException("--rpc takes at most " + paradec.llama.Rpc.MAX_SERVERS + " servers");
-        int gpuLayers = o.getInt(servers.isEmpty() ? 0 : -1, -1, 100_000, "--gpu-layers", "-ngl");
+        int gpuLayers = o.getInt(servers.isEmpty() ? 0 : -1, -1, 100_000, "--gpu-layers");
         List<Double> split = new ArrayList<>();
-        if (o.has("--tensor-split", "-ts")) {
-            for (String part : o.get("--tensor-split", "-ts").split(",", -1)) {
+        if (o.has("--tensor-split")) {
+            for (String part : o.get("--tensor-split").split(",", -1)) {
                 try {
                     double share = Double.parseDouble(part.trim());
                     if (!(share >= 0) || Double.isInfinite(share)) throw new NumberFormatException();
                     split.add(share);
                 } catch (NumberFormatException e) {
-                    throw new UsageException("--tensor-split needs shares >= 0 separated by commas, got '" + o.get("--tensor-split", "-ts") + "'");
+                    throw new UsageException("--tensor-split needs shares >= 0 separated by commas, got '" + o.get("--tensor-split") + "'");
                 }
             }
             if (split.stream().mapToDouble(Double::doubleValue).sum() <= 0) throw new UsageException("--tensor-split shares must not all be 0");
@@ -51,13 +53,4 @@ final class Placement {
                 .withRpcTimeout(Duration.ofSeconds(timeout));
     }
 
-    static Set<String> with(Set<String> options) {
-        Set<String> all = new java.util.HashSet<>(options);
-        all.addAll(OPTIONS);
-        return all;
-    }
-
-    static List<String> names() {
-        return Arrays.asList(OPTIONS.toArray(new String[0]));
-    }
 }

@@ -3,7 +3,6 @@ package paradec.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
 import paradec.llama.Model;
 import paradec.llama.ModelParams;
 
@@ -11,8 +10,16 @@ import paradec.llama.ModelParams;
 final class TokenizeCommand {
     private TokenizeCommand() {}
 
+    static final java.util.List<Options.Opt> OPTIONS = java.util.List.of(
+            Options.Opt.value("-m|--model", "MODEL", null, "the GGUF model (or vocabulary-only) file"),
+            Options.Opt.value("-p|--prompt", "TEXT", null, "the text to tokenize"),
+            Options.Opt.flag("--vocab-only", "load only the vocabulary"),
+            Options.Opt.flag("--no-special", "no BOS/EOS added, special tokens not parsed"));
+
+    static final String NOTES = "Prints the token ids on one line.";
+
     static int run(String[] args, PrintStream out) throws UsageException, IOException {
-        Options o = Options.parse(args, 1, Set.of("-m", "--model", "-p", "--prompt"), Set.of("--vocab-only", "--no-special"));
+        Options o = Options.parse(args, 1, OPTIONS);
         String m = o.get("-m", "--model");
         if (m == null) throw new UsageException("tokenize needs -m MODEL");
         String text = o.get("-p", "--prompt");

@@ -22,7 +22,8 @@ import paradec.json.JsonReader;
 /**
  * Reads the JSON Lines traces that {@link TraceWriter} writes, for both families: header kind
  * "ar-header" with steps "ar-step", or "diffusion-header" with steps "diffusion". The header's kind
- * decides which.
+ * decides which. An optional last line of kind "result" ({@link TraceWriter#result}) carries what the
+ * generation returned.
  *
  * <p>Blank lines are skipped. Every other line must be one JSON object whose fields have the types the
  * writers produce; the steps are also checked for consistency (an accepted count that fits the window,
@@ -87,6 +88,7 @@ public final class TraceFile {
     private static final class Lines {
         private final String source;
         private Builder builder;
+        private TraceResult result;
 
         Lines(String source) {
             this.source = source;
@@ -104,6 +106,11 @@ public final class TraceFile {
                         default -> throw new IllegalArgumentException(
                                 "expected a header (kind \"ar-header\" or \"diffusion-header\"), got kind \"" + kind + "\"");
                     };
+                } else if (result != null) {
+                    throw new IllegalArgumentException("a line after the result line (kind \"" + kind + "\")");
+                } else if (kind.equals("result")) {
+                    result = new TraceResult(nonNegative(obj, "generated_tokens"), nonNegative(obj, "forward_calls"), str(obj, "stop_reason"),
+                            obj.get("model") == null ? null : str(obj, "model"));
                 } else {
                     builder.step(kind, obj);
                 }
@@ -114,14 +121,14 @@ public final class TraceFile {
 
         Trace finish() {
             if (builder == null) throw new IllegalArgumentException(source + ": empty trace (no header line)");
-            return builder.build();
+            return builder.build(result);
         }
     }
 
     private sealed interface Builder permits ArBuilder, DiffusionBuilder {
         void step(String kind, Map<String, Object> obj);
 
-        Trace build();
+        Trace build(TraceResult result);
     }
 
     private static final class ArBuilder implements Builder {
@@ -156,8 +163,8 @@ public final class TraceFile {
         }
 
         @Override
-        public Trace build() {
-            return new ArTrace(decoder, prompt, steps);
+        public Trace build(TraceResult result) {
+            return new ArTrace(decoder, prompt, steps, result);
         }
     }
 
@@ -202,8 +209,8 @@ public final class TraceFile {
         }
 
         @Override
-        public Trace build() {
-            return new DiffusionTrace(promptLength, genLength, blockLength, policy, steps);
+        public Trace build(TraceResult result) {
+            return new DiffusionTrace(promptLength, genLength, blockLength, policy, steps, result);
         }
     }
 

@@ -43,6 +43,19 @@ public final class TraceWriter implements TraceListener, AutoCloseable {
         return json.endObject().toString();
     }
 
+    /**
+     * Ends the trace with what the generation returned (kind {@code result}), so that a reader's summary says what
+     * {@code --json} says; {@link TraceFile} takes it as the last line.
+     *
+     * @param model the model file (its vocabulary labels the picture's cells), or null
+     */
+    public void result(paradec.generation.GenerationResult r, String model) {
+        JsonWriter j = new JsonWriter().beginObject().field("kind", "result").field("generated_tokens", r.generatedTokens())
+                .field("forward_calls", r.forwardCalls()).field("stop_reason", r.stopReason().jsonName());
+        if (model != null) j.field("model", model);
+        line(j.endObject().toString());
+    }
+
     private void line(String json) {
         try {
             out.write(json);

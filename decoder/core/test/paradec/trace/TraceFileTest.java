@@ -63,6 +63,24 @@ class TraceFileTest {
     }
 
     @Test
+    void theResultLineGivesTheGenerationsOwnNumbers() throws IOException {
+        String steps = Files.readString(Traces.jacobi(dir));
+        // three drawn calls emit 3 + 2 + 4 = 9 tokens; the run itself made 4 calls (the prompt's) and kept 8 (a limit)
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (TraceWriter tw = new TraceWriter(w)) {
+            tw.result(new paradec.generation.GenerationResult("jacobi", 3, new int[] {1, 2, 3, 4, 5, 6, 7, 8}, "", 
+                    paradec.generation.StopReason.MAX_TOKENS, 4, 0, 0, java.util.Map.of()), "/m.gguf");
+        }
+        ArTrace t = assertInstanceOf(ArTrace.class, read(steps + w));
+        assertEquals(new TraceResult(8, 4, "max_tokens", "/m.gguf"), t.result());
+        assertEquals("jacobi: 4 forward calls (3 drawn; the prompt's call gave the first token), 8 tokens, 2.00 tokens/call, "
+                + "stopped by max_tokens", t.summary());
+        assertEquals("jacobi: 3 calls, 9 tokens, 3.00 tokens/call", assertInstanceOf(ArTrace.class, read(steps)).summary(),
+                "without a result line, what the steps show");
+        assertRejected(steps + w + steps.lines().toList().getLast() + "\n", "line 6", "after the result line");
+    }
+
+    @Test
     void badLinesAreRejectedWithTheirLineNumber() {
         String h = "{\"kind\":\"ar-header\",\"decoder\":\"jacobi\",\"prompt\":[1]}\n";
         String ok = "{\"kind\":\"ar-step\",\"decoder\":\"jacobi\",\"iteration\":0,\"position\":1,\"window\":[5,6],"

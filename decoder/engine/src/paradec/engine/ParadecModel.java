@@ -161,12 +161,38 @@ public final class ParadecModel implements AutoCloseable {
     }
 
     /**
-     * A chat as the model's prompt: its own chat template, or chatml when it has none (as llama.cpp's
-     * tools do), ending with the assistant's turn.
+     * A chat as the model's prompt, ending where the assistant's turn begins: through the model's own chat
+     * template (GGUF {@code tokenizer.chat_template}, applied by llama.cpp's built-in templates, which it
+     * recognises by name or by the markers in the Jinja text). A model without a template gets the plain
+     * fallback: the messages' contents in order, separated by a blank line, no role markers (a single user
+     * message is then exactly the completion prompt, which is what a base model continues best).
+     *
+     * @throws IllegalArgumentException if the model has a template llama.cpp does not know
      */
     public String chatPrompt(java.util.List<paradec.llama.ChatMessage> messages) {
         String template = model.chatTemplate();
-        return paradec.llama.ChatTemplates.apply(template != null ? template : "chatml", messages, true);
+        if (template == null) return plainChat(messages);
+        try {
+            return paradec.llama.ChatTemplates.apply(template, messages, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the model's chat template is not one llama.cpp knows: " + e.getMessage(), e);
+        }
+    }
+
+    /** The model's chat template as stored in the file, or null (then {@link #chatPrompt} is the plain fallback). */
+    public String chatTemplate() {
+        return model.chatTemplate();
+    }
+
+    /** The fallback of {@link #chatPrompt} for a model without a chat template. */
+    public static String plainChat(java.util.List<paradec.llama.ChatMessage> messages) {
+        StringBuilder sb = new StringBuilder();
+        for (paradec.llama.ChatMessage m : messages) {
+            if (m.content().isEmpty()) continue;
+            if (!sb.isEmpty()) sb.append("\n\n");
+            sb.append(m.content());
+        }
+        return sb.toString();
     }
 
     public String detokenize(int[] tokens) {

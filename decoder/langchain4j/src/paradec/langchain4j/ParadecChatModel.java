@@ -23,7 +23,7 @@ import paradec.generation.StopReason;
 
 /**
  * A paradec model as a LangChain4j {@link ChatModel} and {@link StreamingChatModel}: the messages go
- * through the model's chat template (chatml when it has none), generation runs with any decoder of
+ * through the model's chat template (the plain fallback of ParadecModel.chatPrompt when it has none), generation runs with any decoder of
  * the model's family, and the request's temperature, top-k, top-p, max output tokens and stop
  * sequences apply. The model stays the caller's: closing it is theirs.
  *

@@ -165,6 +165,11 @@ class CliGenerateTest {
         assertEquals("jacobi", string(header, "decoder"));
         assertArrayEquals(promptTokens, intArray(header, "prompt"));
         int calls = (int) number(r.out(), "forward_calls");
+        // the last line is the generation's result, as --json says it
+        String result = lines.removeLast();
+        assertEquals("result", string(result, "kind"));
+        assertEquals(calls, (int) number(result, "forward_calls"));
+        assertEquals((int) number(r.out(), "generated_tokens"), (int) number(result, "generated_tokens"));
         assertEquals(calls - 1, lines.size() - 1, "one line per forward call after the prompt's");
         int emitted = 0;
         int position = promptTokens.length;

@@ -14,7 +14,7 @@ public final class CliPolicies {
     /** A fresh policy for a CLI name, with the CLI's default options. */
     public static UnmaskingPolicy create(String name) {
         try {
-            Options o = Options.parse(new String[] {"generate"}, 1, GenerateCommand.VALUE_OPTIONS, GenerateCommand.FLAGS);
+            Options o = Options.parse(new String[] {"generate"}, 1, GenerateCommand.OPTIONS);
             return DiffusionPolicies.create(name, o);
         } catch (UsageException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

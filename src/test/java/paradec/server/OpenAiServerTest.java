@@ -127,4 +127,26 @@ class OpenAiServerTest {
         assertEquals(200, sum.statusCode(), sum.body());
         assertEquals("01997", choiceText(sum.body(), false));
     }
+
+    @Test
+    void samplingFieldsAndStopAreHonoured() throws Exception {
+        String greedy = choiceText(post(arServer, "/v1/completions", "{\"prompt\":\"import os\",\"max_tokens\":32}").body(), false);
+        // top_p that keeps only the most likely token is greedy, whatever the temperature
+        assertEquals(greedy, choiceText(post(arServer, "/v1/completions",
+                "{\"prompt\":\"import os\",\"max_tokens\":32,\"temperature\":1.5,\"top_p\":0.000001,\"seed\":9}").body(), false));
+        // a seed reproduces a sampled completion; another seed gives another
+        String sampled = "{\"prompt\":\"import os\",\"max_tokens\":32,\"temperature\":1.5,\"seed\":%d}";
+        String a = choiceText(post(arServer, "/v1/completions", sampled.formatted(11)).body(), false);
+        assertEquals(a, choiceText(post(arServer, "/v1/completions", sampled.formatted(11)).body(), false));
+        assertTrue(!a.equals(choiceText(post(arServer, "/v1/completions", sampled.formatted(12)).body(), false)), a);
+        assertTrue(!a.equals(greedy), "temperature 1.5 samples");
+        // stop: the text ends before the first stop string, finish_reason "stop"
+        int cut = greedy.indexOf('\n', 2);
+        assertTrue(cut > 0, greedy);
+        String stop = greedy.substring(cut, Math.min(greedy.length(), cut + 2));
+        HttpResponse<String> stopped = post(arServer, "/v1/completions", new paradec.json.JsonWriter().beginObject().field("prompt", "import os")
+                .field("max_tokens", 32).beginArray("stop").value(stop).endArray().endObject().toString());
+        assertEquals(greedy.substring(0, greedy.indexOf(stop)), choiceText(stopped.body(), false));
+        assertTrue(stopped.body().contains("\"finish_reason\":\"stop\""), stopped.body());
+    }
 }

@@ -96,4 +96,21 @@ public final class TestModels {
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return out;
     }
+
+    /** A copy of {@code source} that carries {@code template} as its GGUF {@code tokenizer.chat_template}. */
+    public static synchronized Path withChatTemplate(Path source, String template, String name) throws IOException {
+        Path out = dir().resolve(name + ".gguf");
+        Path tmp = Files.createTempFile(dir(), name, ".part");
+        try (GgufFile in = GgufFile.open(source)) {
+            GgufWriter w = new GgufWriter();
+            for (String key : in.entries().keySet()) {
+                if (!key.equals(GgufFile.KEY_ALIGNMENT) && !key.equals("tokenizer.chat_template")) w.copy(in, key);
+            }
+            w.putString("tokenizer.chat_template", template);
+            for (TensorInfo t : in.tensors()) w.addRawTensor(t.name(), t.type(), t.dims(), in.tensorData(t).toArray(ValueLayout.JAVA_BYTE));
+            w.write(tmp);
+        }
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return out;
+    }
 }
