@@ -114,6 +114,10 @@ class BadInputTest {
         assertTrue(r.err().contains("is not UTF-8 text"), r.err());
         r = assertFails(Main.BAD_INPUT, "generate", "-m", model.toString(), "--prompt-file", dir.toString(), "-n", "2");
         assertTrue(r.err().contains(dir + " is a directory"), r.err());
+        r = assertFails(Main.BAD_INPUT, "eval", "--task", "add", "-m", model.toString(), "--heldout", dir.toString());
+        assertTrue(r.err().contains(dir + " is a directory"), r.err());
+        r = assertFails(Main.USAGE, "generate", "-m", "", "-p", "x");
+        assertTrue(r.err().contains("-m needs a model file"), r.err());
         // valid UTF-8 (and a NUL in it) is a prompt like any other
         Path utf8 = Files.write(dir.resolve("utf8.txt"), "def caf\u00e9\u0000(x):".getBytes(StandardCharsets.UTF_8));
         Run ok = run("generate", "-m", TestModels.root().resolve("models/code-ar.gguf").toString(), "--prompt-file", utf8.toString(), "-n", "2");
