@@ -37,7 +37,7 @@ SYNTH_AR := models/generated/synth-llama.gguf
 SPM_VOCAB := $(LLAMA_SRC)/models/ggml-vocab-llama-spm.gguf
 PARADEC := bin/paradec
 
-.PHONY: all native jdk jar aot demo test install javadoc bindings clean synth-model FORCE
+.PHONY: all native jdk jar aot demo test install javadoc bindings clean synth-model soak FORCE
 
 all: native jar
 
@@ -115,6 +115,13 @@ install: native jar
 # API docs of every exported package (jextract's package and the CLI left out), per module under target/reports/apidocs.
 javadoc: jdk
 	$(MVN) -DskipTests package javadoc:javadoc -pl '!src/test'
+
+# The soak benchmark (minutes, not a test): 10,000 generations over every decoder, 300 load/close cycles and
+# paradec serve under 16 clients for 5 minutes, RSS and descriptors sampled; writes docs/soak.md and docs/soak.svg.
+soak: native jar
+	nice -n 10 $(JDK)/bin/java -Xms512m -Xmx512m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
+	  --add-modules jdk.incubator.vector -Dparadec.native.dir=$(ROOT)/$(NATIVE_DIR)/bin -Dorg.slf4j.simpleLogger.log.llama.cpp=off \
+	  -cp "$(JAR):target/lib/*" examples/Soak.java $(ROOT)
 
 # A synthesized random-weight stand-in (any size, no training): make synth-model
 synth-model: $(SYNTH_AR)

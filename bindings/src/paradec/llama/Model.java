@@ -39,8 +39,9 @@ public final class Model implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong decodesReturned = new java.util.concurrent.atomic.AtomicLong();
 
     /** Takes ownership of a llama_model: from here on closing the arena frees it. */
-    private Model(Arena arena, MemorySegment rawHandle, Path path) {
+    private Model(Arena arena, MemorySegment rawHandle, Path path, FileState loadedFrom) {
         this.arena = arena;
+        this.loadedFrom = loadedFrom;
         this.handle = rawHandle.reinterpret(arena, LlamaLib::llama_model_free);
         this.path = path;
         MemorySegment v = LlamaLib.llama_model_get_vocab(handle);
@@ -53,6 +54,42 @@ public final class Model implements AutoCloseable {
         this.parameterCount = LlamaLib.llama_model_n_params(handle);
         this.sizeBytes = LlamaLib.llama_model_size(handle);
         this.diffusion = LlamaLib.llama_model_is_diffusion(handle);
+    }
+
+    private final FileState loadedFrom;
+
+    /** The identity, size and modification time of a file. */
+    private record FileState(Object key, long size, java.nio.file.attribute.FileTime modified) {
+        static FileState of(Path path) throws IOException {
+            var a = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+            return new FileState(a.fileKey(), a.size(), a.lastModifiedTime());
+        }
+    }
+
+    /**
+     * Checks that the memory-mapped file this model reads its weights from has not been truncated or
+     * rewritten since the load: reading a mapped page past a file's new end kills the process with SIGBUS,
+     * and a rewritten file changes the weights under the model. A file replaced by another one (a rename
+     * over it, a delete) is no danger: the mapping keeps the old file. Called before every new context
+     * and generation; a change between two checks cannot be seen, which loading with
+     * {@link ModelParams#withMmap ModelParams.withMmap(false)} rules out.
+     *
+     * @throws IllegalStateException if the file was truncated or modified in place
+     */
+    public void checkFileUnchanged() {
+        if (loadedFrom == null) return;
+        FileState now;
+        try {
+            now = FileState.of(path);
+        } catch (IOException e) {
+            return; // gone: the mapping keeps the unlinked file alive
+        }
+        if (loadedFrom.key() == null || !loadedFrom.key().equals(now.key())) return;
+        if (now.size() != loadedFrom.size() || !now.modified().equals(loadedFrom.modified())) {
+            throw new IllegalStateException(String.format("model file %s changed on disk since it was loaded (%d -> %d bytes, modified %s): "
+                    + "its weights are memory-mapped, and reading them now could crash the process; load it again "
+                    + "(or load with ModelParams.withMmap(false) to keep the weights in memory)", path, loadedFrom.size(), now.size(), now.modified()));
+        }
     }
 
     private final int contextLengthTrained;
@@ -94,6 +131,9 @@ public final class Model implements AutoCloseable {
             MemorySegment mparams = LlamaLib.llama_model_default_params(arena);
             llama_model_params.n_gpu_layers(mparams, params.gpuLayers());
             llama_model_params.vocab_only(mparams, params.vocabOnly());
+            if (!params.mmap()) llama_model_params.load_mode(mparams, LlamaLib.LLAMA_LOAD_MODE_NONE());
+            // what the file is now: a mapped file that changes later is refused (checkFileUnchanged)
+            FileState loadedFrom = params.mmap() && !params.vocabOnly() ? FileState.of(path) : null;
             if (!params.rpcServers().isEmpty()) placeOnRpcServers(mparams, params, arena);
             boolean[] cancelled = {false};
             if (params.progress() != null) {
@@ -119,7 +159,7 @@ public final class Model implements AutoCloseable {
                         : path + ": llama.cpp could not load this model"
                                 + (NativeLibrary.firstError() != null ? ": " + NativeLibrary.firstError() : " (see the llama.cpp log lines)"));
             }
-            return new Model(arena, h, path);
+            return new Model(arena, h, path, loadedFrom);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -245,6 +285,7 @@ public final class Model implements AutoCloseable {
 
     /** Creates an inference context on this model. */
     public Context newContext(ContextParams params) {
+        checkFileUnchanged();
         synchronized (contexts) {
             checkOpen();
             Context c = new Context(this, params);

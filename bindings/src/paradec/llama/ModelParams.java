@@ -15,9 +15,14 @@ import java.util.function.DoublePredicate;
  *                    llama.cpp splits by free memory
  * @param rpcTimeout  how long an RPC server may take to answer the connection check, and how long a decode or a
  *                    load may go without progress before the server is declared lost
+ * @param mmap        memory-map the file (llama.cpp's default: fast, shared between processes). The weights are
+ *                    then read from the file for as long as the model is open, so a file truncated meanwhile
+ *                    kills the process with SIGBUS on the next read; paradec refuses new contexts and generations
+ *                    once it sees the file changed ({@link Model#checkFileUnchanged()}), but only false (the weights
+ *                    copied into memory at load) is immune to a change between two checks.
  */
 public record ModelParams(int gpuLayers, boolean vocabOnly, DoublePredicate progress, List<String> rpcServers,
-                          List<Double> tensorSplit, Duration rpcTimeout) {
+                          List<Double> tensorSplit, Duration rpcTimeout, boolean mmap) {
     public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(60);
 
     public ModelParams {
@@ -40,8 +45,9 @@ public record ModelParams(int gpuLayers, boolean vocabOnly, DoublePredicate prog
         }
     }
 
+    /** Memory-mapped, on this machine only, as llama.cpp loads by default. */
     public ModelParams(int gpuLayers, boolean vocabOnly, DoublePredicate progress) {
-        this(gpuLayers, vocabOnly, progress, List.of(), List.of(), DEFAULT_RPC_TIMEOUT);
+        this(gpuLayers, vocabOnly, progress, List.of(), List.of(), DEFAULT_RPC_TIMEOUT, true);
     }
 
     public static ModelParams defaults() {
@@ -53,23 +59,28 @@ public record ModelParams(int gpuLayers, boolean vocabOnly, DoublePredicate prog
     }
 
     public ModelParams withGpuLayers(int layers) {
-        return new ModelParams(layers, vocabOnly, progress, rpcServers, tensorSplit, rpcTimeout);
+        return new ModelParams(layers, vocabOnly, progress, rpcServers, tensorSplit, rpcTimeout, mmap);
     }
 
     public ModelParams withProgress(DoublePredicate listener) {
-        return new ModelParams(gpuLayers, vocabOnly, listener, rpcServers, tensorSplit, rpcTimeout);
+        return new ModelParams(gpuLayers, vocabOnly, listener, rpcServers, tensorSplit, rpcTimeout, mmap);
     }
 
     /** Places the offloaded layers on these ggml-rpc servers ({@code host:port} each). */
     public ModelParams withRpcServers(List<String> endpoints) {
-        return new ModelParams(gpuLayers, vocabOnly, progress, endpoints, tensorSplit, rpcTimeout);
+        return new ModelParams(gpuLayers, vocabOnly, progress, endpoints, tensorSplit, rpcTimeout, mmap);
     }
 
     public ModelParams withTensorSplit(List<Double> shares) {
-        return new ModelParams(gpuLayers, vocabOnly, progress, rpcServers, shares, rpcTimeout);
+        return new ModelParams(gpuLayers, vocabOnly, progress, rpcServers, shares, rpcTimeout, mmap);
+    }
+
+    /** With {@code false} the weights are read into memory at load, and later changes to the file cannot reach them. */
+    public ModelParams withMmap(boolean on) {
+        return new ModelParams(gpuLayers, vocabOnly, progress, rpcServers, tensorSplit, rpcTimeout, on);
     }
 
     public ModelParams withRpcTimeout(Duration timeout) {
-        return new ModelParams(gpuLayers, vocabOnly, progress, rpcServers, tensorSplit, timeout);
+        return new ModelParams(gpuLayers, vocabOnly, progress, rpcServers, tensorSplit, timeout, mmap);
     }
 }

@@ -102,12 +102,21 @@ public final class Vocab {
     }
 
     /**
-     * Tokenizes UTF-8 text.
+     * Tokenizes text (handed to llama.cpp as UTF-8).
+     *
+     * <p>Text that is not Unicode is refused rather than altered: a string with an unpaired UTF-16
+     * surrogate has no UTF-8 form (Java would write '?' for it), so it gives an
+     * {@link IllegalArgumentException}. Bytes that were not UTF-8 never reach here as such: the JVM
+     * decodes command-line arguments with U+FFFD for each malformed byte, and the CLI refuses files
+     * that are not UTF-8. A NUL is an ordinary character (llama.cpp is given the length).
      *
      * @param addSpecial   add BOS/EOS as the model is configured to
      * @param parseSpecial recognise control tokens written in the text
+     * @throws IllegalArgumentException for an unpaired surrogate, or a character an SPM vocabulary without
+     *                                  byte tokens cannot represent (llama.cpp would throw a C++ exception)
      */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        checkUnicode(text);
         spmCoverage().check(text, parseSpecial);
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         try (Arena tmp = Arena.ofConfined()) {
@@ -200,12 +209,33 @@ public final class Vocab {
                 for (byte b : new String(Character.toChars(asToken)).getBytes(StandardCharsets.UTF_8)) {
                     if (!byteToken[b & 0xff]) {
                         throw new IllegalArgumentException(String.format(
-                                "character U+%04X '%s' cannot be tokenized: this model's SPM vocabulary has neither it nor byte tokens for it",
-                                cp, new String(Character.toChars(cp))));
+                                "character U+%04X%s cannot be tokenized: this model's SPM vocabulary has neither it nor byte tokens for it",
+                                cp, shown(cp)));
                     }
                 }
             }
         }
+    }
+
+    private static void checkUnicode(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(String.format("the text holds an unpaired UTF-16 surrogate U+%04X at index %d: "
+                        + "it is not Unicode text and has no UTF-8 form", (int) c, i));
+            }
+        }
+    }
+
+    /** The character in quotes after its code point, unless it is invisible or would break the message's line. */
+    private static String shown(int cp) {
+        int type = Character.getType(cp);
+        boolean invisible = Character.isISOControl(cp) || type == Character.FORMAT || type == Character.SURROGATE
+                || type == Character.UNASSIGNED || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.PRIVATE_USE || Character.isWhitespace(cp);
+        return invisible ? "" : " '" + new String(Character.toChars(cp)) + "'";
     }
 
     /** The UTF-8 bytes of one token; a token may hold part of a multi-byte character. */

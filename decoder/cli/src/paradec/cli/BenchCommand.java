@@ -161,7 +161,7 @@ final class BenchCommand {
 
     static List<String> readPrompts(Path file) throws IOException {
         // one prompt per line; a literal \n inside a line stands for a newline
-        List<String> prompts = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+        List<String> prompts = Main.readText(file).lines()
                 .filter(l -> !l.isBlank()).map(l -> l.replace("\\n", "\n")).toList();
         if (prompts.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
         return prompts;

@@ -188,14 +188,33 @@ public final class Main {
     /** -m MODEL, or the default model: the trained code-ar when shipped, else the synthesized one. */
     static Path modelPath(Options o) throws UsageException {
         String m = o.get("-m", "--model");
+        if (m != null && m.isBlank()) throw new UsageException("-m needs a model file, got '" + m + "'");
         if (m != null) return Path.of(m);
         for (Path p : DefaultModels.candidates(root())) if (Files.isRegularFile(p)) return p;
         throw new UsageException("no -m given and no default model under " + root().resolve("models")
                 + " (run 'make demo' or 'make models')");
     }
 
+    /**
+     * A text file (prompt, reference, prompts list) as UTF-8. A file that is not UTF-8 is refused, naming the
+     * first malformed byte, rather than read with replacement characters: a prompt is the user's text, and a
+     * silently altered one would give a generation nobody asked for.
+     */
     static String readText(Path file) throws IOException {
-        return Files.readString(file, StandardCharsets.UTF_8);
+        if (Files.isDirectory(file)) throw new IOException(file + " is a directory, not a text file");
+        byte[] bytes = Files.readAllBytes(file);
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer text = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult result = decoder.decode(in, text, true);
+        if (result.isError()) {
+            throw new IOException(String.format("%s is not UTF-8 text: byte 0x%02X at offset %d does not start a valid UTF-8 sequence "
+                    + "(paradec reads text files as UTF-8; convert it, e.g. with iconv)", file, bytes[in.position()] & 0xff, in.position()));
+        }
+        decoder.flush(text);
+        return text.flip().toString();
     }
 
     static String joined(int[] tokens) {

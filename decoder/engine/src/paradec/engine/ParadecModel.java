@@ -208,7 +208,8 @@ public final class ParadecModel implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the decoder does not fit the model's family, the prompt is
      *                                  empty, holds ids outside the vocabulary or leaves no room
-     * @throws IllegalStateException    if the model is closed, before or during the generation
+     * @throws IllegalStateException    if the model is closed, before or during the generation, or its
+     *                                  memory-mapped file changed on disk ({@link Model#checkFileUnchanged()})
      */
     public GenerationResult generate(int[] prompt, GenerationRequest request) {
         Objects.requireNonNull(prompt, "prompt");
@@ -217,6 +218,8 @@ public final class ParadecModel implements AutoCloseable {
     }
 
     private GenerationResult generateHere(int[] prompt, GenerationRequest request) {
+        // a memory-mapped file truncated under the model would end the process at the next weight read
+        model.checkFileUnchanged();
         TextAssembly text = new TextAssembly(model.vocab(), request);
         long start = System.nanoTime();
         long[] firstToken = {-1};

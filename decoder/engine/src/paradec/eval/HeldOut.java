@@ -23,7 +23,14 @@ public final class HeldOut {
     public static List<Problem> read(Path file) throws IOException {
         List<Problem> problems = new ArrayList<>();
         int lineNo = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (Files.isDirectory(file)) throw new IOException(file + " is a directory, not a held-out file");
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + " is not UTF-8 text (held-out files are UTF-8)", e);
+        }
+        for (String line : lines) {
             lineNo++;
             if (line.isBlank()) continue;
             int tab = line.indexOf('\t');

@@ -59,10 +59,11 @@ class BadInputTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    static void assertFails(int code, String... args) {
+    static Run assertFails(int code, String... args) {
         Run r = run(args);
         assertEquals(code, r.code(), String.join(" ", args) + " -> " + r.err());
         assertOneLine(r.err(), String.join(" ", args));
+        return r;
     }
 
     static void assertOneLine(String err, String what) {
@@ -102,6 +103,25 @@ class BadInputTest {
         assertFails(Main.USAGE, "generate", "-m", m);
         assertFails(Main.USAGE, "tokenize", "-p", "hi");
         assertFails(Main.USAGE, "tokenize", "-m", m);
+    }
+
+    @Test
+    void textFilesThatAreNotUtf8AreRefusedNamingTheByte() throws IOException {
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'d', 'e', 'f', ' ', (byte) 0xe9, '\n'});
+        Run r = assertFails(Main.BAD_INPUT, "generate", "-m", model.toString(), "--prompt-file", latin1.toString(), "-n", "2");
+        assertTrue(r.err().contains(latin1 + " is not UTF-8 text: byte 0xE9 at offset 4"), r.err());
+        r = assertFails(Main.BAD_INPUT, "bench", "-m", model.toString(), "--prompts", latin1.toString(), "-n", "2", "--repeat", "1");
+        assertTrue(r.err().contains("is not UTF-8 text"), r.err());
+        r = assertFails(Main.BAD_INPUT, "generate", "-m", model.toString(), "--prompt-file", dir.toString(), "-n", "2");
+        assertTrue(r.err().contains(dir + " is a directory"), r.err());
+        r = assertFails(Main.BAD_INPUT, "eval", "--task", "add", "-m", model.toString(), "--heldout", dir.toString());
+        assertTrue(r.err().contains(dir + " is a directory"), r.err());
+        r = assertFails(Main.USAGE, "generate", "-m", "", "-p", "x");
+        assertTrue(r.err().contains("-m needs a model file"), r.err());
+        // valid UTF-8 (and a NUL in it) is a prompt like any other
+        Path utf8 = Files.write(dir.resolve("utf8.txt"), "def caf\u00e9\u0000(x):".getBytes(StandardCharsets.UTF_8));
+        Run ok = run("generate", "-m", TestModels.root().resolve("models/code-ar.gguf").toString(), "--prompt-file", utf8.toString(), "-n", "2");
+        assertEquals(Main.OK, ok.code(), ok.err());
     }
 
     @Test

@@ -9,32 +9,28 @@ import paradec.llama.ContextParams;
 import paradec.llama.Model;
 
 /**
- * Runs in a child JVM: loads every model file of a folder in name order, tokenizes and decodes two tokens
- * with each, and says on stdout what happened. A file that kills the process is the last one announced
- * with "LOAD" and never finished.
+ * Runs in a child JVM ({@link ChildJvm}): loads every model file of a folder in name order, tokenizes and
+ * decodes two tokens with each, and says on stdout what happened. Arguments: the first case, the folder.
  */
 public final class LoadDriver {
     private LoadDriver() {}
 
     public static void main(String[] args) throws Exception {
         List<Path> files;
-        try (var list = Files.list(Path.of(args[0]))) {
+        try (var list = Files.list(Path.of(args[1]))) {
             files = list.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();
         }
-        for (Path f : files) {
-            System.out.println("LOAD " + f.getFileName());
-            System.out.flush();
+        ChildJvm.cases(Integer.parseInt(args[0]), files.size(), 60, i -> files.get(i).getFileName().toString(), i -> {
+            Path f = files.get(i);
             try (Model m = Model.load(f); Context c = m.newContext(new ContextParams(64, 16, 16, 1, 1, false)); Batch b = c.newBatch(4)) {
                 int[] t = m.vocab().tokenize("def f", true, true);
-                for (int i = 0; i < Math.min(2, t.length); i++) b.add(t[i], i, i == Math.min(2, t.length) - 1, 0);
+                for (int k = 0; k < Math.min(2, t.length); k++) b.add(t[k], k, k == Math.min(2, t.length) - 1, 0);
                 if (b.size() > 0) c.decode(b);
-                System.out.println("OK " + f.getFileName());
+                return "OK " + f.getFileName();
             } catch (Exception e) {
                 String msg = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-                System.out.println("REFUSED " + f.getFileName() + " " + e.getClass().getSimpleName() + ": " + msg);
+                return "REFUSED " + f.getFileName() + " " + e.getClass().getSimpleName() + ": " + msg;
             }
-            System.out.flush();
-        }
-        System.out.println("DONE");
+        });
     }
 }

@@ -56,32 +56,24 @@ class ModelFileFuzzTest {
                     for (int k = 0; k < 8; k++) m[24 + random.nextInt((int) header - 24)] ^= (byte) random.nextInt(1, 256);
                 }
             }
-            Files.write(cases_.resolve(String.format("case-%04d-k%d.gguf", i, kind)), m);
+            Files.write(cases_.resolve(String.format("case-%06d-k%d.gguf", i, kind)), m);
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Dparadec.native.dir=" + TestModels.nativeDir(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=off", "-cp", System.getProperty("java.class.path"),
-                LoadDriver.class.getName(), cases_.toString()));
-        // to a file: a pipe nobody reads while waiting would block the child once full
-        Path log = dir.resolve("driver.log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean finished = p.waitFor(300, TimeUnit.SECONDS);
-        if (!finished) p.destroyForcibly().waitFor();
-        String out = Files.readString(log, StandardCharsets.ISO_8859_1);
-        List<String> lines = out.lines().toList();
-        String lastLoad = lines.stream().filter(l -> l.startsWith("LOAD ")).reduce((a, b) -> b).orElse("none");
-        boolean done = lines.contains("DONE");
-        if (!done) {
+        ChildJvm.Result r = ChildJvm.run(dir, LoadDriver.class, cases, List.of(cases_.toString()), 300);
+        if (!r.deaths().isEmpty()) {
             Path keep = Files.createDirectories(TestModels.root().resolve("src/test/target/fuzz-crashers"));
-            String name = lastLoad.substring(5);
-            if (Files.exists(cases_.resolve(name))) Files.copy(cases_.resolve(name), keep.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try (var list = Files.list(cases_)) {
+                for (Path f : list.sorted().toList().stream().filter(f -> r.deaths().containsKey(caseIndex(f))).toList()) {
+                    Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
         }
-        long ok = lines.stream().filter(l -> l.startsWith("OK ")).count();
-        long refused = lines.stream().filter(l -> l.startsWith("REFUSED ")).count();
-        assertTrue(done, (finished ? "the child JVM died (exit " + p.exitValue() + ")" : "the child JVM hung")
-                + " on " + lastLoad + " after " + ok + " loaded and " + refused + " refused; tail:\n"
-                + String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size())));
-        assertTrue(ok + refused == cases, ok + " + " + refused + " != " + cases);
-        System.out.println("ModelFileFuzzTest: seed " + seed + ", " + cases + " cases: " + ok + " loaded and decoded, " + refused + " refused");
+        System.out.println("ModelFileFuzzTest: seed " + seed + ", " + r.summary());
+        assertTrue(r.deaths().isEmpty(), r.deaths().size() + " model files killed or hung the JVM (kept in src/test/target/fuzz-crashers): "
+                + r.deaths());
+        assertTrue(r.count("OK") + r.count("REFUSED") == cases, r.summary());
+    }
+
+    private static int caseIndex(Path f) {
+        return Integer.parseInt(f.getFileName().toString().substring(5, 11));
     }
 }

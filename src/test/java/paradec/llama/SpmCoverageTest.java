@@ -51,4 +51,29 @@ class SpmCoverageTest {
         assertEquals(Main.BAD_INPUT, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("cannot be tokenized"), err.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void theRefusalOfAnInvisibleCharacterStaysOneLine() throws IOException {
+        try (Model m = Model.load(TASKS_AR, ModelParams.vocabOnlyParams())) {
+            for (String text : new String[] {"12\r", "1\u00072", "\u0000", "\u2028", "\ufeff"}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.vocab().tokenize(text, false, false));
+                assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+                assertTrue(e.getMessage().chars().noneMatch(c -> c < 0x20 || c == 0x2028 || c == 0xfeff), e.getMessage());
+                assertTrue(e.getMessage().matches("character U\\+[0-9A-F]{4} cannot be tokenized.*"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void anUnpairedSurrogateIsRefusedForEveryVocabulary() throws IOException {
+        for (Path model : new Path[] {TASKS_AR, TestModels.root().resolve("models/code-ar.gguf")}) {
+            try (Model m = Model.load(model, ModelParams.vocabOnlyParams())) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.vocab().tokenize("12\ud800+3", false, false));
+                assertTrue(e.getMessage().contains("unpaired UTF-16 surrogate U+D800 at index 2"), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> m.vocab().tokenize("\udc00", false, false));
+                // a pair is one character, not two halves
+                if (model.toString().contains("code-ar")) assertTrue(m.vocab().tokenize("\ud83d\ude42", false, false).length > 0);
+            }
+        }
+    }
 }
