@@ -134,22 +134,9 @@ final class GenerateCommand {
      * The prompt file as it is, byte for byte (as llama.cpp's -f reads it: no trimming, the last newline kept).
      * Text that is not UTF-8 is refused with the offset of the first bad byte: a Java string cannot carry it.
      */
+    /** The prompt file's bytes as they are, which must be UTF-8 (a clear error naming the first bad byte otherwise). */
     static String promptFile(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            int at = firstInvalidUtf8(bytes);
-            throw new IllegalArgumentException(file + " is not UTF-8 text (byte " + at + " of " + bytes.length + ")");
-        }
-    }
-
-    private static int firstInvalidUtf8(byte[] bytes) {
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        var result = decoder.decode(in, java.nio.CharBuffer.allocate(bytes.length + 1), true);
-        return result.isError() ? in.position() : bytes.length;
+        return Main.readText(file);
     }
 
     static SamplingSettings sampling(Options o) throws UsageException {

@@ -141,7 +141,7 @@ class CliOptionsTest {
         Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'a', 'b', (byte) 0xE9, 'c'});
         Run bad = run("generate", "-m", m, "-f", latin1.toString(), "-n", "2");
         assertEquals(Main.BAD_INPUT, bad.code());
-        assertTrue(bad.err().contains("not UTF-8") && bad.err().contains("byte 2"), bad.err());
+        assertTrue(bad.err().contains("not UTF-8") && bad.err().contains("byte 0xE9 at offset 2"), bad.err());
     }
 
     @Test

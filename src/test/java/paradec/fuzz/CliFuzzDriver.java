@@ -64,7 +64,8 @@ public final class CliFuzzDriver {
             return "a stack trace on stderr: " + ChildJvm.printable(err + stray, 600);
         }
         if (rc != 0) {
-            List<String> lines = err.lines().toList();
+            // warnings (options the decoder ignores, a context past the trained length) may come before the error
+            List<String> lines = err.lines().filter(l -> !l.startsWith("warning: ")).toList();
             if (lines.size() != 1 || !lines.get(0).startsWith("paradec: ")) {
                 return "the error is not one 'paradec: ' line: " + ChildJvm.printable(err, 400);
             }
