@@ -96,7 +96,10 @@ class PrefixCacheTest {
             files = list.filter(p -> p.toString().endsWith(".causal.gguf")).toList();
         }
         assertTrue(files.size() >= 1, "views: " + files);
-        try (GgufFile f = GgufFile.open(files.stream().filter(p -> p.getFileName().toString().startsWith("code-dlm")).findFirst().orElseThrow())) {
+        Path view = files.stream().filter(p -> p.getFileName().toString().startsWith("code-dlm")).findFirst().orElseThrow();
+        // code-dlm says llada.attention.causal, so its view is the copy with a patched header: the same size
+        assertEquals(Files.size(TestModels.root().resolve("models/code-dlm.gguf")), Files.size(view));
+        try (GgufFile f = GgufFile.open(view)) {
             assertEquals("llama", f.getString("general.architecture"));
             assertEquals(false, f.getBoolean("llama.attention.causal"));
             assertEquals(CausalView.TWINS.get("llada"), "llama");
