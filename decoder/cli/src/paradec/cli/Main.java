@@ -34,8 +34,11 @@ public final class Main {
                          (--kv-cache prefix: diffusion prefix KV cache, a full pass every block and every N steps)
                          (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT
-              bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
-                         [--against-llama-cpp] [--out FILE]
+              bench      [-m MODEL[,MODEL...]] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
+                         [--against-llama-cpp] [--out FILE] [--gen-length L[,L...]] [--tokens-per-step K]
+                         [--kv-cache prefix] [--cache-refresh N]
+                         (several models or lengths: one section each and a summary table; --tokens-per-step:
+                         diffusion steps = length / K at every length; --kv-cache prefix: each policy with and without)
               serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel N]
                          (OpenAI-compatible: /v1/models, /v1/completions, /v1/chat/completions, "stream": true;
                          request field "decoder" picks any decoder of the model's family)

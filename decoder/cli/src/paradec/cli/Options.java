@@ -107,6 +107,17 @@ final class Options {
         }
     }
 
+    /** A copy with option {@code name} (and its aliases) set to {@code value}. */
+    Options with(String value, String name, String... aliases) {
+        Options o = new Options();
+        o.values.putAll(values);
+        o.positional.addAll(positional);
+        o.raw = raw;
+        for (String a : aliases) o.values.remove(a);
+        o.values.put(name, value);
+        return o;
+    }
+
     /** The command line as given, subcommand included. */
     String[] raw() {
         return raw.clone();
