@@ -45,6 +45,7 @@ public final class Main {
               trace-view FILE -o OUT.svg|OUT.html
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--json]
+                         [--kv-cache none|prefix] [--cache-refresh N]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
