@@ -107,6 +107,35 @@ class PrefixCacheTest {
     }
 
     /**
+     * A cached step over the tokens of the last full pass gives that pass's rows: the cached path itself is
+     * exact, so what the per-block cache costs in accuracy comes from the prefix cells going stale as the
+     * block fills in, not from the cached computation.
+     */
+    @Test
+    void aCachedStepOverUnchangedTokensGivesTheFullPassRows() throws IOException {
+        Path view = CausalView.ensure(TestModels.root().resolve("models/code-dlm.gguf"), dir.resolve("cache").resolve("views"));
+        int[] prompt = llada.tokenize("def add(a, b):");
+        int[] tokens = new int[prompt.length + 32];
+        System.arraycopy(prompt, 0, tokens, 0, prompt.length);
+        java.util.Arrays.fill(tokens, prompt.length, tokens.length, llada.model().vocab().mask());
+        tokens[prompt.length + 3] = prompt[1]; // one committed token inside the block
+        int from = prompt.length;
+        try (paradec.llama.Model v = paradec.llama.Model.load(view);
+             PrefixCachedDenoisingModel m = new PrefixCachedDenoisingModel(llada.model(), v, tokens.length, 1, 1000)) {
+            paradec.logits.LogitsView full = m.forward(tokens, from, tokens.length);
+            float[][] expected = new float[tokens.length - from][];
+            for (int p = from; p < tokens.length; p++) expected[p - from] = full.row(p).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+            paradec.logits.LogitsView cached = m.forward(tokens, from, tokens.length);
+            assertEquals(1, m.counters()[0], "one full pass");
+            assertEquals(1, m.counters()[1], "then one cached pass");
+            for (int p = from; p < tokens.length; p++) {
+                float[] got = cached.row(p).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                for (int t = 0; t < got.length; t++) assertEquals(expected[p - from][t], got[t], 1e-3, "position " + p + " token " + t);
+            }
+        }
+    }
+
+    /**
      * Why there is no dual cache: recomputing a middle block while the cells after it stay cached is
      * refused by llama.cpp v0.5.0 (a sequence's batch must continue its largest cached position).
      */
