@@ -28,10 +28,10 @@ print("|---|---|---|---|---|---|---|---|---|")
 for (dec, setting), t in rows.items():
     base = rows[(dec, "none")]
     acc = lambda k, r=t: 100 * r[k]["accuracy"]
-    delta = " / ".join("%+.0f" % (acc(k) - acc(k, base)) for k in ("add", "sort", "path"))
+    delta = " / ".join("%+.1f" % (acc(k) - acc(k, base)) for k in ("add", "sort", "path"))
     pos = sum(t[k]["positions_computed"] for k in t)
     pos0 = sum(base[k]["positions_computed"] for k in base)
-    print("| %s | %s | %.0f%% | %.0f%% | %.0f%% | %s | %d | %.2fx | %s |" % (dec, label[setting], acc("add"), acc("sort"), acc("path"), delta,
+    print("| %s | %s | %.1f%% | %.1f%% | %.1f%% | %s | %d | %.2fx | %s |" % (dec, label[setting], acc("add"), acc("sort"), acc("path"), delta,
           pos, pos / pos0, " / ".join("%.0f" % t[k]["tokens_per_second"] for k in ("add", "sort", "path"))))
 PY
 rm -f "$tmp"
