@@ -2,10 +2,17 @@ package paradec.gguf;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.lang.foreign.ValueLayout;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,14 +22,27 @@ import java.util.Optional;
  * loads the twin with KV memory and bidirectional attention, whose full-sequence logits equal the
  * diffusion path's. That is what lets paradec cache a diffusion model's prefix.
  *
- * <p>Only the metadata keys change; every tensor is copied as it is, so the view costs the model's
- * size on disk once (the cache folder keeps it, keyed by the source's size and the hash of its first
- * mebibyte). llama.cpp's per-layer array getter ignores {@code kv_overrides}, so overriding the keys
- * at load time instead does not work.
+ * <p>Only the metadata changes, and every change keeps its byte length when the source already says
+ * {@code <arch>.attention.causal} (converted LLaDA and Dream files and paradec's own do): "llada" and
+ * "llama", "dream" and "qwen2" are both five bytes. The view is then a copy of the file
+ * ({@link FileChannel#transferTo}: Linux's copy_file_range, which shares the extents on a copy-on-write
+ * filesystem such as btrfs or XFS with reflinks, so the view costs a few blocks there) with those header
+ * bytes patched in place; the tensors never pass through the JVM. Otherwise the view is written anew.
+ * Either way the cache folder keeps it, keyed by the source's size and the hash of its first mebibyte.
+ * llama.cpp's per-layer array getter ignores {@code kv_overrides}, so overriding the keys at load time
+ * instead does not work.
  */
 public final class CausalView {
     /** Diffusion architecture -> the causal architecture with the same tensors and hyperparameters. */
     public static final Map<String, String> TWINS = Map.of("llada", "llama", "dream", "qwen2");
+
+    /** How a view was written. */
+    public enum Method {
+        /** the source copied as it is, then its header patched in place (same-length changes only) */
+        PATCHED_COPY,
+        /** metadata and tensors written anew by {@link GgufWriter} */
+        REWRITTEN
+    }
 
     private CausalView() {}
 
@@ -40,7 +60,7 @@ public final class CausalView {
         long size = Files.size(model);
         int hash;
         try (InputStream in = Files.newInputStream(model)) {
-            hash = java.util.Arrays.hashCode(in.readNBytes(1 << 20));
+            hash = Arrays.hashCode(in.readNBytes(1 << 20));
         }
         String name = model.getFileName().toString().replaceFirst("\\.gguf$", "") + "-" + size + "-" + Integer.toHexString(hash) + ".causal.gguf";
         Path view = cacheDir.resolve(name);
@@ -56,8 +76,82 @@ public final class CausalView {
         return view;
     }
 
-    /** Writes the causal view of {@code source} to {@code target}. */
-    public static void write(Path source, Path target) throws IOException {
+    /** Writes the causal view of {@code source} to {@code target}: a patched copy where possible, else anew. */
+    public static Method write(Path source, Path target) throws IOException {
+        List<Patch> patches;
+        String twin;
+        try (GgufFile f = GgufFile.open(source)) {
+            String arch = f.getString("general.architecture");
+            twin = TWINS.get(arch);
+            if (twin == null) throw new IllegalArgumentException(source + " is a " + arch + " model: no causal twin (" + TWINS.keySet() + ")");
+            patches = sameLengthPatches(f, arch, twin);
+        }
+        if (patches.isEmpty()) {
+            rewrite(source, target);
+            return Method.REWRITTEN;
+        }
+        copyAndPatch(source, target, patches);
+        // the patched header must parse and say what the view promises, or the view is written anew
+        try (GgufFile v = GgufFile.open(target)) {
+            if (twin.equals(v.getString("general.architecture")) && !v.getBoolean(twin + ".attention.causal")) return Method.PATCHED_COPY;
+        } catch (GgufFormatException e) {
+            // fall through to the writer
+        }
+        rewrite(source, target);
+        return Method.REWRITTEN;
+    }
+
+    /** Bytes to write at a file offset. */
+    record Patch(long offset, byte[] bytes) {}
+
+    /**
+     * The in-place changes that turn the source into its view, or none when some change would alter a
+     * length or the source lacks {@code <arch>.attention.causal} (adding a key moves the tensor data).
+     */
+    static List<Patch> sameLengthPatches(GgufFile f, String arch, String twin) {
+        byte[] from = arch.getBytes(StandardCharsets.UTF_8);
+        byte[] to = twin.getBytes(StandardCharsets.UTF_8);
+        String causal = arch + ".attention.causal";
+        if (from.length != to.length) return List.of();
+        if (f.find(causal).map(v -> v.type() != GgufType.BOOL).orElse(true)) return List.of();
+        if (f.find("general.architecture").map(v -> v.type() != GgufType.STRING).orElse(true)) return List.of();
+        List<Patch> patches = new ArrayList<>();
+        // general.architecture's value: a u64 length, then the bytes
+        long value = f.valueOffset("general.architecture");
+        if (!Arrays.equals(f.bytes(value + 8, from.length), from)) return List.of();
+        patches.add(new Patch(value + 8, to));
+        for (String key : f.entries().keySet()) {
+            if (!key.startsWith(arch + ".")) continue;
+            // a renamed key must not collide with one the file already has
+            if (f.has(twin + key.substring(arch.length()))) return List.of();
+            byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+            long keyAt = f.valueOffset(key) - 4 - keyBytes.length;
+            if (!Arrays.equals(f.bytes(keyAt, keyBytes.length), keyBytes)) return List.of();
+            patches.add(new Patch(keyAt, to));
+        }
+        // bidirectional attention, as the diffusion architecture has
+        patches.add(new Patch(f.valueOffset(causal), new byte[] {0}));
+        return patches;
+    }
+
+    private static void copyAndPatch(Path source, Path target, List<Patch> patches) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            long size = in.size();
+            for (long done = 0; done < size; ) {
+                long n = in.transferTo(done, size - done, out);
+                if (n <= 0 && in.size() < size) throw new IOException(source + " shrank while it was copied");
+                done += n;
+            }
+            for (Patch p : patches) {
+                ByteBuffer b = ByteBuffer.wrap(p.bytes());
+                for (long at = p.offset(); b.hasRemaining(); ) at += out.write(b, at);
+            }
+        }
+    }
+
+    /** Writes the view anew: every key (renamed), {@code attention.causal = false} added, every tensor copied. */
+    static void rewrite(Path source, Path target) throws IOException {
         try (GgufFile f = GgufFile.open(source)) {
             String arch = f.getString("general.architecture");
             String twin = TWINS.get(arch);
@@ -70,7 +164,6 @@ public final class CausalView {
                 else if (key.startsWith(arch + ".")) w.put(twin + key.substring(arch.length()), e.getValue());
                 else w.copy(f, key);
             }
-            // bidirectional attention, as the diffusion architecture has
             w.putBool(twin + ".attention.causal", false);
             for (TensorInfo t : f.tensors()) {
                 w.addRawTensor(t.name(), t.type(), t.dims(), f.tensorData(t).toArray(ValueLayout.JAVA_BYTE));

@@ -281,6 +281,20 @@ public final class GgufFile implements AutoCloseable {
         return segment.asSlice(dataOffset + t.offset(), t.byteSize());
     }
 
+    /** The file offset where a key's value starts (after its type id); the key's bytes end 4 bytes before it. */
+    long valueOffset(String key) {
+        long[] span = valueSpans.get(key);
+        if (span == null) {
+            throw new NoSuchElementException("no metadata key " + key + " in " + path);
+        }
+        return span[0];
+    }
+
+    /** {@code length} bytes of the file from {@code offset}. */
+    byte[] bytes(long offset, int length) {
+        return segment.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
+    }
+
     /** The encoded bytes of a value (after its type id), for exact copies. */
     byte[] rawValue(String key) {
         long[] span = valueSpans.get(key);

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import paradec.decode.ContextNeeds;
 import paradec.decode.CostCurve;
 import paradec.engine.GenerationRequest;
@@ -42,22 +43,76 @@ final class BenchCommand {
             Options.Opt.value("--repeat", "R", "3", "timed rounds per prompt and decoder"),
             Options.Opt.flag("--against-llama-cpp", "time llama.cpp's own tools on the same model, prompts and threads"),
             Options.Opt.value("--out", "FILE", null, "write the report (markdown) there"),
+            Options.Opt.value("--tokens-per-step", "K", null, "diffusion: steps = generation length / K at every --gen-length"),
             Options.Opt.flag("--json", "print the runs as JSON")));
 
     static final String NOTES = "Speedups are ratios against the first decoder, measured in one run, interleaved.";
 
-    /** One timed generation. */
+    /** One timed generation; {@code positions} is the rows computed over all its forward calls (0: not known). */
     record Run(String decoder, int prompt, int round, double tokensPerSecond, double tokensPerCall, long calls, int tokens,
-               double decodeMs, double memoryMs, double javaMs, Boolean sameAsAr) {}
+               long positions, double decodeMs, double memoryMs, double javaMs, Boolean sameAsAr) {}
+
+    /** The runs of one model at one generation length, with its report parts. */
+    record Section(Path model, String description, int genLength, String baseline, List<Run> runs, List<String> prompts,
+                   int maxNew, String table, String extra) {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
         Options o = Options.parse(args, 1, OPTIONS);
-        Path modelPath = Main.modelPath(o);
-        int maxNew = o.getInt(64, 1, 100_000, "-n");
+        // -m A,B and --gen-length 256,512: one section per model and length, in one process and one report
+        List<Path> models = o.has("-m", "--model")
+                ? Arrays.stream(o.get("-m", "--model").split(",")).map(String::trim).map(Path::of).toList() : List.of(Main.modelPath(o));
+        List<String> lengths = o.has("--gen-length") ? Arrays.stream(o.get("--gen-length").split(",")).map(String::trim).toList() : List.of("");
         int repeat = o.getInt(3, 1, 1000, "--repeat");
         int threads = o.getInt(Runtime.getRuntime().availableProcessors(), 1, 1024, "--threads");
-        List<String> rawPrompts = o.has("--prompts") ? readPrompts(Path.of(o.get("--prompts"))) : DEFAULT_PROMPTS;
+        List<Section> sections = new ArrayList<>();
+        for (Path model : models) {
+            for (String length : lengths) {
+                Options so = o.with(model.toString(), "-m", "--model");
+                if (!length.isEmpty()) so = so.with(length, "--gen-length");
+                if (o.has("--tokens-per-step")) {
+                    // steps scale with the length: the same tokens per step at every length
+                    int perStep = o.getInt(1, 1, 1 << 16, "--tokens-per-step");
+                    int genLength = so.getInt(so.getInt(64, 1, 100_000, "-n"), 1, 1 << 16, "--gen-length");
+                    so = so.with(Integer.toString(Math.max(1, genLength / perStep)), "--steps");
+                }
+                Section s = section(so, model, repeat, threads, err);
+                sections.add(s);
+                if (!o.has("--json")) {
+                    if (sections.size() > 1 || models.size() * lengths.size() > 1) out.println("## " + title(s));
+                    out.print(s.table());
+                }
+            }
+        }
+        if (o.has("--json")) out.println(Report.json(sections));
+        if (o.has("--out")) {
+            Section first = sections.get(0);
+            boolean lossless = first.baseline().equals("ar");
+            String heading = lossless ? "Autoregressive decoders: AR, Jacobi, lookahead" : "Diffusion decoders: unmasking policies";
+            String report;
+            if (sections.size() == 1) {
+                report = Report.document(heading, first.model(), first.description(), String.join(" ", args), repeat, first.prompts(),
+                        first.maxNew(), threads, first.table(), first.extra());
+            } else {
+                StringBuilder body = new StringBuilder(Report.sweepTable(sections)).append('\n');
+                for (Section s : sections) {
+                    body.append("## ").append(title(s)).append("\n\n").append(s.table()).append('\n').append(s.extra()).append('\n');
+                }
+                report = Report.sweepDocument(heading, sections, String.join(" ", args), repeat, threads, body.toString());
+            }
+            Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
+            err.println("wrote " + o.get("--out"));
+        }
+        return Main.OK;
+    }
 
+    static String title(Section s) {
+        return s.model().getFileName() + ", " + s.maxNew() + " tokens";
+    }
+
+    /** Every decoder of the command line on one model, interleaved and repeated. */
+    private static Section section(Options o, Path modelPath, int repeat, int threads, PrintStream err) throws UsageException, IOException {
+        int maxNew = o.getInt(64, 1, 100_000, "-n");
+        List<String> rawPrompts = o.has("--prompts") ? readPrompts(Path.of(o.get("--prompts"))) : DEFAULT_PROMPTS;
         try (ParadecModel model = ParadecModel.load(modelPath, Placement.modelParams(o), threads)) {
             List<String> decoders = o.has("--decoders")
                     ? Arrays.stream(o.get("--decoders").split(",")).map(String::trim).toList() : model.defaultDecoders();
@@ -66,13 +121,6 @@ final class BenchCommand {
             boolean lossless = baseline.equals("ar");
             if (ParadecModel.AR_DECODERS.contains(baseline) && !lossless) {
                 throw new UsageException("--decoders must start with ar: speedups are measured against it");
-            }
-            for (String d : decoders) {
-                try {
-                    model.checkDecoder(d);
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException("--decoders: " + e.getMessage());
-                }
             }
             Map<String, GenerationRequest> requests = new LinkedHashMap<>();
             for (String d : decoders) {
@@ -99,14 +147,16 @@ final class BenchCommand {
                 int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
                 CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
 
-                // warm-up (JIT, first touch of the weights; not timed): two passes over every prompt, or as many as fit in 30 s
+                // warm-up (JIT, first touch of the weights; not timed): every decoder once on the first prompt, then
+                // more passes over the prompts while they fit in 30 s
                 long warmUntil = System.nanoTime() + 30_000_000_000L;
+                for (GenerationRequest q : requests.values()) model.generate(promptTokens[0], q);
                 warm:
                 for (int pass = 0; pass < 2; pass++) {
-                    for (int[] prompt : promptTokens) {
+                    for (int p = pass == 0 ? 1 : 0; p < promptTokens.length; p++) {
                         for (GenerationRequest q : requests.values()) {
-                            model.generate(prompt, q);
-                            if (pass > 0 && System.nanoTime() > warmUntil) break warm;
+                            if (System.nanoTime() > warmUntil) break warm;
+                            model.generate(promptTokens[p], q);
                         }
                     }
                 }
@@ -126,28 +176,20 @@ final class BenchCommand {
                             GenerationResult g = results.get(d);
                             long memory = g.extra("memory_nanos", 0);
                             runs.add(new Run(d, p, r, g.tokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
-                                    (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
+                                    g.extra("positions_computed", 0), (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
                                     lossless ? Arrays.equals(reference, g.tokens()) : null));
                         }
                         runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                     }
                 }
                 String table = Report.table(runs, baseline);
-                if (o.has("--json")) out.println(Report.json(runs, modelPath));
-                else out.print(table);
-                if (o.has("--out")) {
-                    String extra = curve != null ? Report.curveTable(curve) : perStep(runs, baseline);
-                    String report = Report.document(lossless ? "Autoregressive decoders: AR, Jacobi, lookahead" : "Diffusion decoders: unmasking policies",
-                            modelPath, model.model().description(), String.join(" ", args), repeat, prompts, requests.get(baseline).maxTokens(), threads, table,
-                            extra + anchors.notes());
-                    Files.writeString(Path.of(o.get("--out")), report, StandardCharsets.UTF_8);
-                    err.println("wrote " + o.get("--out"));
-                }
+                String extra = (curve != null ? Report.curveTable(curve) : perStep(runs, baseline)) + anchors.notes();
+                return new Section(modelPath, model.model().description(), requests.get(baseline).maxTokens(), baseline, runs, prompts,
+                        requests.get(baseline).maxTokens(), table, extra);
             } finally {
                 anchors.close();
             }
         }
-        return Main.OK;
     }
 
     /** Forward and Java time per forward call of the baseline (diffusion reports). */
@@ -161,7 +203,7 @@ final class BenchCommand {
 
     static List<String> readPrompts(Path file) throws IOException {
         // one prompt per line; a literal \n inside a line stands for a newline
-        List<String> prompts = Main.readText(file).lines()
+        List<String> prompts = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
                 .filter(l -> !l.isBlank()).map(l -> l.replace("\\n", "\n")).toList();
         if (prompts.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
         return prompts;
@@ -189,7 +231,7 @@ final class BenchCommand {
     static JsonWriter runJson(JsonWriter j, Run r) {
         j.beginObject().field("decoder", r.decoder()).field("prompt", r.prompt()).field("round", r.round())
                 .field("tokens_per_second", r.tokensPerSecond()).field("tokens_per_call", r.tokensPerCall())
-                .field("forward_calls", r.calls()).field("generated_tokens", r.tokens()).field("decode_ms", r.decodeMs()).field("kv_ops_ms", r.memoryMs())
+                .field("forward_calls", r.calls()).field("generated_tokens", r.tokens()).field("positions_computed", r.positions()).field("decode_ms", r.decodeMs()).field("kv_ops_ms", r.memoryMs())
                 .field("java_ms", r.javaMs());
         if (r.sameAsAr() != null) j.field("same_as_ar", r.sameAsAr());
         return j.endObject();

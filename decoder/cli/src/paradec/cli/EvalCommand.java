@@ -37,7 +37,7 @@ final class EvalCommand {
     static final String NOTES = "Held-out accuracy, forward calls, tokens/s; code: continuation match and perplexity.";
 
     /** What one decoder did on the problems. */
-    record Totals(double score, long calls, long tokens, long nanos) {}
+    record Totals(double score, long calls, long tokens, long nanos, long positions) {}
 
     static int run(String[] args, PrintStream out) throws UsageException, IOException {
         Options o = Options.parse(args, 1, OPTIONS);
@@ -84,6 +84,8 @@ final class EvalCommand {
             JsonWriter w = new JsonWriter().beginObject().field("task", task.cliName()).field("decoder", decoder).field("n", n)
                     .field("accuracy", accuracy).field("forward_calls", totals.calls()).field("generated_tokens", totals.tokens())
                     .field("tokens_per_second", tps).field("seconds", totals.nanos() / 1e9);
+            if (totals.positions() > 0) w.field("positions_computed", totals.positions());
+            if (o.has("--kv-cache")) w.field("kv_cache", o.get("--kv-cache")).field("cache_refresh", o.getOr("block", "--cache-refresh"));
             if (perplexity != null) w.field("perplexity", perplexity.perplexity()).field("perplexity_tokens", perplexity.scored());
             out.println(w.endObject());
         } else {
@@ -105,13 +107,15 @@ final class EvalCommand {
         long calls = 0;
         long tokens = 0;
         long nanos = 0;
+        long positions = 0;
         for (Problem problem : problems) {
             GenerationResult r = model.generate(model.tokenize(problem.prompt()), request);
             nanos += r.wallNanos();
             calls += r.forwardCalls();
             tokens += r.generatedTokens();
+            positions += r.extra("positions_computed", 0);
             score += task.score(r.text(), problem.answer());
         }
-        return new Totals(score, calls, tokens, nanos);
+        return new Totals(score, calls, tokens, nanos, positions);
     }
 }

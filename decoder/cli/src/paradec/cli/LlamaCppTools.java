@@ -42,7 +42,7 @@ final class LlamaCppTools {
         Matcher m = SPEED.matcher(log);
         if (!m.find()) throw new IOException("llama-simple printed no speed line:\n" + tail(log));
         int tokens = Integer.parseInt(m.group(1));
-        return new BenchCommand.Run("llama-simple (C++)", promptIndex, round, Double.parseDouble(m.group(3)), 1, tokens, tokens, 0, 0, 0, null);
+        return new BenchCommand.Run("llama-simple (C++)", promptIndex, round, Double.parseDouble(m.group(3)), 1, tokens, tokens, 0, 0, 0, 0, null);
     }
 
     /**
@@ -62,7 +62,7 @@ final class LlamaCppTools {
         int at = names.indexOf("avg_ts");
         if (at < 0 || at >= values.length) throw new IOException("llama-bench's CSV has no avg_ts:\n" + tail(log));
         double tps = Double.parseDouble(values[at]);
-        return new BenchCommand.Run("llama-bench tg" + n + " (C++)", promptIndex, round, tps, 1, n, n, 0, 0, 0, null);
+        return new BenchCommand.Run("llama-bench tg" + n + " (C++)", promptIndex, round, tps, 1, n, n, 0, 0, 0, 0, null);
     }
 
     /**
@@ -141,7 +141,7 @@ final class LlamaCppTools {
             long accepted = t.get("draft_n_accepted") instanceof Number a ? a.longValue() : 0;
             long calls = Math.max(1, tokens - accepted); // each target call yields one token plus the accepted drafts
             return new BenchCommand.Run(name(), promptIndex, round, ((Number) t.get("predicted_per_second")).doubleValue(),
-                    (double) tokens / calls, calls, tokens, 0, 0, 0, null);
+                    (double) tokens / calls, calls, tokens, 0, 0, 0, 0, null);
         }
 
         @Override
@@ -168,7 +168,7 @@ final class LlamaCppTools {
         // every step yields one token plus the accepted ones
         long steps = predict.find() && accept.find() ? Long.parseLong(predict.group(1)) - Long.parseLong(accept.group(1)) : 0;
         return new BenchCommand.Run("llama-lookahead (C++)", promptIndex, round, Double.parseDouble(m.group(3)),
-                steps > 0 ? (double) tokens / steps : 0, steps, tokens, 0, 0, 0, null);
+                steps > 0 ? (double) tokens / steps : 0, steps, tokens, 0, 0, 0, 0, null);
     }
 
     /**
@@ -192,8 +192,9 @@ final class LlamaCppTools {
         double totalMs = Double.parseDouble(m.group(1));
         samplingTimes.add(m.group(3));
         int generated = ub - promptLength;
+        // every step computes the whole n_ubatch
         return new BenchCommand.Run("llama-diffusion-cli (C++)", promptIndex, round, generated * 1000.0 / totalMs,
-                (double) generated / steps, steps, generated, 0, 0, 0, null);
+                (double) generated / steps, steps, generated, (long) steps * ub, 0, 0, 0, null);
     }
 
     /** The llama.cpp tools a user would pick instead of paradec for a model, run on the same prompts. */

@@ -42,8 +42,11 @@ public final class Main {
                          (--kv-cache prefix: diffusion prefix KV cache, a full pass every block and every N steps)
                          (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT
-              bench      [-m MODEL] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
-                         [--against-llama-cpp] [--out FILE]
+              bench      [-m MODEL[,MODEL...]] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
+                         [--against-llama-cpp] [--out FILE] [--gen-length L[,L...]] [--tokens-per-step K]
+                         [--kv-cache prefix] [--cache-refresh N]
+                         (several models or lengths: one section each and a summary table; --tokens-per-step:
+                         diffusion steps = length / K at every length; --kv-cache prefix: each policy with and without)
               serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel 2] [--queue 16xparallel]
                          [--timeout 600] [--gpu-layers N] [--rpc HOST:PORT[,...]] [--tensor-split A,B,...]
                          (--parallel requests generate at once, a context each; --queue more wait, beyond that 503;
@@ -55,6 +58,7 @@ public final class Main {
                          --ids draws ids instead; the summary is generate --json's numbers)
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
+                         [--kv-cache none|prefix] [--cache-refresh N]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')

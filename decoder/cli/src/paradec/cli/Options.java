@@ -187,6 +187,18 @@ final class Options {
         return names[0];
     }
 
+    /** A copy with option {@code name} (and its aliases) set to {@code value}. */
+    Options with(String value, String name, String... aliases) {
+        Options o = new Options();
+        o.values.putAll(values);
+        o.spelled.putAll(spelled);
+        o.positional.addAll(positional);
+        o.raw = raw;
+        for (String a : aliases) o.values.remove(a);
+        o.values.put(name, value);
+        return o;
+    }
+
     /** The command line as given, subcommand included. */
     String[] raw() {
         return raw.clone();

@@ -56,10 +56,80 @@ final class Report {
         return sb.append('\n').toString();
     }
 
+    static String json(List<BenchCommand.Section> sections) {
+        if (sections.size() == 1) return json(sections.get(0).runs(), sections.get(0).model());
+        JsonWriter j = new JsonWriter().beginObject().beginArray("sections");
+        for (BenchCommand.Section s : sections) {
+            j.beginObject().field("model", s.model().toString()).field("gen_length", s.genLength()).beginArray("runs");
+            for (BenchCommand.Run r : s.runs()) BenchCommand.runJson(j, r);
+            j.endArray().endObject();
+        }
+        return j.endArray().endObject().toString();
+    }
+
     static String json(List<BenchCommand.Run> runs, Path model) {
         JsonWriter j = new JsonWriter().beginObject().field("model", model.toString()).beginArray("runs");
         for (BenchCommand.Run r : runs) BenchCommand.runJson(j, r);
         return j.endArray().endObject().toString();
+    }
+
+    static final String DIFFUSION_CLI = "llama-diffusion-cli (C++)";
+
+    /**
+     * One row per model, length and decoder: speed, NFE, positions computed, and two speedups as medians of
+     * per-run ratios (same prompt and round): against the same policy without the cache, and against
+     * llama-diffusion-cli.
+     */
+    static String sweepTable(List<BenchCommand.Section> sections) {
+        StringBuilder sb = new StringBuilder("| model | gen length | decoder | tokens/s median [min-max] | NFE/run | positions computed/run "
+                + "| vs no cache median [min-max] | vs llama-diffusion-cli median [min-max] |\n|---|---|---|---|---|---|---|---|\n");
+        for (BenchCommand.Section s : sections) {
+            Map<String, List<BenchCommand.Run>> byDecoder = new LinkedHashMap<>();
+            for (BenchCommand.Run r : s.runs()) byDecoder.computeIfAbsent(r.decoder(), k -> new ArrayList<>()).add(r);
+            for (var e : byDecoder.entrySet()) {
+                String d = e.getKey();
+                List<BenchCommand.Run> rs = e.getValue();
+                double[] tps = rs.stream().mapToDouble(BenchCommand.Run::tokensPerSecond).toArray();
+                double calls = rs.stream().mapToLong(BenchCommand.Run::calls).average().orElse(0);
+                double positions = rs.stream().mapToLong(BenchCommand.Run::positions).average().orElse(0);
+                String uncached = d.endsWith("+prefix") ? d.substring(0, d.length() - "+prefix".length()) : null;
+                sb.append("| ").append(s.model().getFileName()).append(" | ").append(s.genLength()).append(" | ").append(d)
+                        .append(" | ").append(BenchCommand.fmt(median(tps))).append(" [").append(BenchCommand.fmt(min(tps))).append('-')
+                        .append(BenchCommand.fmt(max(tps))).append("] | ").append(BenchCommand.fmt(calls))
+                        .append(" | ").append(positions == 0 ? "n/a" : String.format(java.util.Locale.ROOT, "%.0f", positions))
+                        .append(" | ").append(uncached == null ? "" : ratios(rs, byDecoder.get(uncached)))
+                        .append(" | ").append(d.equals(DIFFUSION_CLI) ? "" : ratios(rs, byDecoder.get(DIFFUSION_CLI))).append(" |\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Median [min-max] of the per-run speed ratios of {@code runs} over {@code base} (same prompt and round). */
+    static String ratios(List<BenchCommand.Run> runs, List<BenchCommand.Run> base) {
+        if (base == null) return "n/a";
+        Map<String, BenchCommand.Run> byRun = new LinkedHashMap<>();
+        for (BenchCommand.Run r : base) byRun.put(r.prompt() + "/" + r.round(), r);
+        double[] v = runs.stream().filter(r -> byRun.containsKey(r.prompt() + "/" + r.round()))
+                .mapToDouble(r -> r.tokensPerSecond() / byRun.get(r.prompt() + "/" + r.round()).tokensPerSecond()).toArray();
+        if (v.length == 0) return "n/a";
+        return BenchCommand.fmt(median(v)) + "x [" + BenchCommand.fmt(min(v)) + '-' + BenchCommand.fmt(max(v)) + ']';
+    }
+
+    static String sweepDocument(String title, List<BenchCommand.Section> sections, String args, int repeat, int threads, String body) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# ").append(title).append("\n\n");
+        sb.append("Measured ").append(BenchCommand.today()).append(" on ").append(BenchCommand.machine()).append(", ")
+                .append(threads).append(" threads.\n\n");
+        java.util.Set<Path> seen = new java.util.LinkedHashSet<>();
+        for (BenchCommand.Section s : sections) {
+            if (seen.add(s.model())) sb.append("- Model: `").append(s.model().getFileName()).append("` (").append(s.description()).append(")\n");
+        }
+        BenchCommand.Section first = sections.get(0);
+        sb.append("- ").append(first.prompts().size()).append(" prompts x ").append(repeat)
+                .append(" rounds per model and length, greedy; decoders interleaved in one process, order rotated per run.\n");
+        sb.append("- Reproduce: `bin/paradec ").append(args).append("`\n\n");
+        sb.append(body);
+        return sb.toString();
     }
 
     static String document(String title, Path model, String description, String args, int repeat, List<String> prompts,

@@ -96,10 +96,42 @@ class PrefixCacheTest {
             files = list.filter(p -> p.toString().endsWith(".causal.gguf")).toList();
         }
         assertTrue(files.size() >= 1, "views: " + files);
-        try (GgufFile f = GgufFile.open(files.stream().filter(p -> p.getFileName().toString().startsWith("code-dlm")).findFirst().orElseThrow())) {
+        Path view = files.stream().filter(p -> p.getFileName().toString().startsWith("code-dlm")).findFirst().orElseThrow();
+        // code-dlm says llada.attention.causal, so its view is the copy with a patched header: the same size
+        assertEquals(Files.size(TestModels.root().resolve("models/code-dlm.gguf")), Files.size(view));
+        try (GgufFile f = GgufFile.open(view)) {
             assertEquals("llama", f.getString("general.architecture"));
             assertEquals(false, f.getBoolean("llama.attention.causal"));
             assertEquals(CausalView.TWINS.get("llada"), "llama");
+        }
+    }
+
+    /**
+     * A cached step over the tokens of the last full pass gives that pass's rows: the cached path itself is
+     * exact, so what the per-block cache costs in accuracy comes from the prefix cells going stale as the
+     * block fills in, not from the cached computation.
+     */
+    @Test
+    void aCachedStepOverUnchangedTokensGivesTheFullPassRows() throws IOException {
+        Path view = CausalView.ensure(TestModels.root().resolve("models/code-dlm.gguf"), dir.resolve("cache").resolve("views"));
+        int[] prompt = llada.tokenize("def add(a, b):");
+        int[] tokens = new int[prompt.length + 32];
+        System.arraycopy(prompt, 0, tokens, 0, prompt.length);
+        java.util.Arrays.fill(tokens, prompt.length, tokens.length, llada.model().vocab().mask());
+        tokens[prompt.length + 3] = prompt[1]; // one committed token inside the block
+        int from = prompt.length;
+        try (paradec.llama.Model v = paradec.llama.Model.load(view);
+             PrefixCachedDenoisingModel m = new PrefixCachedDenoisingModel(llada.model(), v, tokens.length, 1, 1000)) {
+            paradec.logits.LogitsView full = m.forward(tokens, from, tokens.length);
+            float[][] expected = new float[tokens.length - from][];
+            for (int p = from; p < tokens.length; p++) expected[p - from] = full.row(p).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+            paradec.logits.LogitsView cached = m.forward(tokens, from, tokens.length);
+            assertEquals(1, m.counters()[0], "one full pass");
+            assertEquals(1, m.counters()[1], "then one cached pass");
+            for (int p = from; p < tokens.length; p++) {
+                float[] got = cached.row(p).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                for (int t = 0; t < got.length; t++) assertEquals(expected[p - from][t], got[t], 1e-3, "position " + p + " token " + t);
+            }
         }
     }
 

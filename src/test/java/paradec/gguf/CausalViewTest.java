@@ -1,0 +1,87 @@
+package paradec.gguf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The causal view written as a patched copy of the source (same-length renames in the header) holds
+ * exactly what the rewriting writer produces: the same metadata and the same tensor bytes.
+ */
+class CausalViewTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llada", "dream"})
+    void thePatchedCopyHoldsWhatTheWriterWrites(String arch) throws Exception {
+        Path source = dir.resolve(arch + ".gguf");
+        Synth.write(SynthSpec.tiny(arch, 5), source);
+        Path patched = dir.resolve("patched.gguf");
+        Path rewritten = dir.resolve("rewritten.gguf");
+        assertEquals(CausalView.Method.PATCHED_COPY, CausalView.write(source, patched));
+        CausalView.rewrite(source, rewritten);
+        assertEquals(Files.size(source), Files.size(patched), "a copy keeps the size");
+        String twin = CausalView.TWINS.get(arch);
+        try (GgufFile s = GgufFile.open(source); GgufFile p = GgufFile.open(patched); GgufFile r = GgufFile.open(rewritten)) {
+            assertEquals(twin, p.getString("general.architecture"));
+            assertFalse(p.getBoolean(twin + ".attention.causal"));
+            assertEquals(withoutAlignment(r), withoutAlignment(p));
+            assertEquals(s.dataOffset(), p.dataOffset(), "only the header changes");
+            assertEquals(r.tensors().size(), p.tensors().size());
+            for (TensorInfo t : r.tensors()) {
+                TensorInfo u = p.tensor(t.name()).orElseThrow();
+                assertEquals(t.type(), u.type(), t.name());
+                assertArrayEquals(t.dims(), u.dims(), t.name());
+                assertArrayEquals(r.tensorData(t).toArray(ValueLayout.JAVA_BYTE), p.tensorData(u).toArray(ValueLayout.JAVA_BYTE), t.name());
+            }
+        }
+        byte[] a = Files.readAllBytes(source);
+        byte[] b = Files.readAllBytes(patched);
+        assertNotEquals(java.util.Arrays.hashCode(a), java.util.Arrays.hashCode(b));
+        try (GgufFile s = GgufFile.open(source)) {
+            int data = (int) s.dataOffset();
+            assertArrayEquals(java.util.Arrays.copyOfRange(a, data, a.length), java.util.Arrays.copyOfRange(b, data, b.length));
+        }
+    }
+
+    /** Without {@code <arch>.attention.causal} the view needs one more key, which moves the tensor data: rewritten. */
+    @Test
+    void aSourceWithoutTheCausalKeyIsRewritten() throws Exception {
+        Path synth = dir.resolve("llada.gguf");
+        Synth.write(SynthSpec.tiny("llada", 6), synth);
+        Path source = dir.resolve("no-causal.gguf");
+        try (GgufFile f = GgufFile.open(synth)) {
+            GgufWriter w = new GgufWriter();
+            for (String key : f.entries().keySet()) {
+                if (!key.equals("llada.attention.causal") && !key.equals(GgufFile.KEY_ALIGNMENT)) w.copy(f, key);
+            }
+            for (TensorInfo t : f.tensors()) w.addRawTensor(t.name(), t.type(), t.dims(), f.tensorData(t).toArray(ValueLayout.JAVA_BYTE));
+            w.write(source);
+        }
+        Path view = dir.resolve("view.gguf");
+        assertEquals(CausalView.Method.REWRITTEN, CausalView.write(source, view));
+        try (GgufFile v = GgufFile.open(view)) {
+            assertEquals("llama", v.getString("general.architecture"));
+            assertFalse(v.getBoolean("llama.attention.causal"));
+            assertFalse(v.has("llada.context_length"));
+        }
+    }
+
+    private static Map<String, GgufValue> withoutAlignment(GgufFile f) {
+        Map<String, GgufValue> m = new LinkedHashMap<>(f.entries());
+        m.remove(GgufFile.KEY_ALIGNMENT);
+        return m;
+    }
+}
