@@ -122,6 +122,13 @@ final class BenchCommand {
             if (ParadecModel.AR_DECODERS.contains(baseline) && !lossless) {
                 throw new UsageException("--decoders must start with ar: speedups are measured against it");
             }
+            for (String d : decoders) {
+                try {
+                    model.checkDecoder(d);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--decoders: " + e.getMessage());
+                }
+            }
             Map<String, GenerationRequest> requests = new LinkedHashMap<>();
             for (String d : decoders) {
                 GenerationRequest q = DecoderSpec.request(d, o, model, maxNew);
@@ -203,7 +210,7 @@ final class BenchCommand {
 
     static List<String> readPrompts(Path file) throws IOException {
         // one prompt per line; a literal \n inside a line stands for a newline
-        List<String> prompts = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+        List<String> prompts = Main.readText(file).lines()
                 .filter(l -> !l.isBlank()).map(l -> l.replace("\\n", "\n")).toList();
         if (prompts.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
         return prompts;
