@@ -48,6 +48,11 @@ public final class JacobiDecoder implements Decoder {
                 ? Math.min(JacobiSettings.MAX_WINDOW, model.maxBatch()) : Math.min(settings.window(), model.maxBatch());
         // the cost curve is measured once per model and machine (engines cache it): not part of this generation's time
         WindowTuner tuner = settings.window() == JacobiSettings.AUTO ? new WindowTuner(model.costCurve(), maxWindow) : null;
+        // windows whose guesses come from a lookup match (the text repeating itself) are accepted far more often than
+        // blind ones: their acceptance is learnt apart, so a repetition can open the window that blind guesses keep small
+        WindowTuner lookupTuner = tuner != null && settings.init() == GuessInit.LOOKUP && settings.reference() == null
+                ? new WindowTuner(model.costCurve(), maxWindow).withPrior(3, 4) : null;
+        int[] lookupDraft = lookupTuner != null ? new int[maxWindow] : null;
         RunMeter meter = new RunMeter(model);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(model, gen.maxNewTokens(), listener);
@@ -79,7 +84,11 @@ public final class JacobiDecoder implements Decoder {
                     out.stop(StopReason.CONTEXT_FULL);
                     break;
                 }
-                int k = tuner != null ? tuner.nextWindow() : maxWindow;
+                int matched = lookupTuner != null
+                        ? NgramLookup.draft(history, historyLength, history, historyLength, settings.ngram(), lookupDraft) : 0;
+                WindowTuner chosen = matched > 0 ? lookupTuner : tuner;
+                int k = chosen != null ? chosen.nextWindow() : maxWindow;
+                if (matched > 0) k = Math.min(k, matched + 1); // past the draft, guesses are blind again
                 // a window longer than what may still be emitted or stored only wastes compute
                 k = Math.max(1, Math.min(k, Math.min(room, out.remaining())));
                 windowUsed = Math.max(windowUsed, k);
@@ -112,7 +121,7 @@ public final class JacobiDecoder implements Decoder {
                     guesses[shifted++] = p;
                 }
                 knownGuesses = shifted;
-                if (tuner != null) tuner.observe(k, accepted);
+                if (chosen != null) chosen.observe(k, accepted);
                 filler.observe(accepted);
                 acceptedTotal += accepted;
 

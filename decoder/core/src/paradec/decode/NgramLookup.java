@@ -2,7 +2,8 @@ package paradec.decode;
 
 /**
  * Prompt-lookup drafting: finds the most recent earlier place where the last n tokens of the
- * history occurred and proposes the tokens that followed them there.
+ * history occurred and proposes the tokens that followed them there; in the history itself, a match
+ * near its end is read as a period and the draft continues it to full length.
  */
 final class NgramLookup {
     private NgramLookup() {}
@@ -45,6 +46,12 @@ final class NgramLookup {
                 int from = best + n;
                 int count = Math.min(draft.length, sourceLength - from);
                 System.arraycopy(source, from, draft, 0, count);
+                if (self) {
+                    // the text repeats with period historyLength - from: past the history's end the repetition goes on
+                    // (a loop of a few tokens would otherwise only ever draft those few)
+                    for (int i = count; i < draft.length; i++) draft[i] = draft[i - (historyLength - from)];
+                    count = draft.length;
+                }
                 return count;
             }
         }

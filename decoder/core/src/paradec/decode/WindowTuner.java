@@ -39,6 +39,17 @@ public final class WindowTuner {
         this.extraNanos = extraNanos;
     }
 
+    /**
+     * Starts from another prior: {@code successes} accepted of {@code tries} guesses (the default is 1 of 4).
+     * A source whose guesses are usually right (a lookup match in repeating text) starts optimistic.
+     */
+    public WindowTuner withPrior(double successes, double tries) {
+        if (!(successes >= 0 && tries > successes)) throw new IllegalArgumentException("need 0 <= successes < tries");
+        this.successes = successes;
+        this.tries = tries;
+        return this;
+    }
+
     public double acceptance() {
         return successes / tries;
     }

@@ -33,10 +33,10 @@ class GuessFillerTest {
     }
 
     @Test
-    void lookupDraftsFromTheHistoryThenRepeatsItsLastToken() {
+    void lookupDraftsFromTheHistoryAndContinuesItsPeriod() {
         GuessFiller f = new GuessFiller(JacobiSettings.fixed(8, GuessInit.LOOKUP), 8, VOCAB);
-        // draft after (7, 8) at 0: 2, 3, 7, 8 (up to the history's end), then its last token repeated
-        assertArrayEquals(new int[] {2, 3, 7, 8, 8, 8}, fill(f, new int[6], 0, 6));
+        // draft after (7, 8) at 0: 2, 3, 7, 8 up to the history's end, then the period (2, 3, 7, 8) goes on
+        assertArrayEquals(new int[] {2, 3, 7, 8, 2, 3}, fill(f, new int[6], 0, 6));
     }
 
     @Test

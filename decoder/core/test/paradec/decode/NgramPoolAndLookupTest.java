@@ -70,8 +70,8 @@ class NgramPoolAndLookupTest {
         int[] history = {4, 1, 2, 9, 3, 2};
         int[] draft = new int[4];
         // keys (9, 3, 2) and (3, 2) never occurred before; (2) did at index 2
-        assertEquals(3, NgramLookup.draft(history, history.length, history, history.length, 3, draft));
-        assertArrayEquals(new int[] {9, 3, 2}, Arrays.copyOf(draft, 3), "the draft stops at the history's end");
+        assertEquals(4, NgramLookup.draft(history, history.length, history, history.length, 3, draft));
+        assertArrayEquals(new int[] {9, 3, 2, 9}, draft, "past the history's end the period (9, 3, 2) goes on");
         int[] fresh = {1, 2, 3, 4};
         assertEquals(0, NgramLookup.draft(fresh, fresh.length, fresh, fresh.length, 3, draft));
     }
