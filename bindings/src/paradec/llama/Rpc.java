@@ -140,10 +140,9 @@ public final class Rpc {
      */
     static List<MemorySegment> devices(List<String> endpoints, Duration timeout) throws IOException {
         NativeLibrary.ensureLoaded();
-        if (endpoints.size() > MAX_SERVERS) throw new IllegalArgumentException("at most " + MAX_SERVERS + " RPC servers, got " + endpoints.size());
+        // the endpoints' form and count were checked by ModelParams
         List<MemorySegment> all = new ArrayList<>();
         for (String endpoint : endpoints) {
-            parse(endpoint);
             synchronized (Rpc.class) {
                 String why = lost.get(endpoint);
                 if (why != null) throw new IOException("RPC server " + endpoint + " was lost earlier in this process (" + why
@@ -205,7 +204,7 @@ public final class Rpc {
         try {
             MethodHandle target = MethodHandles.lookup().findStatic(Rpc.class, "onNativeAbort", MethodType.methodType(void.class, MemorySegment.class));
             MemorySegment stub = Linker.nativeLinker().upcallStub(target, FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Arena.global());
-            MemorySegment previous = (MemorySegment) Native.SET_ABORT_CALLBACK.invokeExact(stub);
+            MemorySegment previous = (MemorySegment) Native.SET_ABORT_CALLBACK.invokeExact(stub); // ggml's default: none
             abortHookInstalled = true;
         } catch (Throwable t) {
             throw new IllegalStateException("cannot install ggml's abort callback", t);

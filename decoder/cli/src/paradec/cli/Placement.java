@@ -2,6 +2,7 @@ package paradec.cli;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import paradec.llama.ModelParams;
 
@@ -21,36 +22,32 @@ final class Placement {
 
     private Placement() {}
 
+    /** The options as ModelParams; ModelParams' own checks become usage errors naming the flag. */
     static ModelParams modelParams(Options o) throws UsageException {
-        List<String> servers = o.has("--rpc") ? List.of(o.get("--rpc").split(",", -1)) : List.of();
-        for (String s : servers) {
-            try {
-                paradec.llama.Rpc.parse(s.trim());
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--rpc: " + e.getMessage());
-            }
-        }
-        servers = servers.stream().map(String::trim).toList();
-        if (servers.stream().distinct().count() != servers.size()) throw new UsageException("--rpc names a server twice");
-        if (servers.size() > paradec.llama.Rpc.MAX_SERVERS) throw new UsageException("--rpc takes at most " + paradec.llama.Rpc.MAX_SERVERS + " servers");
-        int gpuLayers = o.getInt(servers.isEmpty() ? 0 : -1, -1, 100_000, "--gpu-layers");
+        List<String> servers = o.has("--rpc") ? Arrays.stream(o.get("--rpc").split(",", -1)).map(String::trim).toList() : List.of();
         List<Double> split = new ArrayList<>();
         if (o.has("--tensor-split")) {
             for (String part : o.get("--tensor-split").split(",", -1)) {
                 try {
-                    double share = Double.parseDouble(part.trim());
-                    if (!(share >= 0) || Double.isInfinite(share)) throw new NumberFormatException();
-                    split.add(share);
+                    split.add(Double.parseDouble(part.trim()));
                 } catch (NumberFormatException e) {
                     throw new UsageException("--tensor-split needs shares >= 0 separated by commas, got '" + o.get("--tensor-split") + "'");
                 }
             }
-            if (split.stream().mapToDouble(Double::doubleValue).sum() <= 0) throw new UsageException("--tensor-split shares must not all be 0");
             if (split.size() > paradec.llama.Rpc.MAX_SERVERS + 16) throw new UsageException("--tensor-split has too many shares");
         }
+        int gpuLayers = o.getInt(servers.isEmpty() ? 0 : -1, -1, 100_000, "--gpu-layers");
         int timeout = o.getInt((int) ModelParams.DEFAULT_RPC_TIMEOUT.toSeconds(), 1, 86_400, "--rpc-timeout");
-        return ModelParams.defaults().withGpuLayers(gpuLayers).withRpcServers(servers).withTensorSplit(split)
-                .withRpcTimeout(Duration.ofSeconds(timeout));
+        ModelParams params = ModelParams.defaults().withGpuLayers(gpuLayers).withRpcTimeout(Duration.ofSeconds(timeout));
+        try {
+            params = params.withRpcServers(servers);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--rpc: " + e.getMessage());
+        }
+        try {
+            return params.withTensorSplit(split);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--tensor-split: " + e.getMessage());
+        }
     }
-
 }

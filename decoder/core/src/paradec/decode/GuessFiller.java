@@ -18,6 +18,9 @@ final class GuessFiller {
     private double draftScore = 1;
     private double shiftedScore = 1;
     private boolean lastFromDraft;
+    // the history length the draft was last looked up for, and its length (a lookup is reused within one call)
+    private int draftFor = -1;
+    private int lookedUp;
 
     GuessFiller(JacobiSettings settings, int maxWindow, int vocab) {
         this.settings = settings;
@@ -44,7 +47,7 @@ final class GuessFiller {
                 for (int i = 0; i < count && generated + i < ref.length; i++) draft[drafted++] = ref[generated + i];
             }
         } else if (settings.init() == GuessInit.LOOKUP) {
-            drafted = NgramLookup.draft(history, historyLength, history, historyLength, settings.ngram(), draft);
+            drafted = lookup(history, historyLength);
         }
         int known = shifted;
         lastFromDraft = drafted > 0 && (shifted == 0 || draftScore >= shiftedScore);
@@ -54,6 +57,18 @@ final class GuessFiller {
         }
         int last = known > 0 ? guesses[known - 1] : history[historyLength - 1];
         for (int i = known; i < count; i++) guesses[i] = settings.init() == GuessInit.RANDOM ? random.nextInt(vocab) : last;
+    }
+
+    /**
+     * The lookup draft from the history itself (prompt lookup) for the next call: how many tokens it holds, 0 when
+     * the history has no earlier match. {@link #fill} reuses it for the same history.
+     */
+    int lookup(int[] history, int historyLength) {
+        if (draftFor != historyLength) {
+            lookedUp = NgramLookup.draft(history, historyLength, history, historyLength, settings.ngram(), draft);
+            draftFor = historyLength;
+        }
+        return lookedUp;
     }
 
     /** Credits the source of the last window with its accepted guesses. */

@@ -52,7 +52,6 @@ public final class JacobiDecoder implements Decoder {
         // blind ones: their acceptance is learnt apart, so a repetition can open the window that blind guesses keep small
         WindowTuner lookupTuner = tuner != null && settings.init() == GuessInit.LOOKUP && settings.reference() == null
                 ? new WindowTuner(model.costCurve(), maxWindow).withPrior(3, 4) : null;
-        int[] lookupDraft = lookupTuner != null ? new int[maxWindow] : null;
         RunMeter meter = new RunMeter(model);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(model, gen.maxNewTokens(), listener);
@@ -84,8 +83,7 @@ public final class JacobiDecoder implements Decoder {
                     out.stop(StopReason.CONTEXT_FULL);
                     break;
                 }
-                int matched = lookupTuner != null
-                        ? NgramLookup.draft(history, historyLength, history, historyLength, settings.ngram(), lookupDraft) : 0;
+                int matched = lookupTuner != null ? filler.lookup(history, historyLength) : 0;
                 WindowTuner chosen = matched > 0 ? lookupTuner : tuner;
                 int k = chosen != null ? chosen.nextWindow() : maxWindow;
                 if (matched > 0) k = Math.min(k, matched + 1); // past the draft, guesses are blind again

@@ -39,19 +39,31 @@ class SpecDiffDecoderTest {
         };
     }
 
+    /** One seed's setting: the fake model, a prompt without the mask token, AR's greedy run and where AR goes at each position. */
+    record Setting(FakeCausalModel model, int[] prompt, GenerationResult ar, java.util.function.IntUnaryOperator reference) {
+        static Setting of(long seed) {
+            FakeCausalModel model = FakeCausalModel.single(256);
+            int[] prompt = Arrays.stream(ArRuns.prompt(seed, 5, model.vocabSize())).map(t -> t == MASK_IN_TEXT ? 1 : t).toArray();
+            GenerationResult ar = new ArDecoder().generate(model, prompt, GenerationSettings.greedy(60), null);
+            int[] tokens = ar.tokens();
+            return new Setting(model, prompt, ar,
+                    p -> p - prompt.length >= 0 && p - prompt.length < tokens.length ? tokens[p - prompt.length] : 0);
+        }
+    }
+
     @Test
     void everyDraftGivesArGreedyTokens() {
         for (long seed = 1; seed <= 4; seed++) {
-            FakeCausalModel model = FakeCausalModel.single(256);
+            Setting setting = Setting.of(seed);
+            FakeCausalModel model = setting.model();
             int vocab = model.vocabSize();
-            int[] prompt = Arrays.stream(ArRuns.prompt(seed, 5, vocab)).map(t -> t == MASK_IN_TEXT ? 1 : t).toArray();
-            GenerationResult ar = new ArDecoder().generate(model, prompt, GenerationSettings.greedy(60), null);
+            int[] prompt = setting.prompt();
+            GenerationResult ar = setting.ar();
             int[] reference = ar.tokens();
             // an oracle that drafts AR's own continuation, a drafter that is always wrong, one in between
             // (positions shift when the drafter's context is cut at its mask token in the output: then the
             // oracle guesses wrong, which costs calls, never tokens)
-            java.util.function.IntUnaryOperator ref = p -> p - prompt.length >= 0 && p - prompt.length < reference.length
-                    ? reference[p - prompt.length] : 0;
+            java.util.function.IntUnaryOperator ref = setting.reference();
             DenoisingModel oracle = drafter(vocab, ref);
             DenoisingModel wrong = drafter(vocab, p -> ref.applyAsInt(p) + 1);
             DenoisingModel mixed = drafter(vocab, MASK_IN_TEXT, p -> p % 3 == 0 ? 7 : ref.applyAsInt(p));
@@ -76,13 +88,13 @@ class SpecDiffDecoderTest {
     void adaptiveDraftsLongWhenDraftsAreRightAndStopDraftingWhenTheyAreWrong() {
         int checked = 0;
         for (long seed = 1; seed <= 4; seed++) {
-            FakeCausalModel model = FakeCausalModel.single(256);
+            Setting setting = Setting.of(seed);
+            FakeCausalModel model = setting.model();
             int vocab = model.vocabSize();
-            int[] prompt = Arrays.stream(ArRuns.prompt(seed, 5, vocab)).map(t -> t == MASK_IN_TEXT ? 1 : t).toArray();
-            GenerationResult ar = new ArDecoder().generate(model, prompt, GenerationSettings.greedy(60), null);
+            int[] prompt = setting.prompt();
+            GenerationResult ar = setting.ar();
             int[] reference = ar.tokens();
-            java.util.function.IntUnaryOperator ref = p -> p - prompt.length >= 0 && p - prompt.length < reference.length
-                    ? reference[p - prompt.length] : 0;
+            java.util.function.IntUnaryOperator ref = setting.reference();
             DenoisingModel oracle = drafter(vocab, ref);
             DenoisingModel wrong = drafter(vocab, p -> ref.applyAsInt(p) + 1);
             // where a wide decode costs what a narrow one does (GPU-like), exact drafts pay; on the CPU-like curve

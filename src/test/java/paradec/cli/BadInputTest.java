@@ -1,5 +1,9 @@
 package paradec.cli;
 
+import static paradec.cli.CliGenerateTest.run;
+
+import paradec.cli.CliGenerateTest.Run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,14 +54,6 @@ class BadInputTest {
         unknownArch = new paradec.gguf.GgufWriter().putString("general.architecture", "no-such-arch").write(dir.resolve("arch.gguf"));
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     static Run assertFails(int code, String... args) {
         Run r = run(args);
