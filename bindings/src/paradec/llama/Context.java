@@ -55,6 +55,13 @@ public final class Context implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment handle;
     private final MemorySegment memory;
+    /**
+     * System property: when true, every decode uses the configured thread count; by default the count is a
+     * ceiling and each decode may use fewer when fewer have been faster lately (a busy machine; {@link ThreadChooser}).
+     */
+    public static final String FIXED_THREADS_PROPERTY = "paradec.fixed-threads";
+    private final ThreadChooser threadChooser;
+    private int threadsInUse;
     private final OwnerLock lock = new OwnerLock();
     private volatile boolean closing;
     private volatile boolean closed;
@@ -98,6 +105,7 @@ public final class Context implements AutoCloseable {
             nUbatch = nBatch;
         }
         MemorySegment h;
+        int threads;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment cp = LlamaLib.llama_context_default_params(tmp);
             llama_context_params.n_ctx(cp, nCtx);
@@ -109,7 +117,7 @@ public final class Context implements AutoCloseable {
             // aborts (GGML_ASSERT) when that exceeds the cap: a small n_ctx with many sequences killed the JVM.
             int effectiveBatch = diffusion ? nBatch : Math.min(nBatch, nCtx);
             if (p.maxSequences() > effectiveBatch) llama_context_params.n_outputs_max(cp, p.maxSequences());
-            int threads = p.threads() > 0 ? p.threads() : Runtime.getRuntime().availableProcessors();
+            threads = p.threads() > 0 ? p.threads() : ContextParams.defaultThreads();
             llama_context_params.n_threads(cp, threads);
             llama_context_params.n_threads_batch(cp, threads);
             llama_context_params.kv_unified(cp, p.unifiedKv());
@@ -120,6 +128,8 @@ public final class Context implements AutoCloseable {
             throw new LlamaException("llama.cpp could not create a context (n_ctx=" + nCtx + ", n_batch=" + nBatch
                     + ", n_seq_max=" + p.maxSequences() + "); see the llama.cpp log lines");
         }
+        this.threadChooser = new ThreadChooser(threads, !Boolean.getBoolean(FIXED_THREADS_PROPERTY));
+        this.threadsInUse = threads;
         this.arena = Arena.ofShared();
         // from here on the native context is freed by closing the arena, whatever happens
         this.handle = h.reinterpret(arena, LlamaLib::llama_free);
@@ -334,9 +344,16 @@ public final class Context implements AutoCloseable {
                 rawLogits = MemorySegment.NULL;
                 outputCount = 0;
                 Arrays.fill(outputRowOfBatchIndex, -1);
+                int use = threadChooser.choose(n);
+                if (use != threadsInUse) {
+                    LlamaLib.llama_set_n_threads(handle, use, use);
+                    threadsInUse = use;
+                }
                 long t0 = System.nanoTime();
                 int rc = LlamaLib.llama_decode(handle, struct);
-                decodeNanos += System.nanoTime() - t0;
+                long took = System.nanoTime() - t0;
+                decodeNanos += took;
+                threadChooser.observe(n, use, took);
                 decodeCalls++;
                 decodedTokens += n;
                 model.decodeReturned();

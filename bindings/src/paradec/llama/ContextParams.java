@@ -1,5 +1,11 @@
 package paradec.llama;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * Settings of an inference context.
  *
@@ -8,7 +14,7 @@ package paradec.llama;
  * @param microBatch    most tokens computed at once (n_ubatch, clamped to batchSize); diffusion
  *                      models need it to cover the whole sequence
  * @param maxSequences  distinct sequence ids (n_seq_max)
- * @param threads       CPU threads for generation and batches; 0 = available processors
+ * @param threads       CPU threads for generation and batches; 0 = {@link #defaultThreads()} (physical cores)
  * @param unifiedKv     one KV buffer shared by all sequences (needed when one token belongs to several)
  */
 public record ContextParams(int contextLength, int batchSize, int microBatch, int maxSequences, int threads, boolean unifiedKv) {
@@ -43,5 +49,26 @@ public record ContextParams(int contextLength, int batchSize, int microBatch, in
 
     public ContextParams withThreads(int n) {
         return new ContextParams(contextLength, batchSize, microBatch, maxSequences, n, unifiedKv);
+    }
+
+    /**
+     * The thread count of {@code threads = 0}: physical cores this process may use, as llama.cpp's default
+     * counts them: logical CPUs that share a core (thread_siblings_list) count once. Falls back to the JVM's processor count where the
+     * topology is not readable.
+     */
+    public static int defaultThreads() {
+        int logical = Runtime.getRuntime().availableProcessors();
+        Path cpus = Path.of("/sys/devices/system/cpu");
+        Set<String> cores = new HashSet<>();
+        for (int cpu = 0; cpu < 4096; cpu++) {
+            Path siblings = cpus.resolve("cpu" + cpu).resolve("topology/thread_siblings_list");
+            if (!Files.isReadable(siblings)) break;
+            try {
+                cores.add(Files.readString(siblings).strip());
+            } catch (IOException e) {
+                return logical;
+            }
+        }
+        return cores.isEmpty() ? logical : Math.max(1, Math.min(logical, cores.size()));
     }
 }

@@ -1,0 +1,82 @@
+package paradec.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.IntToLongFunction;
+import org.junit.jupiter.api.Test;
+
+/** ThreadChooser on simulated decode times: no native library involved. */
+class ThreadChooserTest {
+    /** Quiet 2-core machine, code-ar: one-token decodes 0.38 ms on 2 threads, 0.55 ms on 1. */
+    private static final IntToLongFunction QUIET = t -> t == 2 ? 380_000 : 550_000;
+    /** The same machine with another busy process: 2 threads wait at every barrier (measured ~13x slower). */
+    private static final IntToLongFunction BUSY = t -> t == 2 ? 7_000_000 : 600_000;
+
+    private record Outcome(int[] uses, long nanos) {}
+
+    private static Outcome run(ThreadChooser chooser, int decodes, int tokens, IntToLongFunction cost) {
+        int[] uses = new int[chooser.ceiling() + 1];
+        long total = 0;
+        for (int i = 0; i < decodes; i++) {
+            int t = chooser.choose(tokens);
+            uses[t]++;
+            long nanos = cost.applyAsLong(t);
+            total += nanos;
+            chooser.observe(tokens, t, nanos);
+        }
+        return new Outcome(uses, total);
+    }
+
+    @Test
+    void onABusyMachineMostDecodesLeaveTheContendedThreadAlone() {
+        Outcome o = run(new ThreadChooser(2, true), 2000, 1, BUSY);
+        assertTrue(o.uses()[1] > 1950, "decodes on 1 thread: " + o.uses()[1]);
+        // the tries on 2 threads stay a small share of the time: all on 1 thread would take 2000 x 0.6 ms
+        assertTrue(o.nanos() < 1.10 * 2000 * 600_000L, "total " + o.nanos() / 1e6 + " ms");
+    }
+
+    @Test
+    void onAQuietMachineTheCeilingIsKeptAndTriesCostLittle() {
+        Outcome o = run(new ThreadChooser(2, true), 2000, 1, QUIET);
+        assertTrue(o.uses()[2] > 1900, "decodes on 2 threads: " + o.uses()[2]);
+        assertTrue(o.nanos() < 1.02 * 2000 * 380_000L, "total " + o.nanos() / 1e6 + " ms");
+    }
+
+    @Test
+    void followsTheLoadWhenItComesAndGoes() {
+        ThreadChooser chooser = new ThreadChooser(2, true);
+        run(chooser, 500, 1, QUIET);
+        Outcome busy = run(chooser, 1000, 1, BUSY);
+        assertTrue(busy.uses()[1] > 900, "busy phase on 1 thread: " + busy.uses()[1]);
+        Outcome quietAgain = run(chooser, 2000, 1, QUIET);
+        // back on 2 threads after the first try that sees the quiet machine
+        assertTrue(quietAgain.uses()[2] > 1800, "quiet phase on 2 threads: " + quietAgain.uses()[2]);
+    }
+
+    @Test
+    void aNewBatchSizeFollowsWhatOtherSizesLearnt() {
+        ThreadChooser chooser = new ThreadChooser(2, true);
+        run(chooser, 300, 1, BUSY);
+        // first decodes of 16 tokens: the busy machine is already known, they start on 1 thread
+        int first = chooser.choose(16);
+        assertEquals(1, first);
+    }
+
+    @Test
+    void candidatesHalveDownToOneAndFixedKeepsTheCeiling() {
+        ThreadChooser eight = new ThreadChooser(8, true);
+        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        for (int i = 0; i < 4; i++) {
+            int t = eight.choose(1);
+            seen.add(t);
+            eight.observe(1, t, 1_000_000);
+        }
+        assertEquals(java.util.Set.of(1, 2, 4, 8), seen);
+        ThreadChooser fixed = new ThreadChooser(8, false);
+        Outcome o = run(fixed, 100, 1, t -> t == 8 ? 9_000_000 : 100_000);
+        assertEquals(100, o.uses()[8]);
+        assertThrows(IllegalArgumentException.class, () -> new ThreadChooser(0, true));
+    }
+}
