@@ -48,9 +48,18 @@ final class BenchCommand {
 
     static final String NOTES = "Speedups are ratios against the first decoder, measured in one run, interleaved.";
 
-    /** One timed generation; {@code positions} is the rows computed over all its forward calls (0: not known). */
+    /**
+     * One timed generation; {@code positions} is the rows computed over all its forward calls (0: not known).
+     * For an autoregressive model {@code tokensPerSecond} counts from the first token on, as llama.cpp's tools
+     * do, and {@code wholeRunTokensPerSecond} includes the prompt's pass (0: not measured, the anchors).
+     */
     record Run(String decoder, int prompt, int round, double tokensPerSecond, double tokensPerCall, long calls, int tokens,
-               long positions, double decodeMs, double memoryMs, double javaMs, Boolean sameAsAr) {}
+               long positions, double decodeMs, double memoryMs, double javaMs, Boolean sameAsAr, double wholeRunTokensPerSecond) {
+        Run(String decoder, int prompt, int round, double tokensPerSecond, double tokensPerCall, long calls, int tokens,
+            long positions, double decodeMs, double memoryMs, double javaMs, Boolean sameAsAr) {
+            this(decoder, prompt, round, tokensPerSecond, tokensPerCall, calls, tokens, positions, decodeMs, memoryMs, javaMs, sameAsAr, 0);
+        }
+    }
 
     /** The runs of one model at one generation length, with its report parts. */
     record Section(Path model, String description, int genLength, String baseline, List<Run> runs, List<String> prompts,
@@ -63,7 +72,7 @@ final class BenchCommand {
                 ? Arrays.stream(o.get("-m", "--model").split(",")).map(String::trim).map(Path::of).toList() : List.of(Main.modelPath(o));
         List<String> lengths = o.has("--gen-length") ? Arrays.stream(o.get("--gen-length").split(",")).map(String::trim).toList() : List.of("");
         int repeat = o.getInt(3, 1, 1000, "--repeat");
-        int threads = o.getInt(Runtime.getRuntime().availableProcessors(), 1, 1024, "--threads");
+        int threads = o.getInt(paradec.llama.ContextParams.defaultThreads(), 1, 1024, "--threads");
         List<Section> sections = new ArrayList<>();
         for (Path model : models) {
             for (String length : lengths) {
@@ -182,9 +191,10 @@ final class BenchCommand {
                         for (String d : order) {
                             GenerationResult g = results.get(d);
                             long memory = g.extra("memory_nanos", 0);
-                            runs.add(new Run(d, p, r, g.tokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
+                            double tps = model.model().isDiffusion() ? g.tokensPerSecond() : g.generationTokensPerSecond();
+                            runs.add(new Run(d, p, r, tps, g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
                                     g.extra("positions_computed", 0), (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
-                                    lossless ? Arrays.equals(reference, g.tokens()) : null));
+                                    lossless ? Arrays.equals(reference, g.tokens()) : null, g.tokensPerSecond()));
                         }
                         runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                     }
@@ -240,6 +250,7 @@ final class BenchCommand {
                 .field("tokens_per_second", r.tokensPerSecond()).field("tokens_per_call", r.tokensPerCall())
                 .field("forward_calls", r.calls()).field("generated_tokens", r.tokens()).field("positions_computed", r.positions()).field("decode_ms", r.decodeMs()).field("kv_ops_ms", r.memoryMs())
                 .field("java_ms", r.javaMs());
+        if (r.wholeRunTokensPerSecond() > 0) j.field("tokens_per_second_with_prompt", r.wholeRunTokensPerSecond());
         if (r.sameAsAr() != null) j.field("same_as_ar", r.sameAsAr());
         return j.endObject();
     }

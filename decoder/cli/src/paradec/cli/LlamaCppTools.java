@@ -237,13 +237,10 @@ final class LlamaCppTools {
      */
     Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) throws IOException {
         if (!loaded.isDiffusion()) {
-            List<Server> servers = new java.util.ArrayList<>();
-            try {
-                for (String spec : SERVER_SPECULATION) servers.add(new Server(spec));
-            } catch (IOException e) {
-                servers.forEach(Server::close);
-                throw e;
-            }
+            // the plain server keeps nothing from one request to the next; the speculating ones are started
+            // afresh for every run, since ngram-mod's table outlives a request: from the second round on it
+            // would draft the answer it produced for the same prompt before
+            Server plain = new Server(null);
             return new Anchors() {
                 @Override
                 public List<String> prompts(List<String> raw) {
@@ -255,7 +252,15 @@ final class LlamaCppTools {
                     // llama-simple is left out: it has no thread option and always runs llama.cpp's default of 4
                     List<BenchCommand.Run> runs = new java.util.ArrayList<>(List.of(bench(maxNew, promptIndex, round),
                             lookahead(rawPrompt, maxNew, promptIndex, round)));
-                    for (Server s : servers) runs.add(s.complete(rawPrompt, maxNew, promptIndex, round));
+                    for (String spec : SERVER_SPECULATION) {
+                        if (spec == null) {
+                            runs.add(plain.complete(rawPrompt, maxNew, promptIndex, round));
+                            continue;
+                        }
+                        try (Server fresh = new Server(spec)) {
+                            runs.add(fresh.complete(rawPrompt, maxNew, promptIndex, round));
+                        }
+                    }
                     return runs;
                 }
 
@@ -263,12 +268,15 @@ final class LlamaCppTools {
                 public String notes() {
                     return "\nllama-server runs on loopback with the same threads, `-c 4096 -np 1`, greedy (`temperature 0, top_k 1`), "
                             + "no prompt cache; its tokens/s is its own `timings.predicted_per_second` (generation only, like paradec's "
-                            + "warm runs), and its tokens per call count each target call as one token plus its accepted drafts.\n";
+                            + "warm runs), and its tokens per call count each target call as one token plus its accepted drafts. "
+                            + "The speculating servers are started afresh for each run: ngram-mod keeps its n-gram table across "
+                            + "requests, so a server kept for the whole bench drafts, from the second round on, the answer it "
+                            + "gave the same prompt before (paradec's decoders start every generation with nothing remembered).\n";
                 }
 
                 @Override
                 public void close() {
-                    servers.forEach(Server::close);
+                    plain.close();
                 }
             };
         }

@@ -22,6 +22,8 @@ import java.util.Objects;
  */
 public record GenerationResult(String decoder, int promptTokens, int[] tokens, String text, StopReason stopReason,
                                long forwardCalls, long wallNanos, long nativeNanos, Map<String, Object> extras) {
+    /** Extra: milliseconds from the first generated token to the end of the generation. */
+    public static final String AFTER_FIRST_TOKEN_MS = "after_first_token_ms";
 
     public GenerationResult {
         Objects.requireNonNull(decoder, "decoder");
@@ -43,6 +45,19 @@ public record GenerationResult(String decoder, int promptTokens, int[] tokens, S
 
     public double tokensPerSecond() {
         return wallNanos == 0 ? 0 : tokens.length * 1e9 / wallNanos;
+    }
+
+    /**
+     * Tokens per second after the first token: the prompt's pass and the first token left out, as llama.cpp
+     * counts generation speed (llama-bench's tg runs have no prompt; llama-server's predicted_per_second starts
+     * after the prompt). The whole-run rate when there is one token or the time after the first is not known
+     * ({@value #AFTER_FIRST_TOKEN_MS} in the extras, which the engine records).
+     */
+    public double generationTokensPerSecond() {
+        if (tokens.length < 2 || !(extras.get(AFTER_FIRST_TOKEN_MS) instanceof Number after) || after.doubleValue() <= 0) {
+            return tokensPerSecond();
+        }
+        return (tokens.length - 1) * 1e3 / after.doubleValue();
     }
 
     public double tokensPerCall() {

@@ -230,7 +230,11 @@ public final class ParadecModel implements AutoCloseable {
             return inner == null || inner.onToken(token);
         };
         GenerationResult raw = model.isDiffusion() ? diffusion(prompt, request, timed) : autoregressive(prompt, request, timed);
-        if (firstToken[0] >= 0) raw = raw.withExtra("first_token_ms", (firstToken[0] - start) / 1e6);
+        long end = System.nanoTime();
+        if (firstToken[0] >= 0) {
+            raw = raw.withExtra("first_token_ms", (firstToken[0] - start) / 1e6)
+                    .withExtra(GenerationResult.AFTER_FIRST_TOKEN_MS, (end - firstToken[0]) / 1e6);
+        }
         return text.finish(raw, model.vocab().detokenize(raw.tokens(), false));
     }
 
