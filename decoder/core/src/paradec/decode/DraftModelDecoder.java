@@ -129,6 +129,11 @@ public final class DraftModelDecoder implements Decoder {
                     + model.vocabSize() + "): draft and target must share their tokenizer");
         }
         if (drafter == model) throw new IllegalArgumentException("the drafter must be a model (and context) of its own");
+        // the drafter's time per drafted token, measured as it goes (the first draft is a full-length one, which
+        // measures it and the acceptance at once)
+        double[] tokenNanos = {Double.NaN};
+        // before the meter: measuring the cost curve (once per model and context) is not this generation's work
+        WindowTuner tuner = adaptive ? new WindowTuner(model.costCurve(), draftLength + 1, w -> (w - 1) * tokenNanos[0]) : null;
         RunMeter meter = new RunMeter(model);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(model, gen.maxNewTokens(), listener);
@@ -142,10 +147,6 @@ public final class DraftModelDecoder implements Decoder {
         long draftedTotal = 0;
         Drafter d = new Drafter(drafter);
         drafter.clear();
-        // the drafter's time per drafted token, measured as it goes (the first draft is a full-length one, which
-        // measures it and the acceptance at once)
-        double[] tokenNanos = {Double.NaN};
-        WindowTuner tuner = adaptive ? new WindowTuner(model.costCurve(), draftLength + 1, w -> (w - 1) * tokenNanos[0]) : null;
 
         TokenBatch batch = new TokenBatch(Math.max(draftLength + 1, Math.min(model.maxBatch(), prompt.length)));
         LogitsView logits = Prompts.evaluate(model, batch, prompt);

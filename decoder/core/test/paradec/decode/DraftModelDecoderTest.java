@@ -205,4 +205,14 @@ class DraftModelDecoderTest {
         for (paradec.trace.TraceEvent e : events) if (e instanceof paradec.trace.ArStep s) emitted += s.emitted().length;
         assertTrue(emitted >= r.generatedTokens(), "the steps emit every output token");
     }
+
+    @Test
+    void measuringTheCostCurveIsNotCountedAsTheGenerationsCalls() {
+        // a model without a cached curve measures it (dozens of decodes) whenever the adaptive decoder asks for it
+        FakeCausalModel measuring = FakeCausalModel.builder().maxPositions(256).costCurve(null).build();
+        int[] prompt = ArRuns.promptsEndingWith(measuring, paradec.generation.StopReason.MAX_TOKENS, 1, 64).get(0);
+        GenerationResult r = DraftModelDecoder.adaptive(new SkewedDrafter(256, ALWAYS), 8)
+                .generate(measuring, prompt, GenerationSettings.greedy(64), null);
+        assertTrue(r.forwardCalls() <= r.generatedTokens() + 1, r.forwardCalls() + " calls for " + r.generatedTokens() + " tokens");
+    }
 }
