@@ -156,7 +156,7 @@ final class DecoderSpec {
                     yield adaptive ? paradec.decode.SpecDiffDecoder.adaptive(draft.drafter(length), k, steps)
                             : new paradec.decode.SpecDiffDecoder(draft.drafter(length), k, steps);
                 } catch (IllegalArgumentException e) {
-                    throw new UsageException(e.getMessage());
+                    throw new UsageException("--draft-model: " + e.getMessage());
                 }
             }
             case "jacobi" -> {
