@@ -168,9 +168,12 @@ public final class DraftModelDecoder implements Decoder {
                 k = Math.max(0, Math.min(k, drafter.maxPositions() - historyLength + 1));
                 int drafted = 0;
                 if (k > 0) {
-                    long callsBefore = d.calls;
-                    long nanosBefore = d.nanos;
                     LogitsView dl = d.catchUp(history, historyLength);
+                    // the time per drafted token is measured on the one-token feeds only: the catch-up may carry the
+                    // whole prompt (or the text of calls made without drafts), which would make drafting look dear
+                    // and, with the tuner then at window 1, keep it looking so
+                    long feedsBefore = d.calls;
+                    long nanosBefore = d.nanos;
                     while (true) {
                         int token = LogitMath.argmax(dl.row(0), vocab);
                         window[1 + drafted++] = token;
@@ -178,9 +181,9 @@ public final class DraftModelDecoder implements Decoder {
                         if (drafted == k || drafter.isEndOfGeneration(token)) break;
                         dl = d.feed(token, historyLength - 1 + drafted);
                     }
-                    long calls = d.calls - callsBefore;
-                    if (calls > 0) {
-                        double perToken = (double) (d.nanos - nanosBefore) / drafted;
+                    long feeds = d.calls - feedsBefore;
+                    if (feeds > 0) {
+                        double perToken = (double) (d.nanos - nanosBefore) / feeds;
                         tokenNanos[0] = Double.isNaN(tokenNanos[0]) ? perToken : 0.8 * tokenNanos[0] + 0.2 * perToken;
                     }
                 }

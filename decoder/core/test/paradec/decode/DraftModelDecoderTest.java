@@ -48,11 +48,19 @@ class DraftModelDecoderTest {
         @Override public void copySequence(int source, int target, int from, int to) { inner.copySequence(source, target, from, to); }
         @Override public void clear() { inner.clear(); }
         @Override public boolean isEndOfGeneration(int token) { return inner.isEndOfGeneration(token); }
-        @Override public ModelCounters counters() { return inner.counters(); }
+        /** When > 0, the counters report this many nanoseconds per decoded token instead of the measured time. */
+        long nanosPerToken;
+        private long calls;
+        private long nanos;
+
+        @Override public ModelCounters counters() { return nanosPerToken > 0 ? new ModelCounters(calls, nanos, 0) : inner.counters(); }
 
         @Override
         public LogitsView decode(TokenBatch batch) {
+            calls++;
+            nanos += nanosPerToken * batch.size();
             LogitsView real = inner.decode(batch);
+            if (real.rows() == 0) return real; // a chunk of a long text, no logits asked for
             int vocab = inner.vocabSize();
             float[] rows = new float[real.rows() * vocab];
             int row = 0;
@@ -214,5 +222,25 @@ class DraftModelDecoderTest {
         GenerationResult r = DraftModelDecoder.adaptive(new SkewedDrafter(256, ALWAYS), 8)
                 .generate(measuring, prompt, GenerationSettings.greedy(64), null);
         assertTrue(r.forwardCalls() <= r.generatedTokens() + 1, r.forwardCalls() + " calls for " + r.generatedTokens() + " tokens");
+    }
+
+    @Test
+    void aLongPromptForTheDrafterDoesNotMakeDraftingLookDear() {
+        // a drafter at 1 ms per token for a GPU-like target (10 ms per call, flat): exact drafts pay. Its first draft also
+        // feeds it the 150-token prompt (150 ms); counted as drafting time, that made a drafted token look 10 ms, drafting
+        // not worth it, and the tuner, then at window 1, never measured it again (but for a probe every 32 calls)
+        FakeCausalModel gpuLike = FakeCausalModel.builder().maxPositions(256).costCurve(FakeCausalModel.GPU_LIKE).build();
+        int[] prompt = null;
+        for (long seed = 0; seed < 200 && prompt == null; seed++) {
+            int[] p = ArRuns.prompt(seed, 150, gpuLike.vocabSize());
+            if (ArRuns.ar(gpuLike, p, GenerationSettings.greedy(64)).stopReason() == paradec.generation.StopReason.MAX_TOKENS) prompt = p;
+        }
+        assertTrue(prompt != null, "no long prompt runs to 64 tokens");
+        GenerationResult ar = ArRuns.ar(gpuLike, prompt, GenerationSettings.greedy(64));
+        SkewedDrafter drafter = new SkewedDrafter(256, NEVER);
+        drafter.nanosPerToken = 1_000_000;
+        GenerationResult r = DraftModelDecoder.adaptive(drafter, 16).generate(gpuLike, prompt, GenerationSettings.greedy(64), null);
+        assertSameOutput(ar, r, "long prompt");
+        assertTrue(r.tokensPerCall() > 4, "an exact drafter drafts long: " + r.tokensPerCall() + " tokens per call");
     }
 }
