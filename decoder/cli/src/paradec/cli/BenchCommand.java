@@ -156,6 +156,12 @@ final class BenchCommand {
                 List<String> prompts = anchors.prompts(rawPrompts);
                 int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
                 CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
+                // the draft decoder's tuner weighs its drafter's one-token decode: measured now too, on the same machine state
+                for (GenerationRequest q : requests.values()) {
+                    if (q.decoder() instanceof paradec.decode.DraftModelDecoder d && d.drafter() instanceof paradec.engine.LlamaCausalModel drafter) {
+                        paradec.engine.CostCurves.recalibrate(drafter);
+                    }
+                }
 
                 // warm-up (JIT, first touch of the weights; not timed): every decoder once on the first prompt, then
                 // more passes over the prompts while they fit in 30 s

@@ -59,6 +59,11 @@ public final class DraftModelDecoder implements Decoder {
         return "draft";
     }
 
+    /** The model that drafts (a benchmark re-measures its cost curve with the target's). */
+    public CausalModel drafter() {
+        return drafter;
+    }
+
     @Override
     public ContextNeeds needs() {
         return new ContextNeeds(1, false, Math.max(ArDecoder.PROMPT_BATCH, draftLength + 1), draftLength);
@@ -129,11 +134,17 @@ public final class DraftModelDecoder implements Decoder {
                     + model.vocabSize() + "): draft and target must share their tokenizer");
         }
         if (drafter == model) throw new IllegalArgumentException("the drafter must be a model (and context) of its own");
-        // the drafter's time per drafted token, measured as it goes (the first draft is a full-length one, which
-        // measures it and the acceptance at once)
-        double[] tokenNanos = {Double.NaN};
-        // before the meter: measuring the cost curve (once per model and context) is not this generation's work
-        WindowTuner tuner = adaptive ? new WindowTuner(model.costCurve(), draftLength + 1, w -> (w - 1) * tokenNanos[0]) : null;
+        // a drafted token costs the drafter one one-token decode: its own cost curve says what that is on this machine
+        // (measured like the target's, once per model and context, so one slow first call does not mislead the tuner;
+        // measured on the fly, a cold first draft read as tens of ms a token and kept the tuner at window 1). A drafter
+        // trained on the target's data usually agrees with it (draft-model speculation typically accepts 60-80% of
+        // drafted tokens): the tuner starts optimistic, 3 of 4, as Jacobi's does for a lookup match; wrong drafts bring
+        // it down within a few calls. Both before the meter: measuring a curve is not this generation's work.
+        WindowTuner tuner = null;
+        if (adaptive) {
+            double tokenNanos = drafter.costCurve().cost(1);
+            tuner = new WindowTuner(model.costCurve(), draftLength + 1, w -> (w - 1) * tokenNanos).withPrior(3, 4);
+        }
         RunMeter meter = new RunMeter(model);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(model, gen.maxNewTokens(), listener);
@@ -161,7 +172,7 @@ public final class DraftModelDecoder implements Decoder {
                     out.stop(StopReason.CONTEXT_FULL);
                     break;
                 }
-                int wanted = tuner != null && !Double.isNaN(tokenNanos[0]) ? tuner.nextWindow() - 1 : draftLength;
+                int wanted = tuner == null ? draftLength : tuner.nextWindow() - 1;
                 int k = Math.max(0, Math.min(wanted, Math.min(room, out.remaining()) - 1));
                 // the drafter feeds the text up to next (position historyLength-1) and drafts k-1 more at the
                 // positions after it: all must fit its context
@@ -169,22 +180,12 @@ public final class DraftModelDecoder implements Decoder {
                 int drafted = 0;
                 if (k > 0) {
                     LogitsView dl = d.catchUp(history, historyLength);
-                    // the time per drafted token is measured on the one-token feeds only: the catch-up may carry the
-                    // whole prompt (or the text of calls made without drafts), which would make drafting look dear
-                    // and, with the tuner then at window 1, keep it looking so
-                    long feedsBefore = d.calls;
-                    long nanosBefore = d.nanos;
                     while (true) {
                         int token = LogitMath.argmax(dl.row(0), vocab);
                         window[1 + drafted++] = token;
                         // nothing follows an end of generation; k drafts need k - 1 feeds
                         if (drafted == k || drafter.isEndOfGeneration(token)) break;
                         dl = d.feed(token, historyLength - 1 + drafted);
-                    }
-                    long feeds = d.calls - feedsBefore;
-                    if (feeds > 0) {
-                        double perToken = (double) (d.nanos - nanosBefore) / feeds;
-                        tokenNanos[0] = Double.isNaN(tokenNanos[0]) ? perToken : 0.8 * tokenNanos[0] + 0.2 * perToken;
                     }
                 }
                 window[0] = next;

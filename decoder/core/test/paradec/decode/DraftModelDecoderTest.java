@@ -56,6 +56,12 @@ class DraftModelDecoderTest {
         @Override public ModelCounters counters() { return nanosPerToken > 0 ? new ModelCounters(calls, nanos, 0) : inner.counters(); }
 
         @Override
+        public CostCurve costCurve() {
+            return nanosPerToken > 0 ? CostCurve.fromPoints(new int[] {1, 64}, new double[] {nanosPerToken, 64.0 * nanosPerToken})
+                    : inner.costCurve();
+        }
+
+        @Override
         public LogitsView decode(TokenBatch batch) {
             calls++;
             nanos += nanosPerToken * batch.size();
@@ -224,23 +230,34 @@ class DraftModelDecoderTest {
         assertTrue(r.forwardCalls() <= r.generatedTokens() + 1, r.forwardCalls() + " calls for " + r.generatedTokens() + " tokens");
     }
 
-    @Test
-    void aLongPromptForTheDrafterDoesNotMakeDraftingLookDear() {
-        // a drafter at 1 ms per token for a GPU-like target (10 ms per call, flat): exact drafts pay. Its first draft also
-        // feeds it the 150-token prompt (150 ms); counted as drafting time, that made a drafted token look 10 ms, drafting
-        // not worth it, and the tuner, then at window 1, never measured it again (but for a probe every 32 calls)
-        FakeCausalModel gpuLike = FakeCausalModel.builder().maxPositions(256).costCurve(FakeCausalModel.GPU_LIKE).build();
-        int[] prompt = null;
-        for (long seed = 0; seed < 200 && prompt == null; seed++) {
-            int[] p = ArRuns.prompt(seed, 150, gpuLike.vocabSize());
-            if (ArRuns.ar(gpuLike, p, GenerationSettings.greedy(64)).stopReason() == paradec.generation.StopReason.MAX_TOKENS) prompt = p;
+    /** A long prompt whose AR run on the model goes to 64 tokens. */
+    static int[] longPrompt(FakeCausalModel model) {
+        for (long seed = 0; seed < 200; seed++) {
+            int[] p = ArRuns.prompt(seed, 150, model.vocabSize());
+            if (ArRuns.ar(model, p, GenerationSettings.greedy(64)).stopReason() == paradec.generation.StopReason.MAX_TOKENS) return p;
         }
-        assertTrue(prompt != null, "no long prompt runs to 64 tokens");
+        throw new AssertionError("no long prompt runs to 64 tokens");
+    }
+
+    @Test
+    void theTunerWeighsTheDraftersCostPerToken() {
+        // the drafter's cost is its cost curve's one-token decode, not a time measured while drafting: the first draft
+        // also feeds it the 150-token prompt, and a cold first call can take tens of ms; measured on the fly, either
+        // made drafting look dear and the tuner, then at window 1, never measured again (but for a probe every 32 calls)
+        FakeCausalModel gpuLike = FakeCausalModel.builder().maxPositions(256).costCurve(FakeCausalModel.GPU_LIKE).build();
+        int[] prompt = longPrompt(gpuLike);
         GenerationResult ar = ArRuns.ar(gpuLike, prompt, GenerationSettings.greedy(64));
-        SkewedDrafter drafter = new SkewedDrafter(256, NEVER);
-        drafter.nanosPerToken = 1_000_000;
-        GenerationResult r = DraftModelDecoder.adaptive(drafter, 16).generate(gpuLike, prompt, GenerationSettings.greedy(64), null);
-        assertSameOutput(ar, r, "long prompt");
-        assertTrue(r.tokensPerCall() > 4, "an exact drafter drafts long: " + r.tokensPerCall() + " tokens per call");
+        // an exact drafter at 1 ms a token for a target at 10 ms a call (flat): drafts pay, long ones
+        SkewedDrafter cheap = new SkewedDrafter(256, NEVER);
+        cheap.nanosPerToken = 1_000_000;
+        GenerationResult r = DraftModelDecoder.adaptive(cheap, 16).generate(gpuLike, prompt, GenerationSettings.greedy(64), null);
+        assertSameOutput(ar, r, "cheap drafter");
+        assertTrue(r.tokensPerCall() > 4, "an exact, cheap drafter drafts long: " + r.tokensPerCall() + " tokens per call");
+        // the same exact drafter at 30 ms a token: a drafted token costs more than the target's whole call, so it stops
+        SkewedDrafter dear = new SkewedDrafter(256, NEVER);
+        dear.nanosPerToken = 30_000_000;
+        GenerationResult d = DraftModelDecoder.adaptive(dear, 16).generate(gpuLike, prompt, GenerationSettings.greedy(64), null);
+        assertSameOutput(ar, d, "dear drafter");
+        assertTrue(d.extra("drafted_tokens", -1) < 16, "a drafter dearer than the target drafted " + d.extra("drafted_tokens", -1) + " tokens");
     }
 }
