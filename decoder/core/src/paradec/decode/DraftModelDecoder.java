@@ -38,8 +38,9 @@ public final class DraftModelDecoder implements Decoder {
 
     /**
      * A draft-model decoder whose draft length follows the acceptance seen so far and what drafting and
-     * verifying cost ({@link WindowTuner} over the target's cost curve plus the drafter's measured time per
-     * token): up to {@code maxDraftLength} tokens, none when drafts do not pay (with an occasional probe).
+     * verifying cost ({@link WindowTuner} over the target's cost curve plus one drafter decode per drafted token,
+     * from the drafter's own cost curve): up to {@code maxDraftLength} tokens, none when drafts do not pay (with an
+     * occasional probe).
      */
     public static DraftModelDecoder adaptive(CausalModel drafter, int maxDraftLength) {
         return new DraftModelDecoder(drafter, maxDraftLength, true);
