@@ -131,14 +131,11 @@ final class DecoderSpec {
                 boolean adaptive = "auto".equals(o.getOr("auto", "--draft-length"));
                 int k = adaptive ? 16 : o.getInt(8, 1, 63, "--draft-length");
                 ParadecModel draft = openDraft(Path.of(file), o.getInt(0, 0, 512, "--threads"));
-                if (draft.isDiffusion()) {
-                    throw new UsageException("--draft-model " + file + " is a diffusion model: --decoder draft needs an autoregressive drafter "
-                            + "(a diffusion drafter drafts for --decoder specdiff)");
-                }
                 try {
+                    // the family first (a diffusion drafter is refused with what it is for), then the vocabulary
+                    paradec.engine.LlamaCausalModel drafter = draft.causalDrafter(0);
                     model.checkSameVocabulary(draft);
-                    yield adaptive ? paradec.decode.DraftModelDecoder.adaptive(draft.causalDrafter(0), k)
-                            : new paradec.decode.DraftModelDecoder(draft.causalDrafter(0), k);
+                    yield adaptive ? paradec.decode.DraftModelDecoder.adaptive(drafter, k) : new paradec.decode.DraftModelDecoder(drafter, k);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException("--draft-model: " + e.getMessage());
                 }
