@@ -103,6 +103,7 @@ def main():
     ap.add_argument("--layers", type=int, default=Config.n_layer)
     ap.add_argument("--heads", type=int, default=Config.n_head)
     ap.add_argument("--ff", type=int, default=Config.n_ff)
+    ap.add_argument("--name", default="paradec-code-ar", help="general.name of the exported model")
     add_device_arg(ap)
     a = ap.parse_args()
     dev = lab_device(a.device)
@@ -186,7 +187,7 @@ def main():
                     "torch": torch.__version__})
     log.write(f"{step0 + step},{tok0 + tokens},{ema:.4f},{held_loss:.4f},0,{sec0 + train_s:.1f}\n")
     log.close()
-    write_checkpoint(model, sp, a.out, {"name": "paradec-code-ar"})
+    write_checkpoint(model, sp, a.out, {"name": a.name})
     with open(os.path.join(a.out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1)
     print(json.dumps(summary, indent=1))

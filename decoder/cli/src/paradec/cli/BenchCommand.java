@@ -156,12 +156,21 @@ final class BenchCommand {
                 if (q.decoder() instanceof paradec.decode.ArDecoder) arNeeds = q.decoder().needs();
             }
             LlamaCppTools.Anchors anchors = o.has("--against-llama-cpp")
-                    ? new LlamaCppTools(Main.root(), modelPath, threads).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32))
+                    ? new LlamaCppTools(Main.root(), modelPath, threads).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32),
+                            // the draft decoder's drafter (checked autoregressive above) drafts for llama-server's draft-simple too
+                            decoders.contains("draft") ? Path.of(o.get("--draft-model")) : null,
+                            "auto".equals(o.getOr("auto", "--draft-length")) ? 0 : o.getInt(8, 1, 63, "--draft-length"))
                     : LlamaCppTools.NONE;
             try {
                 List<String> prompts = anchors.prompts(rawPrompts);
                 int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
                 CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
+                // the draft decoder's tuner weighs its drafter's one-token decode: measured now too, on the same machine state
+                for (GenerationRequest q : requests.values()) {
+                    if (q.decoder() instanceof paradec.decode.DraftModelDecoder d && d.drafter() instanceof paradec.engine.LlamaCausalModel drafter) {
+                        paradec.engine.CostCurves.recalibrate(drafter);
+                    }
+                }
 
                 // warm-up (JIT, first touch of the weights; not timed): every decoder once on the first prompt, then
                 // more passes over the prompts while they fit in 30 s

@@ -84,7 +84,8 @@ final class DecoderSpec {
         m.put("--guesses", java.util.List.of("lookahead"));
         m.put("--guess-init", java.util.List.of("jacobi"));
         m.put("--init-from", java.util.List.of("jacobi"));
-        for (String draft : java.util.List.of("--draft-model", "--draft-length", "--draft-steps")) m.put(draft, java.util.List.of("specdiff"));
+        for (String draft : java.util.List.of("--draft-model", "--draft-length")) m.put(draft, java.util.List.of("specdiff", "draft"));
+        m.put("--draft-steps", java.util.List.of("specdiff"));
         m.put("--top-k", ParadecModel.AR_DECODERS);
         m.put("--top-p", ParadecModel.AR_DECODERS);
         for (String d : java.util.List.of("--gen-length", "--block-length", "--steps", "--cfg", "--kv-cache", "--cache-refresh")) m.put(d, diffusion);
@@ -122,6 +123,23 @@ final class DecoderSpec {
     private static Decoder arDecoder(String name, Options o, ParadecModel model) throws UsageException, IOException {
         return switch (name) {
             case "ar" -> new ArDecoder();
+            case "draft" -> {
+                String file = o.get("--draft-model");
+                if (file == null) throw new UsageException("--decoder draft needs --draft-model FILE (a small autoregressive model with the same tokenizer)");
+                // "auto" (the default): up to 16 tokens, as many as acceptance, the drafter's time per token and the
+                // target's cost curve say pay (none when none do)
+                boolean adaptive = "auto".equals(o.getOr("auto", "--draft-length"));
+                int k = adaptive ? 16 : o.getInt(8, 1, 63, "--draft-length");
+                ParadecModel draft = openDraft(Path.of(file), o.getInt(0, 0, 512, "--threads"));
+                try {
+                    // the family first (a diffusion drafter is refused with what it is for), then the vocabulary
+                    paradec.engine.LlamaCausalModel drafter = draft.causalDrafter(0);
+                    model.checkSameVocabulary(draft);
+                    yield adaptive ? paradec.decode.DraftModelDecoder.adaptive(drafter, k) : new paradec.decode.DraftModelDecoder(drafter, k);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--draft-model: " + e.getMessage());
+                }
+            }
             case "specdiff" -> {
                 String file = o.get("--draft-model");
                 if (file == null) throw new UsageException("--decoder specdiff needs --draft-model FILE (a diffusion model with the same tokenizer)");
@@ -135,7 +153,7 @@ final class DecoderSpec {
                     yield adaptive ? paradec.decode.SpecDiffDecoder.adaptive(draft.drafter(length), k, steps)
                             : new paradec.decode.SpecDiffDecoder(draft.drafter(length), k, steps);
                 } catch (IllegalArgumentException e) {
-                    throw new UsageException(e.getMessage());
+                    throw new UsageException("--draft-model: " + e.getMessage());
                 }
             }
             case "jacobi" -> {

@@ -77,6 +77,11 @@ final class LlamaCppTools {
         private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
         Server(String spec) throws IOException {
+            this(spec, List.of());
+        }
+
+        /** @param extraArgs further llama-server arguments for this speculation type (its draft model) */
+        Server(String spec, List<String> extraArgs) throws IOException {
             this.spec = spec;
             Path binary = bin.resolve("llama-server");
             if (!Files.isExecutable(binary)) throw new IOException(binary + " is missing: make native builds it");
@@ -87,6 +92,7 @@ final class LlamaCppTools {
                     "--port", Integer.toString(port), "-t", Integer.toString(threads), "-tb", Integer.toString(threads),
                     "-c", "4096", "-np", "1", "--no-webui"));
             if (spec != null) command.addAll(List.of("--spec-type", spec));
+            command.addAll(extraArgs);
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (true) {
@@ -231,16 +237,47 @@ final class LlamaCppTools {
     /** llama.cpp's model-free speculation in llama-server, as a user would turn it on. */
     static final List<String> SERVER_SPECULATION = java.util.Arrays.asList(null, "ngram-map-k", "ngram-mod");
 
+    /** llama.cpp's classic draft-model speculation: a small AR model drafts greedily, the target verifies. */
+    static final String DRAFT_SIMPLE = "draft-simple";
+
+    /**
+     * llama-server's arguments for {@link #DRAFT_SIMPLE} with a draft model: the same threads for the drafter, and
+     * the draft length when paradec's is a fixed one ({@code draftMax} > 0; else llama-server's default).
+     */
+    List<String> draftArgs(Path draftModel, int draftMax) {
+        List<String> args = new java.util.ArrayList<>(List.of("-md", draftModel.toString(), "-td", Integer.toString(threads),
+                "-tbd", Integer.toString(threads)));
+        if (draftMax > 0) args.addAll(List.of("--spec-draft-n-max", Integer.toString(draftMax)));
+        return args;
+    }
+
     /**
      * For an autoregressive model: llama-bench (tg), llama-lookahead and llama-server plain and with its
      * n-gram speculation; for a diffusion model: llama-diffusion-cli.
      */
     Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) throws IOException {
+        return anchorsFor(loaded, maxNew, settings, null, 0);
+    }
+
+    /**
+     * As {@link #anchorsFor(Model, int, DiffusionSettings)}, and for an autoregressive model with an autoregressive
+     * {@code draftModel} (null: none) also llama-server's {@link #DRAFT_SIMPLE} speculation with that draft model.
+     *
+     * @param draftMax the draft length llama-server gets (0: its default)
+     */
+    Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings, Path draftModel, int draftMax) throws IOException {
         if (!loaded.isDiffusion()) {
-            // the plain server keeps nothing from one request to the next; the speculating ones are started
+            // the plain and draft-model servers keep nothing from one request to the next; the n-gram ones are started
             // afresh for every run, since ngram-mod's table outlives a request: from the second round on it
             // would draft the answer it produced for the same prompt before
             Server plain = new Server(null);
+            Server drafting;
+            try {
+                drafting = draftModel == null ? null : new Server(DRAFT_SIMPLE, draftArgs(draftModel, draftMax));
+            } catch (IOException e) {
+                plain.close();
+                throw e;
+            }
             return new Anchors() {
                 @Override
                 public List<String> prompts(List<String> raw) {
@@ -261,6 +298,7 @@ final class LlamaCppTools {
                             runs.add(fresh.complete(rawPrompt, maxNew, promptIndex, round));
                         }
                     }
+                    if (drafting != null) runs.add(drafting.complete(rawPrompt, maxNew, promptIndex, round));
                     return runs;
                 }
 
@@ -269,14 +307,18 @@ final class LlamaCppTools {
                     return "\nllama-server runs on loopback with the same threads, `-c 4096 -np 1`, greedy (`temperature 0, top_k 1`), "
                             + "no prompt cache; its tokens/s is its own `timings.predicted_per_second` (generation only, like paradec's "
                             + "warm runs), and its tokens per call count each target call as one token plus its accepted drafts. "
-                            + "The speculating servers are started afresh for each run: ngram-mod keeps its n-gram table across "
+                            + "The n-gram speculating servers are started afresh for each run: ngram-mod keeps its n-gram table across "
                             + "requests, so a server kept for the whole bench drafts, from the second round on, the answer it "
-                            + "gave the same prompt before (paradec's decoders start every generation with nothing remembered).\n";
+                            + "gave the same prompt before (paradec's decoders start every generation with nothing remembered).\n"
+                            + (draftModel == null ? "" : "llama-server " + DRAFT_SIMPLE + " drafts with `-md " + draftModel.getFileName()
+                            + "` on the same threads, " + (draftMax > 0 ? "`--spec-draft-n-max " + draftMax + "` (paradec's --draft-length)"
+                            : "its default draft length (paradec's draft: --draft-length auto)") + ".\n");
                 }
 
                 @Override
                 public void close() {
                     plain.close();
+                    if (drafting != null) drafting.close();
                 }
             };
         }

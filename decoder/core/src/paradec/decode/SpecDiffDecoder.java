@@ -81,6 +81,9 @@ public final class SpecDiffDecoder implements Decoder {
             throw new IllegalArgumentException("the drafter's vocabulary (" + drafter.vocabSize() + " tokens) does not cover the model's ("
                     + model.vocabSize() + ")");
         }
+        // the tuner first: measuring the cost curve (once per model and context) is not this generation's work
+        double[] stepNanos = {Double.NaN};
+        WindowTuner tuner = adaptive ? new WindowTuner(model.costCurve(), draftLength + 1, w -> Math.min(draftSteps, w - 1) * stepNanos[0]) : null;
         RunMeter meter = new RunMeter(model);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(model, gen.maxNewTokens(), listener);
@@ -95,10 +98,8 @@ public final class SpecDiffDecoder implements Decoder {
         long draftNanos = 0;
         long draftCalls = 0;
         long draftedTotal = 0;
-        // the drafter's time per denoising step, measured as it goes (the first draft is a full-length one, which
-        // measures it and the acceptance at once)
-        double[] stepNanos = {Double.NaN};
-        WindowTuner tuner = adaptive ? new WindowTuner(model.costCurve(), draftLength + 1, w -> Math.min(draftSteps, w - 1) * stepNanos[0]) : null;
+        // stepNanos: the drafter's time per denoising step, measured as it goes (the first draft is a full-length one,
+        // which measures it and the acceptance at once)
 
         TokenBatch batch = new TokenBatch(Math.max(draftLength + 1, Math.min(model.maxBatch(), prompt.length)));
         LogitsView logits = Prompts.evaluate(model, batch, prompt);

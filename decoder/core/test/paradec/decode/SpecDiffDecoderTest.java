@@ -136,4 +136,14 @@ class SpecDiffDecoderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new SpecDiffDecoder(otherVocab, 4, 2).generate(model, new int[] {1, 2}, GenerationSettings.greedy(4), null));
     }
+
+    @Test
+    void measuringTheCostCurveIsNotCountedAsTheGenerationsCalls() {
+        // a model without a cached curve measures it (dozens of decodes) whenever the adaptive decoder asks for it
+        FakeCausalModel measuring = FakeCausalModel.builder().maxPositions(256).costCurve(null).build();
+        int[] prompt = {1, 2, 3, 4, 5};
+        GenerationResult r = SpecDiffDecoder.adaptive(drafter(measuring.vocabSize(), p -> 0), 8, 1)
+                .generate(measuring, prompt, GenerationSettings.greedy(32), null);
+        assertTrue(r.forwardCalls() <= r.generatedTokens() + 1, r.forwardCalls() + " calls for " + r.generatedTokens() + " tokens");
+    }
 }

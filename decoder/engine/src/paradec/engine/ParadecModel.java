@@ -253,12 +253,57 @@ public final class ParadecModel implements AutoCloseable {
      * @throws IllegalArgumentException if this is not a diffusion model
      */
     public LlamaDenoisingModel drafter(int maxSequenceLength) {
-        if (!model.isDiffusion()) throw new IllegalArgumentException(model.path() + " is autoregressive: a drafter must be a diffusion model");
+        if (!model.isDiffusion()) {
+            throw new IllegalArgumentException(model.path() + " is autoregressive: specdiff's drafter must be a diffusion model "
+                    + "(an autoregressive drafter drafts for the draft decoder)");
+        }
         return onModelThread(() -> register(new LlamaDenoisingModel(model, maxSequenceLength, threads)));
     }
 
+    /**
+     * This autoregressive model as a drafter for {@link paradec.decode.DraftModelDecoder}: a context of its own (one
+     * sequence, its own KV cache) of {@code contextLength} positions (0: the model's trained length), closed with this
+     * model. One generation uses it at a time.
+     *
+     * @throws IllegalArgumentException if this is a diffusion model
+     */
+    public LlamaCausalModel causalDrafter(int contextLength) {
+        if (model.isDiffusion()) {
+            throw new IllegalArgumentException(model.path() + " is a diffusion model: the draft decoder's drafter must be autoregressive "
+                    + "(a diffusion drafter drafts for specdiff)");
+        }
+        // what AR needs: one sequence, prompts in batches of 512
+        ContextParams params = contextFor(new ArDecoder().needs(), contextLength);
+        return onModelThread(() -> register(new LlamaCausalModel(model, params)));
+    }
+
+    /**
+     * Checks that a draft model tokenizes as this one does: the same number of tokens, the same text for every id,
+     * the same BOS and EOS. Speculation compares token ids, so a drafter with another vocabulary would only waste
+     * calls (or, with ids beyond this model's, be refused by llama.cpp).
+     *
+     * @throws IllegalArgumentException naming the first difference
+     */
+    public void checkSameVocabulary(ParadecModel draft) {
+        Vocab mine = model.vocab();
+        Vocab theirs = draft.model.vocab();
+        String who = draft.model.path() + " and " + model.path();
+        if (mine.size() != theirs.size()) {
+            throw new IllegalArgumentException(who + " have different vocabularies (" + theirs.size() + " and " + mine.size() + " tokens)");
+        }
+        if (mine.bos() != theirs.bos() || mine.eos() != theirs.eos()) {
+            throw new IllegalArgumentException(who + " have different BOS/EOS tokens");
+        }
+        for (int t = 0; t < mine.size(); t++) {
+            if (!mine.text(t).equals(theirs.text(t))) {
+                throw new IllegalArgumentException(who + " have different vocabularies: token " + t + " is '" + theirs.text(t) + "' in the draft, '"
+                        + mine.text(t) + "' here");
+            }
+        }
+    }
+
     /** The names {@link #decoderNamed} knows. */
-    public static final java.util.List<String> AR_DECODERS = java.util.List.of("ar", "jacobi", "lookahead", "specdiff");
+    public static final java.util.List<String> AR_DECODERS = java.util.List.of("ar", "jacobi", "lookahead", "specdiff", "draft");
 
     /** The decoders a benchmark of this model compares by default, the baseline first. */
     public java.util.List<String> defaultDecoders() {
@@ -309,6 +354,8 @@ public final class ParadecModel implements AutoCloseable {
             case "lookahead" -> new LookaheadDecoder(LookaheadSettings.defaults());
             case "specdiff" -> throw new IllegalArgumentException("specdiff needs a diffusion drafter: pass "
                     + "new SpecDiffDecoder(draftModel.drafter(length), k, steps) as the decoder");
+            case "draft" -> throw new IllegalArgumentException("draft needs an autoregressive drafter: pass "
+                    + "DraftModelDecoder.adaptive(draftModel.causalDrafter(0), k) as the decoder");
             default -> throw new IllegalArgumentException("unknown decoder '" + name + "' for an autoregressive model (ar, jacobi, lookahead)");
         };
     }

@@ -37,6 +37,9 @@ class CliOptionsTest {
     static Path model;
     static Path dlm;
     static final Path CODE_AR = TestModels.root().resolve("models/code-ar.gguf");
+    static final Path CODE_DLM = TestModels.root().resolve("models/code-dlm.gguf");
+    static final Path CODE_DRAFT = TestModels.root().resolve("models/code-draft.gguf");
+    static final Path TASKS_AR = TestModels.root().resolve("models/tasks-ar.gguf");
 
     @BeforeAll
     static void models() throws IOException {
@@ -74,6 +77,14 @@ class CliOptionsTest {
                 new Bad("--guess-init", "generate", "-m", m, "-p", "hi", "--decoder", "jacobi", "--guess-init", "bogus"),
                 new Bad("--ngram", "generate", "-m", m, "-p", "hi", "--decoder", "lookahead", "--ngram", "99"),
                 new Bad("--draft-model", "generate", "-m", m, "-p", "hi", "--decoder", "specdiff"),
+                new Bad("--draft-model", "generate", "-m", m, "-p", "hi", "--decoder", "draft"),
+                // a drafter of the wrong family for the decoder, or of another vocabulary: usage errors, never a crash
+                new Bad("--draft-model", "generate", "-m", CODE_AR.toString(), "-p", "hi", "--decoder", "draft", "--draft-model", CODE_DLM.toString()),
+                new Bad("--draft-model", "generate", "-m", CODE_AR.toString(), "-p", "hi", "--decoder", "specdiff", "--draft-model", CODE_DRAFT.toString()),
+                new Bad("--draft-model", "generate", "-m", CODE_AR.toString(), "-p", "hi", "--decoder", "draft", "--draft-model", TASKS_AR.toString()),
+                new Bad("--draft-length", "generate", "-m", CODE_AR.toString(), "-p", "hi", "--decoder", "draft", "--draft-model", CODE_DRAFT.toString(),
+                        "--draft-length", "0"),
+                new Bad("--draft-model", "bench", "-m", CODE_AR.toString(), "--decoders", "ar,draft", "--draft-model", CODE_DLM.toString()),
                 new Bad("--kv-cache", "generate", "-m", dlm.toString(), "-p", "1+1=", "--decoder", "llada", "--kv-cache", "bogus"),
                 new Bad("--threshold", "generate", "-m", dlm.toString(), "-p", "1+1=", "--decoder", "fast-dllm", "--threshold", "7"),
                 new Bad("--stop", "generate", "-m", m, "-p", "hi", "--stop", ""),

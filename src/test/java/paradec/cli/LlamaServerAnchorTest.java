@@ -24,4 +24,25 @@ class LlamaServerAnchorTest {
             }
         }
     }
+
+    /** llama-server's draft-simple with the shipped drafter: it comes up, drafts with code-draft, and counts accepted drafts. */
+    @Test
+    void draftSimpleServerDraftsWithTheSameDraftModel() throws Exception {
+        Path model = TestModels.root().resolve("models/code-ar.gguf");
+        Path draft = TestModels.root().resolve("models/code-draft.gguf");
+        LlamaCppTools tools = new LlamaCppTools(TestModels.root(), model, 1);
+        LlamaCppTools.Server server = tools.new Server(LlamaCppTools.DRAFT_SIMPLE, tools.draftArgs(draft, 4));
+        try (server) {
+            assertEquals("llama-server draft-simple (C++)", server.name());
+            int accepted = 0;
+            for (String prompt : new String[] {"def fibonacci(n):\n    ", "for i in range(10):\n    print(i)\nfor i in range(10):"}) {
+                BenchCommand.Run run = server.complete(prompt, 32, 0, 0);
+                assertTrue(run.tokens() > 0 && run.tokens() <= 32, "tokens " + run.tokens());
+                assertTrue(run.tokensPerSecond() > 0 && run.calls() >= 1 && run.calls() <= run.tokens(), run.toString());
+                accepted += run.tokens() - (int) run.calls();
+            }
+            // a server that ignored the draft model would accept nothing: every call would give one token
+            assertTrue(accepted > 0, "draft-simple accepted no draft token");
+        }
+    }
 }

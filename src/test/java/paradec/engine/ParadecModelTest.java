@@ -218,4 +218,39 @@ class ParadecModelTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ar.drafter(64));
         assertTrue(e.getMessage().contains("diffusion"), e.getMessage());
     }
+
+    /**
+     * Classic draft-model speculation over the shipped pair (code-draft, ~1.35M parameters, drafts for code-ar with the
+     * same tokenizer): AR's greedy tokens on several prompts, fixed and adaptive draft lengths, and some drafts accepted.
+     */
+    @Test
+    void draftDecodingWithTheShippedArDrafterGivesArTokens() throws IOException {
+        try (ParadecModel draft = ParadecModel.load(TestModels.root().resolve("models/code-draft.gguf"), paradec.llama.ModelParams.defaults(), 1)) {
+            ar.checkSameVocabulary(draft);
+            paradec.decode.DraftModelDecoder[] decoders = {new paradec.decode.DraftModelDecoder(draft.causalDrafter(0), 4),
+                paradec.decode.DraftModelDecoder.adaptive(draft.causalDrafter(0), 16)};
+            long accepted = 0;
+            for (String text : List.of(PROMPT, "import os\nimport sys\n", "class Queue:\n    def __init__(self",
+                    "for i in range(10):\n    print(i)\nfor i in range(10):")) {
+                int[] prompt = ar.tokenize(text);
+                GenerationResult reference = ar.generate(prompt, GenerationRequest.of("ar").maxTokens(48));
+                for (paradec.decode.DraftModelDecoder d : decoders) {
+                    GenerationResult r = ar.generate(prompt, GenerationRequest.defaults().decoder(d).maxTokens(48));
+                    assertArrayEquals(reference.tokens(), r.tokens(), text);
+                    assertEquals(reference.stopReason(), r.stopReason(), text);
+                    assertEquals("draft", r.decoder());
+                    assertTrue(r.extra("draft_calls", 0) > 0);
+                    accepted += r.extra("accepted_guesses", 0);
+                }
+            }
+            assertTrue(accepted > 0, "the drafter's drafts were never accepted");
+        }
+        // the families are not interchangeable, and another vocabulary is refused
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dlm.causalDrafter(0));
+        assertTrue(e.getMessage().contains("autoregressive"), e.getMessage());
+        try (ParadecModel tasks = ParadecModel.load(TestModels.root().resolve("models/tasks-ar.gguf"), paradec.llama.ModelParams.defaults(), 1)) {
+            e = assertThrows(IllegalArgumentException.class, () -> ar.checkSameVocabulary(tasks));
+            assertTrue(e.getMessage().contains("different vocabularies"), e.getMessage());
+        }
+    }
 }

@@ -36,7 +36,7 @@ public final class ApiFuzzDriver {
     private ApiFuzzDriver() {}
 
     static final String[] MODELS = {"code-ar", "code-dlm", "tasks-ar", "tasks-dlm"};
-    static final String[] DECODERS = {"ar", "jacobi", "lookahead", "specdiff", "llada", "random", "origin", "entropy", "margin",
+    static final String[] DECODERS = {"ar", "jacobi", "lookahead", "specdiff", "draft", "llada", "random", "origin", "entropy", "margin",
         "fast-dllm", "fast-dllm-factor", "eb", "klass", "dico", "no-such"};
 
     /** A throwable a listener threw on purpose: it may come back out of the call. */

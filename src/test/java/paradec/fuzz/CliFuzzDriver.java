@@ -76,7 +76,7 @@ public final class CliFuzzDriver {
     // ---- the cases ---------------------------------------------------------------------------------
 
     static final String[] MODELS = {"code-ar", "code-dlm", "tasks-ar", "tasks-dlm"};
-    static final String[] DECODERS = {"ar", "jacobi", "lookahead", "specdiff", "llada", "random", "origin", "entropy", "margin",
+    static final String[] DECODERS = {"ar", "jacobi", "lookahead", "specdiff", "draft", "llada", "random", "origin", "entropy", "margin",
         "fast-dllm", "fast-dllm-factor", "eb", "klass", "dico", "vanilla", "", "AR", "dico ", "no-such", "-1", "\u0000", "llada,ar"};
     static final String[] NUMBERS = {"-1", "0", "1", "2", "3", "7", "16", "-2147483648", "2147483647", "2147483648", "99999999999999999999",
         "1e3", "0x10", " 4", "4 ", "", "abc", "NaN", "Infinity", "-Infinity", "-0", "1.5", "\u0660", "+3", "1_000", "\u0000"};

@@ -94,7 +94,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "tasks-ar", "tasks-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "code-draft", "tasks-ar", "tasks-dlm"})
     void tokenizesLikeSentencePiece(String name) throws IOException {
         Path m = model(name);
         try (Model model = Model.load(m)) {
@@ -134,7 +134,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "tasks-ar", "tasks-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "code-draft", "tasks-ar", "tasks-dlm"})
     void logitsAndGreedyMatchPyTorch(String name) throws IOException {
         Path m = model(name);
         List<java.util.Map<String, String[]>> blocks = blocks(tsv(name, "logits"));
