@@ -37,7 +37,7 @@ SYNTH_AR := models/generated/synth-llama.gguf
 SPM_VOCAB := $(LLAMA_SRC)/models/ggml-vocab-llama-spm.gguf
 PARADEC := bin/paradec
 
-.PHONY: all native jdk jar aot demo test install javadoc bindings clean synth-model soak FORCE
+.PHONY: all native jdk jar aot demo test install javadoc bindings clean synth-model soak gpu-carry bench-gpu FORCE
 
 all: native jar
 
@@ -61,7 +61,7 @@ $(NATIVE_LIB): $(NATIVE_FLAGS_FILE) | $(LLAMA_SRC)/CMakeLists.txt
 	cmake -S $(LLAMA_SRC) -B $(NATIVE_DIR) $(CMAKE_FLAGS) > build/cmake-configure.log
 	cmake --build $(NATIVE_DIR) -j $(JOBS) --target $(NATIVE_TARGETS)
 	@# what the library checks before loading, and what the natives jar carries (paradec.llama.NativeLibrary)
-	@{ echo "llama.cpp.commit=$$(git -C $(LLAMA_SRC) rev-parse HEAD)"; echo "platform=linux-$$(uname -m)$(if $(GPU),-$(GPU),)"; \
+	@{ echo "llama.cpp.commit=$$(git -C $(LLAMA_SRC) rev-parse HEAD 2>/dev/null || cat $(LLAMA_SRC)/.paradec-commit)"; echo "platform=linux-$$(uname -m)$(if $(GPU),-$(GPU),)"; \
 	  echo "libraries=$$(cd $(NATIVE_DIR)/bin && ls libggml-base.so libggml-cpu.so libggml-cuda.so libggml-rpc.so libggml.so libllama.so 2>/dev/null | paste -sd,)"; \
 	  } > $(NATIVE_DIR)/bin/paradec-native.properties
 	@# the natives jar's contents: the libraries themselves (not their version symlinks) and the build info
@@ -70,6 +70,30 @@ $(NATIVE_LIB): $(NATIVE_FLAGS_FILE) | $(LLAMA_SRC)/CMakeLists.txt
 	@touch $@
 
 native: $(NATIVE_LIB)
+
+# The GPU report in one command on a CUDA machine that reaches no registry. Here: `make gpu-carry` packs what that
+# machine lacks into build/gpu-carry (llama.cpp's sources without models and docs, 12 MB; a jlink'ed Java runtime,
+# 45 MB, without java.desktop, which only trace-view's PNG needs; the jar is in target/): 58 MB with target/, under the
+# device tool's 64 MiB carry limit. There, with build/gpu-carry and target carried: `make bench-gpu` builds the CUDA backend
+# (CUDA_ARCH, default 90: H100/H200) and writes docs/bench-gpu.md: AR, Jacobi and lookahead with every layer on
+# the GPU against llama-bench, llama-lookahead and llama-server given the same -ngl and threads.
+GPU_CARRY := build/gpu-carry
+GPU_THREADS ?= 8
+gpu-carry: jar | $(LLAMA_SRC)/CMakeLists.txt
+	rm -rf $(GPU_CARRY) && mkdir -p $(GPU_CARRY)
+	git -C $(LLAMA_SRC) archive HEAD --format=tar.gz -o $(ROOT)/$(GPU_CARRY)/llama-src.tar.gz -- . ':!models' ':!docs' ':!tools/server/webui'
+	git -C $(LLAMA_SRC) rev-parse HEAD > $(GPU_CARRY)/llama-src.commit
+	$(JDK)/bin/jlink --add-modules java.base,java.net.http,jdk.httpserver,jdk.incubator.vector \
+	  --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output $(GPU_CARRY)/jre
+	@du -sh $(GPU_CARRY) target/paradec.jar target/lib | tr '\n' ' '; echo
+
+bench-gpu:
+	@test -d $(GPU_CARRY)/jre || { echo "bench-gpu: $(GPU_CARRY) is missing: run 'make gpu-carry' where the sources are, and carry it"; exit 1; }
+	test -f $(LLAMA_SRC)/CMakeLists.txt || { mkdir -p $(LLAMA_SRC) && tar -xzf $(GPU_CARRY)/llama-src.tar.gz -C $(LLAMA_SRC) \
+	  && cp $(GPU_CARRY)/llama-src.commit $(LLAMA_SRC)/.paradec-commit; }
+	$(MAKE) native GPU=cuda JDK=$(GPU_CARRY)/jre
+	JAVA_HOME=$(ROOT)/$(GPU_CARRY)/jre PARADEC_NATIVE_DIR=$(ROOT)/build/llama-cuda/bin $(PARADEC) bench --decoders ar,jacobi,lookahead \
+	  -n 128 --repeat 5 --gpu-layers -1 --threads $(GPU_THREADS) --against-llama-cpp --out docs/bench-gpu.md
 
 $(JAR): $(shell find . -name pom.xml -not -path './build/*') $(shell find bindings/src bindings/generated gguf-tools/src decoder -name '*.java' -not -path '*/target/*' 2>/dev/null)
 	@test -n "$(JDK)" || { bin/find-jdk; exit 1; }

@@ -156,7 +156,7 @@ final class BenchCommand {
                 if (q.decoder() instanceof paradec.decode.ArDecoder) arNeeds = q.decoder().needs();
             }
             LlamaCppTools.Anchors anchors = o.has("--against-llama-cpp")
-                    ? new LlamaCppTools(Main.root(), modelPath, threads).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32),
+                    ? new LlamaCppTools(Main.root(), modelPath, threads, Placement.modelParams(o).gpuLayers()).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32),
                             // the draft decoder's drafter (checked autoregressive above) drafts for llama-server's draft-simple too
                             decoders.contains("draft") ? Path.of(o.get("--draft-model")) : null,
                             "auto".equals(o.getOr("auto", "--draft-length")) ? 0 : o.getInt(8, 1, 63, "--draft-length"))

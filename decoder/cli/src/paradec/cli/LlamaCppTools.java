@@ -28,12 +28,27 @@ final class LlamaCppTools {
     private final Path bin;
     private final Path model;
     private final int threads;
+    private final List<String> placement;
 
     LlamaCppTools(Path root, Path model, int threads) {
-        String dir = System.getProperty("paradec.native.dir");
-        this.bin = dir != null ? Path.of(dir) : root.resolve("build/llama/bin");
+        this(root, model, threads, 0);
+    }
+
+    /** @param gpuLayers the layers paradec offloads (-1: all), passed to every tool as {@code -ngl} */
+    LlamaCppTools(Path root, Path model, int threads, int gpuLayers) {
+        // the tools of the build paradec itself runs on (a CUDA build's next to its libraries)
+        String dir = System.getProperty(paradec.llama.NativeLibrary.DIR_PROPERTY, System.getenv(paradec.llama.NativeLibrary.DIR_ENV));
+        this.bin = dir != null && !dir.isBlank() ? Path.of(dir) : root.resolve("build/llama/bin");
         this.model = model;
         this.threads = threads;
+        // the tools' own default offloads everything on a GPU build: give them what paradec gets
+        this.placement = List.of("-ngl", Integer.toString(gpuLayers < 0 ? 999 : gpuLayers));
+    }
+
+    private List<String> with(List<String> command) {
+        List<String> all = new ArrayList<>(command);
+        all.addAll(placement);
+        return all;
     }
 
     /** llama-simple: greedy AR in C++. */
@@ -50,8 +65,8 @@ final class LlamaCppTools {
      * this machine (one run; its tokens/s is avg_ts of its CSV line).
      */
     BenchCommand.Run bench(int n, int promptIndex, int round) throws IOException {
-        List<String> command = List.of(bin.resolve("llama-bench").toString(), "-m", model.toString(), "-p", "0",
-                "-n", Integer.toString(n), "-t", Integer.toString(threads), "-r", "1", "-o", "csv");
+        List<String> command = with(List.of(bin.resolve("llama-bench").toString(), "-m", model.toString(), "-p", "0",
+                "-n", Integer.toString(n), "-t", Integer.toString(threads), "-r", "1", "-o", "csv"));
         String log = execUntil(command, Pattern.compile("avg_ts"));
         List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
         int header = -1;
@@ -93,6 +108,7 @@ final class LlamaCppTools {
                     "-c", "4096", "-np", "1", "--no-webui"));
             if (spec != null) command.addAll(List.of("--spec-type", spec));
             command.addAll(extraArgs);
+            command.addAll(placement);
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (true) {
@@ -164,8 +180,8 @@ final class LlamaCppTools {
 
     /** llama-lookahead: llama.cpp's lookahead example (W=15, N=5, G=15 built in), greedy. */
     BenchCommand.Run lookahead(String prompt, int n, int promptIndex, int round) throws IOException {
-        String log = execUntil(List.of(bin.resolve("llama-lookahead").toString(), "-m", model.toString(), "-p", prompt,
-                "-n", Integer.toString(n), "-t", Integer.toString(threads), "--temp", "0", "-c", "2048"), SPEED);
+        String log = execUntil(with(List.of(bin.resolve("llama-lookahead").toString(), "-m", model.toString(), "-p", prompt,
+                "-n", Integer.toString(n), "-t", Integer.toString(threads), "--temp", "0", "-c", "2048")), SPEED);
         Matcher m = SPEED.matcher(log);
         Matcher predict = PREDICT.matcher(log);
         Matcher accept = ACCEPT.matcher(log);
@@ -192,6 +208,7 @@ final class LlamaCppTools {
                 "-p", rawPrompt, "-ub", Integer.toString(ub), "-b", Integer.toString(ub), "-c", Integer.toString(ub),
                 "-t", Integer.toString(threads), "--diffusion-steps", Integer.toString(steps),
                 "--diffusion-block-length", Integer.toString(blockLength), "--diffusion-algorithm", "4", "--temp", "0");
+        command = with(command);
         String log = execUntil(command, DIFFUSION_TOTAL);
         Matcher m = DIFFUSION_TOTAL.matcher(log);
         if (!m.find()) throw new IOException("llama-diffusion-cli printed no timing line in 3 runs:\n" + tail(log));
@@ -248,6 +265,7 @@ final class LlamaCppTools {
         List<String> args = new java.util.ArrayList<>(List.of("-md", draftModel.toString(), "-td", Integer.toString(threads),
                 "-tbd", Integer.toString(threads)));
         if (draftMax > 0) args.addAll(List.of("--spec-draft-n-max", Integer.toString(draftMax)));
+        args.addAll(List.of("-ngld", placement.get(1)));
         return args;
     }
 
