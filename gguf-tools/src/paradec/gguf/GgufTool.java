@@ -152,6 +152,7 @@ public final class GgufTool {
             }
         }
         try {
+            createParent(output);
             Synth.write(spec, output);
         } catch (GgufFormatException e) {
             return badInput(err, String.valueOf(vocabFrom), e);
@@ -163,6 +164,12 @@ public final class GgufTool {
         }
         out.println("wrote " + output);
         return OK;
+    }
+
+    /** Output folders are made as needed, as llama.cpp's tools and most writers do. */
+    private static void createParent(Path output) throws IOException {
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null) java.nio.file.Files.createDirectories(parent);
     }
 
     private static int export(String[] args, PrintStream out, PrintStream err) {
@@ -190,6 +197,7 @@ public final class GgufTool {
             return usage(err, "export needs CHECKPOINT_DIR and -o OUT");
         }
         try {
+            createParent(output);
             CheckpointExport.export(dir, output, f32);
         } catch (GgufFormatException | NoSuchFileException | AccessDeniedException e) {
             return badInput(err, dir.toString(), e);

@@ -31,7 +31,8 @@ class GgufToolTest {
 
     @Test
     void synthThenInspect() throws Exception {
-        Path m = dir.resolve("m.gguf");
+        // the output's folder is made as needed
+        Path m = dir.resolve("not/yet/there/m.gguf");
         assertEquals(0, run("synth", "--arch", "dream", "--layers", "1", "--embd", "32", "--heads", "2",
                 "--heads-kv", "1", "--ff", "48", "--ctx", "64", "--seed", "9", "--vocab-size", "300", "-o",
                 m.toString()), err);
