@@ -30,7 +30,7 @@ CMAKE_FLAGS += -DGGML_NATIVE=OFF -DGGML_SSE42=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF
 else
 CMAKE_FLAGS += -DGGML_NATIVE=ON
 endif
-NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench ggml-rpc-server llama-server
+NATIVE_TARGETS := llama llama-simple llama-lookahead llama-diffusion-cli llama-bench ggml-rpc-server llama-server llama-completion
 JAR := target/paradec.jar
 AOT := target/paradec.aot
 SYNTH_AR := models/generated/synth-llama.gguf

@@ -36,7 +36,7 @@ final class BenchCommand {
     private BenchCommand() {}
 
     static final List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, GenerateCommand.GENERATION, List.of(
-            Options.Opt.value("--threads|-t", "N", "all cores", "CPU threads, the same for paradec and llama.cpp's tools"),
+            Options.Opt.value("--threads|-t", "N", "physical cores", "CPU threads, the same for paradec (its ceiling) and llama.cpp's tools"),
             Options.Opt.value("--decoders", "LIST", "the model's: ar,jacobi,lookahead or its diffusion policies",
                     "comma-separated decoders, the baseline first (ar for an autoregressive model)"),
             Options.Opt.value("--prompts", "FILE", "built-in code prompts", "prompts, one per line"),

@@ -26,7 +26,7 @@ final class DemoCommand {
             Options.Opt.value("-m|--model", "MODEL", "models/code-ar.gguf", "the GGUF model file"),
             Options.Opt.value("-p|--prompt", "TEXT", "a Python class header", "the prompt"),
             Options.Opt.value("-n|--n-predict", "N", "96", "tokens to generate"),
-            Options.Opt.value("--threads|-t", "N", "0 = one per core", "CPU threads"));
+            Options.Opt.value("--threads|-t", "N", "0 = one per physical core", "most CPU threads per decode"));
 
     static final String NOTES = "AR, Jacobi and lookahead side by side on one prompt.";
 

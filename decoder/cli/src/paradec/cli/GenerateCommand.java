@@ -24,7 +24,7 @@ final class GenerateCommand {
     /** The model and how it runs: every command that loads one. */
     static final List<Options.Opt> MODEL = Options.table(List.of(
             Options.Opt.value("-m|--model", "MODEL", "models/code-ar.gguf", "the GGUF model file"),
-            Options.Opt.value("--threads|-t", "N", "0 = one per core", "CPU threads per generation")), Placement.OPTIONS);
+            Options.Opt.value("--threads|-t", "N", "0 = one per physical core", "most CPU threads per decode (fewer while fewer are faster: a busy machine)")), Placement.OPTIONS);
 
     /** What to generate and with which decoder: generate, and the commands that run generations (bench, eval). */
     static final List<Options.Opt> GENERATION = List.of(
