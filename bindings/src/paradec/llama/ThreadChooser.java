@@ -8,8 +8,9 @@ package paradec.llama;
  * 2-core development machine with one other busy process, a one-token decode of the shipped code model took
  * ~13x longer on 2 threads than on 1 (llama-bench -t 2: 179 tokens/s, -t 1: 1,100-2,080, the same minute). So
  * the configured count is a ceiling: decodes mostly run on the count that has been fastest lately, and now and
- * then (at most ~1/40 of the time) on another one, so a change of load is seen. Times are compared only between decodes of similar size
- * (power-of-two buckets of the batch's token count).
+ * then (about 1/40 of the time at most) on another one, so a change of load is seen. Times are compared only
+ * between decodes of similar size (power-of-two buckets of the batch's token count); a size not compared yet
+ * follows the sizes that have been.
  *
  * <p>Not thread-safe: a {@link Context} uses it under its lock.
  */

@@ -200,8 +200,7 @@ final class BenchCommand {
                         for (String d : order) {
                             GenerationResult g = results.get(d);
                             long memory = g.extra("memory_nanos", 0);
-                            double tps = model.model().isDiffusion() ? g.tokensPerSecond() : g.generationTokensPerSecond();
-                            runs.add(new Run(d, p, r, tps, g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
+                            runs.add(new Run(d, p, r, g.generationTokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
                                     g.extra("positions_computed", 0), (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
                                     lossless ? Arrays.equals(reference, g.tokens()) : null, g.tokensPerSecond()));
                         }

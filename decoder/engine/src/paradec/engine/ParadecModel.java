@@ -231,10 +231,10 @@ public final class ParadecModel implements AutoCloseable {
         };
         GenerationResult raw = model.isDiffusion() ? diffusion(prompt, request, timed) : autoregressive(prompt, request, timed);
         long end = System.nanoTime();
-        if (firstToken[0] >= 0) {
-            raw = raw.withExtra("first_token_ms", (firstToken[0] - start) / 1e6)
-                    .withExtra(GenerationResult.AFTER_FIRST_TOKEN_MS, (end - firstToken[0]) / 1e6);
-        }
+        if (firstToken[0] >= 0) raw = raw.withExtra("first_token_ms", (firstToken[0] - start) / 1e6);
+        // an AR model's generation speed counts from its first token, as llama.cpp's tools count it; a diffusion
+        // model commits tokens all through its run, so its speed stays the whole run's
+        if (firstToken[0] >= 0 && !model.isDiffusion()) raw = raw.withExtra(GenerationResult.AFTER_FIRST_TOKEN_MS, (end - firstToken[0]) / 1e6);
         return text.finish(raw, model.vocab().detokenize(raw.tokens(), false));
     }
 
