@@ -10,8 +10,8 @@ writes a markdown table: exact match, forward calls per problem (the NFE), NFE a
 per call, tokens/s. The default layout follows the DiCo paper's GSM8K setting scaled to this answer (LLaDA's
 semi-autoregressive blocks, steps = generation length: vanilla's 256 steps there, 72 here). --heldout
 models/lab/tasks-inc-dev.tsv runs the tuning set instead (problems never in the held-out file); --extra adds rows,
-e.g. `--extra "dico f2=--factor 2"`. With --card the table also replaces the card's
-<!-- policies:begin --> ... <!-- policies:end --> section.
+e.g. `--extra "dico f2=--factor 2"`. --out and --card replace the file's <!-- policies:begin --> ...
+<!-- policies:end --> section (the notes around it stay).
 """
 import argparse
 import datetime
@@ -71,6 +71,7 @@ def main():
         f" {k} {shlex.quote(str(v))}" for k, v in (("--heldout", a.heldout), ("--n", a.n or None),
                                                       ("--block", a.block if a.block != 24 else None)) if v)
     cmdline += "".join(f" --extra {shlex.quote(e)}" for e in a.extra)
+    cmdline += "".join(f" {k} {v}" for k, v in (("--out", a.out), ("--card", a.card)) if v)
     lines = [f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} shared cores, 1 thread "
              f"(tokens/s are noisy; calls and accuracy are not). Model `{a.model}`; {n} problems of `{heldout}`; "
              f"generation length {GEN} (71 answer characters and `</s>`), blocks of {a.block}, {GEN} steps, greedy. "
@@ -87,18 +88,27 @@ def main():
                      f"{r['tokens_per_second']:.0f} |")
     text = "\n".join(lines) + "\n"
     if a.out:
-        with open(a.out, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        fill(a.out, text, required=False)
     else:
         sys.stdout.write(text)
     if a.card:
-        card = open(a.card, encoding="utf-8").read()
-        if BEGIN not in card or END not in card:
-            raise SystemExit(f"{a.card} has no {BEGIN} ... {END} section")
-        i, j = card.index(BEGIN), card.index(END) + len(END)
-        with open(a.card, "w", encoding="utf-8") as fh:
-            fh.write(card[:i] + BEGIN + "\n\n" + text + "\n" + END + card[j:])
+        fill(a.card, text, required=True)
 
+
+def fill(path, text, required):
+    """Replaces the file's <!-- policies:begin --> ... <!-- policies:end --> section (the notes around it stay); a file
+    without one is written whole (an error for a card, which must have it)."""
+    old = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    section = BEGIN + "\n\n" + text + "\n" + END
+    if BEGIN in old and END in old:
+        i, j = old.index(BEGIN), old.index(END) + len(END)
+        new = old[:i] + section + old[j:]
+    elif required:
+        raise SystemExit(f"{path} has no {BEGIN} ... {END} section")
+    else:
+        new = section + "\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(new)
 
 if __name__ == "__main__":
     main()
