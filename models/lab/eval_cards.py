@@ -30,6 +30,7 @@ MODELS = {
     "code-dlm": ("code", DLM),
     "tasks-ar": ("add,sort,path", AR),
     "tasks-dlm": ("add,sort,path", DLM),
+    "tasks-long-dlm": ("inc", DLM),
 }
 BEGIN, END = "<!-- eval:begin -->", "<!-- eval:end -->"
 

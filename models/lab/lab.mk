@@ -39,7 +39,7 @@ LAB_TASK_STEPS := 8000
 endif
 LAB_TRAIN := --device $(LAB_DEVICE)
 
-.PHONY: lab-deps models tasks-ar tasks-dlm bench-diffusion-tasks lab-clean check-model-budget
+.PHONY: lab-deps models tasks-ar tasks-dlm tasks-long-dlm bench-diffusion-tasks long-task-policies lab-clean check-model-budget
 
 # Debian's own packages only (Debian 12: torch 1.13.1, sentencepiece 0.1.97, OpenBLAS 0.3.21). Without
 # libopenblas0-pthread Debian's torch falls back to the reference BLAS and trains ~15x slower.
@@ -47,8 +47,9 @@ lab-deps:
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(LAB_DEBS)
 
-models: models/code-ar.gguf models/code-dlm.gguf models/code-cllm.gguf models/code-draft.gguf models/tasks-ar.gguf models/tasks-dlm.gguf
-	$(MAKE) eval-tables bench-diffusion-tasks check-model-budget
+models: models/code-ar.gguf models/code-dlm.gguf models/code-cllm.gguf models/code-draft.gguf models/tasks-ar.gguf \
+  models/tasks-dlm.gguf models/tasks-long-dlm.gguf
+	$(MAKE) eval-tables bench-diffusion-tasks long-task-policies check-model-budget
 
 # The issue's budget: all shipped models together <= 30 MB.
 check-model-budget:
@@ -126,6 +127,31 @@ models/tasks-%.gguf: $(LAB)/tasks-%/ckpt/weights.npz $(JAR) models/lab/tasks_car
 	$(PARADEC) export $(LAB)/tasks-$*/ckpt -o $@
 	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/tasks-$*/ckpt models/lab/ref/tasks-$*
 	$(LAB_PY) models/lab/tasks_card.py $(LAB)/tasks-$* models/tasks-$*
+
+# tasks-long-dlm: the same network trained on the long-answer task alone (inc: 24 two-digit numbers, each plus one;
+# 72 answer positions), where a parallel unmasking policy can commit many positions per forward call. One time-capped
+# run on 1 thread (LAB_LONG_MINUTES), 24 problems a group (each ~5x a short task's length), its own seed, F16.
+LAB_LONG_MINUTES ?= 25
+
+tasks-long-dlm: models/tasks-long-dlm.gguf
+
+$(LAB)/tasks-long-dlm/ckpt/weights.npz: models/lab/train_tasks.py models/lab/tasks.py models/lab/model.py
+	@mkdir -p $(LAB)/tasks-long-dlm
+	set -o pipefail; OMP_NUM_THREADS=1 $(LAB_PY) models/lab/train_tasks.py --arch llada --out $(LAB)/tasks-long-dlm \
+	  --minutes $(LAB_LONG_MINUTES) --tasks inc --weights 1 --batch 24 --seed 1238 --name paradec-tasks-long-dlm \
+	  --steps $(LAB_TASK_STEPS) --final-n 100 $(LAB_TRAIN) 2>&1 | tee $(LAB)/tasks-long-dlm/train.log
+
+# (an explicit rule: the pattern rule below would write the three-task references)
+models/tasks-long-dlm.gguf: $(LAB)/tasks-long-dlm/ckpt/weights.npz $(JAR) models/lab/tasks_card.py models/lab/tasks_reference.py \
+  models/lab/reference.py
+	$(PARADEC) export $(LAB)/tasks-long-dlm/ckpt -o $@
+	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/tasks-long-dlm/ckpt models/lab/ref/tasks-long-dlm --tasks inc
+	$(LAB_PY) models/lab/tasks_card.py $(LAB)/tasks-long-dlm models/tasks-long-dlm
+
+# Every unmasking policy on the long-answer task: accuracy and NFE on the 500 held-out problems, vanilla's layout
+# (72 positions, blocks of 24, 72 steps): docs/long-task-policies.md and the card (models/lab/long_policies.py).
+long-task-policies: models/tasks-long-dlm.gguf $(JAR)
+	$(LAB_PY) models/lab/long_policies.py --out docs/long-task-policies.md --card models/tasks-long-dlm.md
 
 # The diffusion bench on tasks-dlm: the 20 held-out additions of models/lab/tasks-add-heldout.txt.
 bench-diffusion-tasks: models/tasks-dlm.gguf

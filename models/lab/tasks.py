@@ -4,6 +4,7 @@
     tasks.py vocab OUT.tsv                                 character vocabulary (vocab.tsv format, mask last)
     tasks.py heldout TASK OUT.tsv [--n 200]                held-out "prompt TAB answer", one per line
     tasks.py prompts TASK OUT.txt [--n 20]                 held-out prompts only
+    tasks.py dev TASK OUT.tsv [--n 200]                    tuning problems: the held-out pool's last n
 
 Every problem is a prompt ending in '=' followed by the answer and the end marker </s>. A diffusion
 model generates a task's GEN_LEN answer positions (the answer, then </s> padding); an AR model
@@ -22,6 +23,12 @@ path  "p:31,72,15,59,38,84|3>9=" -> "31,15,59". The planning task of seed 000 ("
       one arm. The answer is the edges of the path from start to goal. Choosing the first edge needs
       looking d nodes ahead (the planning distance, uniform in PATH_PD_MIN..PATH_PD_MAX): the other
       arms are the distractors. Node labels are distinct random digits.
+inc   "+1:47,09,99,...=" -> "48,10,00,...": INC_COUNT (24) two-digit numbers, each plus one modulo 100, in
+      the listed order; the long-answer task (71 characters, INC_GEN_LEN = 72 answer positions) of
+      tasks-long-dlm. Every answer character is fixed by one or two prompt characters at a fixed offset
+      (the count is fixed, so the offset is), so a confident model can commit many positions per forward
+      pass: the setting where a parallel unmasking policy (DiCo, Fast-dLLM) should pay most against
+      vanilla's one position per pass. Only the tens digit of a number ending in 9 needs two characters.
 
 Seeds: training draws from TRAIN_SEED; held-out problems come from HELDOUT_SEED (one numpy Generator
 per task, offset by the task's index) and a trainer rejects any training problem whose prompt is in
@@ -44,8 +51,11 @@ MAX_DIGITS = 4
 SORT_MIN, SORT_MAX = 2, 5
 PATH_PD_MIN, PATH_PD_MAX = 2, 4
 ARMS = 2
-TASKS = ("add", "sort", "path")
-GEN_LENS = {"add": 8, "sort": 16, "path": 12}  # answer positions of a diffusion model, per task
+INC_COUNT = 24
+TASKS = ("add", "sort", "path")  # the tasks of tasks-ar and tasks-dlm
+ALL_TASKS = TASKS + ("inc",)      # a task's index here offsets its held-out seed
+INC_GEN_LEN = 3 * INC_COUNT  # 71 answer characters and one </s>
+GEN_LENS = {"add": 8, "sort": 16, "path": 12, "inc": INC_GEN_LEN}  # answer positions of a diffusion model
 GEN_LEN = GEN_LENS["add"]
 
 UNK, BOS, EOS = 0, 1, 2
@@ -135,6 +145,20 @@ def path_answer(path):
     return ",".join(f"{u}{v}" for u, v in path)
 
 
+# --- increment every number of a long list ---------------------------------------------------------
+
+def draw_inc(rng, count=INC_COUNT):
+    return tuple(int(v) for v in rng.integers(0, 100, count))
+
+
+def inc_prompt(xs):
+    return "+1:" + ",".join(f"{x:02d}" for x in xs) + "="
+
+
+def inc_answer(xs):
+    return ",".join(f"{(x + 1) % 100:02d}" for x in xs)
+
+
 # --- all tasks ------------------------------------------------------------------------------------
 
 def problem(task, rng):
@@ -148,12 +172,22 @@ def problem(task, rng):
     if task == "path":
         edges, s, g, path = draw_path(rng)
         return path_prompt(edges, s, g), path_answer(path)
+    if task == "inc":
+        xs = draw_inc(rng)
+        return inc_prompt(xs), inc_answer(xs)
     raise ValueError(task)
 
 
 def heldout_problems(task, n=HELDOUT_POOL):
-    rng = np.random.default_rng(HELDOUT_SEED + TASKS.index(task))
+    rng = np.random.default_rng(HELDOUT_SEED + ALL_TASKS.index(task))
     return [problem(task, rng) for _ in range(n)]
+
+
+def dev_problems(task, n=200):
+    """A tuning set apart from the held-out file: the last n problems of the held-out pool (never trained on,
+    and disjoint from the first problems that the held-out files hold as long as those are fewer than
+    HELDOUT_POOL - n)."""
+    return heldout_problems(task)[HELDOUT_POOL - n:]
 
 
 def heldout(n=HELDOUT_POOL, max_digits=MAX_DIGITS, seed=HELDOUT_SEED):
@@ -183,7 +217,7 @@ def write_vocab(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["vocab", "heldout", "prompts"])
+    ap.add_argument("what", choices=["vocab", "heldout", "prompts", "dev"])
     ap.add_argument("args", nargs="+", help="vocab: OUT; heldout/prompts: TASK OUT")
     ap.add_argument("--n", type=int, default=200)
     a = ap.parse_args()
@@ -191,8 +225,9 @@ def main():
         write_vocab(a.args[0])
         return
     task, out = a.args
+    problems = dev_problems(task, a.n) if a.what == "dev" else heldout_problems(task, a.n)
     with open(out, "w") as fh:
-        for p, ans in heldout_problems(task, a.n):
+        for p, ans in problems:
             fh.write(p + ("\n" if a.what == "prompts" else f"\t{ans}\n"))
 
 

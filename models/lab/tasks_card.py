@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the model card of tasks-ar or tasks-dlm: OUT_PREFIX.md and OUT_PREFIX-loss.png.
+"""Writes the model card of tasks-ar, tasks-dlm or tasks-long-dlm: OUT_PREFIX.md and OUT_PREFIX-loss.png.
 
     tasks_card.py RUN_DIR OUT_PREFIX
 
@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tasks  # noqa: E402
 
-COLORS = {"add": "tab:red", "sort": "tab:green", "path": "tab:purple"}
+COLORS = {"add": "tab:red", "sort": "tab:green", "path": "tab:purple", "inc": "tab:orange"}
 
 
 def plot(run, png, names, title, ylabel):
@@ -64,7 +64,17 @@ def main(run, prefix):
     size = os.path.getsize(prefix + ".gguf")
     em = s["heldout_exact_match_500"]
     weights = ", ".join(f"{t} {w:.2f}" for t, w in zip(names, s["task_weights"]))
+    long = names == ["inc"]  # tasks-long-dlm: the long-answer task alone
     intro = ([
+        "A small masked-diffusion model (llama.cpp architecture `llada`: bidirectional attention, mask token",
+        "`<|mdm_mask|>`, `diffusion.shift_logits=false`) trained from scratch by paradec's model lab",
+        "(`models/lab/train_tasks.py --tasks inc`) on one synthetic task with a long answer (`models/lab/tasks.py`):",
+        "24 two-digit numbers, each plus one, 71 answer characters in 72 generated positions. Every answer",
+        "character is fixed by one or two prompt characters, so a model that has learnt the task is confident",
+        "about most positions at once: the setting where parallel unmasking policies (Fast-dLLM, EB, KLASS, DiCo)",
+        "should need far fewer forward calls than vanilla LLaDA's one position per call (issue #15's",
+        "\"DiCo where parallelism matters\"; the table is in `docs/long-task-policies.md`).",
+    ] if long else [
         "A small masked-diffusion model (llama.cpp architecture `llada`: bidirectional attention, mask token",
         "`<|mdm_mask|>`, `diffusion.shift_logits=false`) trained from scratch by paradec's model lab",
         "(`models/lab/train_tasks.py`) on the lab's synthetic tasks with exact answers (`models/lab/tasks.py`):",
@@ -99,13 +109,15 @@ def main(run, prefix):
           f"`\u2581` (space), `\\n`, mask `<|mdm_mask|>` (id {tasks.MASK_ID}{'' if dlm else ', unused'}); GGUF "
           "`tokenizer.ggml.model=llama` with one single-character piece per token, so llama.cpp tokenises "
           "`12+34=` as `<s> 1 2 + 3 4 =`; BOS added |",
+          ("| data | generated on the fly (`tasks.py`): **inc** `+1:47,09,99,...=` (24 numbers 00-99) -> "
+           "`48,10,00,...` (each plus one modulo 100, in order) | " if long else
           "| data | generated on the fly (`tasks.py`): **add** `0052+1945=` -> `01997` (a, b of 1-4 digits, "
           "zero-padded to 4, the sum to 5); **sort** `s:83,07,45=` -> `07,45,83` (2-5 two-digit numbers); **path** "
           "`p:58,31,82,53\\|5>1=` -> `53,31` (a star graph: 2 arms of length d = 2-4 from the start node, edges "
-          "shuffled, the goal at the end of one arm; the answer is the path's edges; d is the planning distance) "
-          f"| task mix per step: {weights}; training seed {s['train_seed']}; held-out problems from seed "
+          "shuffled, the goal at the end of one arm; the answer is the path's edges; d is the planning distance) | ")
+          + (f"task mix per step: {weights}; training seed {s['train_seed']}; held-out problems from seed "
           f"{s['heldout_seed']} + task index (pools of {s['heldout_pool']} per task, never trained on: the "
-          "trainer rejects their prompts) |",
+          "trainer rejects their prompts) |"),
           f"| objective | {objective} |",
           f"| training | AdamW (0.9/0.98, wd 0.1), peak lr {s['lr']}, warm-up then cosine to 5%, {s['batch']} "
           f"problems a step ({s['groups']} groups, each one task and one shape), {s['steps']} steps, "
@@ -113,9 +125,12 @@ def main(run, prefix):
           f"| wall time | {s['train_seconds'] / 60:.1f} min on {s['threads']} thread of the shared 2-core development "
           f"machine (Debian torch {s['torch']}) |",
           f"| final loss | train (EMA) {s['final_train_loss_ema']:.4f} |",
-          "| held-out exact match (PyTorch, 500 per task, " + ("vanilla unmasking" if dlm else "greedy") + ") | "
+          f"| held-out exact match (PyTorch, {s.get('final_n', 500)} per task, " + ("vanilla unmasking" if dlm else "greedy") + ") | "
           + ", ".join(f"{t} {100 * em[t]:.1f}%" for t in names) + " |",
           "", f"![loss curve]({name}-loss.png)", "",
+          *(["## Every policy on the long answer (blocks of 24, 72 steps)", "",
+              "<!-- policies:begin -->", "(`make long-task-policies` writes the table here and to "
+              "`docs/long-task-policies.md`.)", "<!-- policies:end -->", ""] if long else []),
           "## Eval", "", "<!-- eval:begin -->", "(`make eval-tables` writes the table of every decoder here.)",
           "<!-- eval:end -->", "",
           "## Reproduce", "", f"    make models/{name}.gguf    # models/lab/lab.mk; LAB_TASK_MINUTES caps training",

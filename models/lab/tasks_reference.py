@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Expected values for ShippedModelTest of tasks-ar and tasks-dlm, in reference.py's format.
 
-    tasks_reference.py CKPT_DIR OUT_PREFIX
+    tasks_reference.py CKPT_DIR OUT_PREFIX [--tasks add,sort,path]
 
 OUT_PREFIX.tokenize.tsv: 200 held-out problems of the three tasks written out ("prompt answer", some with
 spaces and a newline) and their character ids (tasks.encode, no BOS). OUT_PREFIX.logits.tsv: for one held-out
-prompt per task (add, sort, path), the prompt ids with BOS and, from PyTorch with the weights rounded to F16 as
+prompt per task (add, sort, path; with a single task such as tasks-long-dlm's inc, its first three), the prompt ids with BOS and, from PyTorch with the weights rounded to F16 as
 the file stores them (reference.load):
   llada: the task's GEN_LEN masks, argmax and top-2 margin at every position, the logits of the first mask;
   llama: argmax and margin at every prompt position, the last position's logits, and 16 greedy tokens with
@@ -28,20 +28,22 @@ def row(fh, key, values, fmt="{}"):
     fh.write(key + "\t" + " ".join(fmt.format(v) for v in values) + "\n")
 
 
-def main(ckpt, out):
+def main(ckpt, out, task_list=",".join(tasks.TASKS)):
     torch.set_num_threads(1)
     rng = np.random.default_rng(5)
-    pools = {t: tasks.heldout_problems(t) for t in tasks.TASKS}
+    names = task_list.split(",")
+    pools = {t: tasks.heldout_problems(t) for t in names}
     with open(out + ".tokenize.tsv", "w", encoding="utf-8") as fh:
         for i in range(200):
-            t = tasks.TASKS[i % len(tasks.TASKS)]
+            t = names[i % len(names)]
             p, ans = pools[t][int(rng.integers(len(pools[t])))]
             s = p + ans if i % 10 else p.replace("=", " = ") + ans + "\n"
             fh.write(esc(s) + "\t" + " ".join(map(str, tasks.encode(s))) + "\n")
     m, props = load(ckpt, "F16")
     with torch.no_grad(), open(out + ".logits.tsv", "w", encoding="utf-8") as fh:
-        for t in tasks.TASKS:
-            p, ans = pools[t][0]
+        # ShippedModelTest reads three prompts: one per task, or the first three of a single task
+        for t, k in [(t, 0) for t in names] if len(names) == 3 else [(names[0], k) for k in range(3)]:
+            p, ans = pools[t][k]
             ids = [tasks.BOS] + tasks.encode(p)
             fh.write("prompt\t" + esc(p) + "\t" + " ".join(map(str, ids)) + "\n")
             if props["arch"] == "llada":
@@ -71,4 +73,9 @@ def main(ckpt, out):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    args = sys.argv[1:]
+    if "--tasks" in args:
+        i = args.index("--tasks")
+        main(*args[:i], args[i + 1])
+    else:
+        main(*args)

@@ -2,7 +2,10 @@
 """Trains tasks-dlm (llada, masked diffusion) or tasks-ar (llama, causal) on the lab's synthetic tasks.
 
     train_tasks.py --arch llada|llama [--out DIR] [--minutes 18] [--steps 8000] [--batch 128]
-                   [--tasks add,sort,path] [--weights 0.4,0.3,0.3] [--init-from DIR]
+                   [--tasks add,sort,path] [--weights 0.4,0.3,0.3] [--init-from DIR] [--name NAME] [--seed N]
+
+tasks-long-dlm is `--arch llada --tasks inc --weights 1 --batch 24 --seed 1238 --name paradec-tasks-long-dlm`: the
+long-answer task alone (72 answer positions), fewer problems a group since each is ~5x longer.
 
 Data (tasks.py): every step sums GROUPS groups; a group is one task drawn with the task weights, and one
 shape of it (add: the digit counts of a and b; sort: the list length; path: the planning distance) so its
@@ -44,6 +47,8 @@ EVAL_N = 100
 
 
 def shape_of(task, rng):
+    if task == "inc":
+        return tasks.INC_COUNT  # one shape: a fixed count keeps every answer digit at a fixed offset from its source
     if task == "add":
         return tuple(int(v) for v in rng.integers(1, tasks.MAX_DIGITS + 1, 2))
     if task == "sort":
@@ -52,6 +57,9 @@ def shape_of(task, rng):
 
 
 def draw(task, shape, rng):
+    if task == "inc":
+        xs = tasks.draw_inc(rng, count=shape)
+        return tasks.inc_prompt(xs), tasks.inc_answer(xs)
     if task == "add":
         a, b = tasks.draw(rng, digits=shape)
         return tasks.prompt(a, b), tasks.answer(a, b)
@@ -153,6 +161,10 @@ def main():
     ap.add_argument("--tasks", default="add,sort,path")
     ap.add_argument("--weights", default="0.4,0.3,0.3")
     ap.add_argument("--init-from", default=None, help="a previous run's OUT directory to continue from")
+    ap.add_argument("--final-n", type=int, default=500, help="held-out problems of the final exact match, per task")
+    ap.add_argument("--name", default=None, help="general.name of the checkpoint (default paradec-tasks-dlm/-ar)")
+    ap.add_argument("--seed", type=int, default=tasks.TRAIN_SEED,
+                    help="training seed (weights, masks, problems); tasks-ar and tasks-dlm use the default")
     add_device_arg(ap)
     a = ap.parse_args()
     dev = lab_device(a.device)
@@ -162,17 +174,22 @@ def main():
     weights /= weights.sum()
 
     torch.set_num_threads(a.threads)
-    torch.manual_seed(tasks.TRAIN_SEED)
-    gen = torch.Generator().manual_seed(tasks.TRAIN_SEED)
-    rng = np.random.default_rng(tasks.TRAIN_SEED + (0 if a.arch == "llada" else 1))
+    torch.manual_seed(a.seed)
+    gen = torch.Generator().manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed + (0 if a.arch == "llada" else 1))
     os.makedirs(os.path.join(out, "ckpt"), exist_ok=True)
     held = {t: tasks.heldout_problems(t) for t in task_names}
     banned = {t: {p for p, _ in held[t]} for t in task_names}
     evalsets = {t: held[t][:500] for t in task_names}
+    # the context holds <s>, the longest prompt and the answer positions; 64 (the short tasks') unless a task needs more
+    # (inc has one prompt length; the short tasks' lengths are what fit the 64 their models were trained with)
+    need = max([1 + len(tasks.problem(t, np.random.default_rng(0))[0]) + tasks.GEN_LENS[t]
+                for t in task_names if t == "inc"], default=0)
+    n_ctx = max(64, (need + 31) // 32 * 32)
     cfg = Config(arch=a.arch, n_vocab=tasks.N_VOCAB, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
-                 n_head_kv=a.heads, n_ff=int(a.embd * 8 / 3 + 63) // 64 * 64, n_ctx=64, causal=a.arch == "llama")
+                 n_head_kv=a.heads, n_ff=int(a.embd * 8 / 3 + 63) // 64 * 64, n_ctx=n_ctx, causal=a.arch == "llama")
     model = Llama(cfg)
-    model.init_weights(tasks.TRAIN_SEED)
+    model.init_weights(a.seed)
     if a.init_from:
         model.load_arrays(dict(np.load(os.path.join(a.init_from, "ckpt", "weights.npz"))))
     model.to(dev)
@@ -209,26 +226,33 @@ def main():
         if step % 50 == 0 or em:
             print(f"step {step} loss {lv:.4f} ema {ema:.4f} {em if em else ''} {elapsed:.0f}s", flush=True)
     train_s = time.time() - t0
-    final = exact_match(model, a.arch, evalsets, 500)
     log.close()
     ck = os.path.join(out, "ckpt")
     np.savez(os.path.join(ck, "weights.npz"), **model.state_arrays())
     props = cfg.to_dict()
-    props["name"] = "paradec-tasks-dlm" if a.arch == "llada" else "paradec-tasks-ar"
+    props["name"] = a.name or ("paradec-tasks-dlm" if a.arch == "llada" else "paradec-tasks-ar")
     if a.arch == "llada":
         props["mask_token_id"] = tasks.MASK_ID
     with open(os.path.join(ck, "config.properties"), "w") as fh:
         for k, v in props.items():
             fh.write(f"{k}={str(v).lower() if isinstance(v, bool) else v}\n")
     tasks.write_vocab(os.path.join(ck, "vocab.tsv"))
+    # after the checkpoint is written (a long task's final evaluation takes minutes on a busy CPU), in chunks of
+    # EVAL_N problems: one batch of 500 long sequences runs many times slower than five of 100 here
+    final = {}
+    for t, probs in evalsets.items():
+        n = min(a.final_n, len(probs))
+        hits = [exact_match(model, a.arch, {t: probs[i:i + EVAL_N]}, min(EVAL_N, n - i))[t] * min(EVAL_N, n - i)
+                for i in range(0, n, EVAL_N)]
+        final[t] = round(sum(hits) / n, 4)
     objective = ("masked diffusion SFT: answer positions masked with prob t~U(1e-3,1), CE u weighted "
                  f"(1/t) * {ALPHA} * (1 - exp(-u))^{BETA} (MDM token reweighting)" if a.arch == "llada"
                  else "causal LM: cross-entropy on the answer tokens and </s>")
     summary = {"arch": a.arch, "params": n_params, "steps": step, "problems": problems, "batch": a.batch * GROUPS,
                "groups": GROUPS, "tasks": task_names, "task_weights": weights.round(3).tolist(),
                "gen_lens": tasks.GEN_LENS, "train_seconds": round(train_s, 1), "objective": objective,
-               "final_train_loss_ema": round(ema, 5), "heldout_exact_match_500": final,
-               "train_seed": tasks.TRAIN_SEED, "heldout_seed": tasks.HELDOUT_SEED, "heldout_pool": tasks.HELDOUT_POOL,
+               "final_train_loss_ema": round(ema, 5), "heldout_exact_match_500": final, "final_n": a.final_n,
+               "train_seed": a.seed, "heldout_seed": tasks.HELDOUT_SEED, "heldout_pool": tasks.HELDOUT_POOL,
                "lr": a.lr, "threads": a.threads, "init_from": a.init_from, "torch": torch.__version__, "device": str(dev),
                "config": cfg.to_dict()}
     with open(os.path.join(out, "summary.json"), "w") as fh:

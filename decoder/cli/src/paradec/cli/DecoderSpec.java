@@ -91,6 +91,7 @@ final class DecoderSpec {
         for (String d : java.util.List.of("--gen-length", "--block-length", "--steps", "--cfg", "--kv-cache", "--cache-refresh")) m.put(d, diffusion);
         m.put("--threshold", java.util.List.of("fast-dllm", "klass"));
         m.put("--factor", java.util.List.of("fast-dllm-factor", "dico"));
+        m.put("--dico", java.util.List.of("dico"));
         return java.util.Collections.unmodifiableMap(m);
     }
 

@@ -47,6 +47,13 @@ final class DiffusionPolicies {
                     if (o.has("--factor")) {
                         params = params.withFactor(o.getDouble(1, 0, 1000, "--factor"));
                     }
+                    if (o.has("--dico")) {
+                        try {
+                            params = params.parse(o.get("--dico"));
+                        } catch (IllegalArgumentException e) {
+                            throw new UsageException("--dico: " + e.getMessage());
+                        }
+                    }
                     yield new DicoPolicy(params);
                 }
                 default -> throw new UsageException("unknown decoder '" + name + "' for a diffusion model (" + String.join(", ", NAMES) + ")");

@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code paradec eval --task add|sort|path|code -m MODEL --decoder D [--n N] [--json]}: the score of one decoder on
+ * {@code paradec eval --task add|sort|path|inc|code -m MODEL --decoder D [--n N] [--json]}: the score of one decoder on
  * the model lab's held-out problems ({@link EvalTask}), with forward calls and speed. For {@code code} on a causal
  * model it also reports the held-out perplexity.
  */
@@ -27,7 +27,7 @@ final class EvalCommand {
     private EvalCommand() {}
 
     static final List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, GenerateCommand.GENERATION, List.of(
-            Options.Opt.value("--task", "add|sort|path|code", "add", "the held-out task"),
+            Options.Opt.value("--task", "add|sort|path|inc|code", "add", "the held-out task"),
             Options.Opt.value("--n", "N", "all", "problems scored"),
             Options.Opt.value("--distance", "D", "all", "path: only the held-out problems of this planning distance"),
             Options.Opt.value("--heldout", "FILE", "the task's file under models/lab", "held-out problems"),

@@ -51,6 +51,7 @@ final class GenerateCommand {
             Options.Opt.value("--steps", "S", "L", "diffusion: denoising steps"),
             Options.Opt.value("--threshold", "T", "the policy's (0.9)", "confidence threshold (fast-dllm, klass)"),
             Options.Opt.value("--factor", "F", "the policy's", "factor (fast-dllm-factor, dico)"),
+            Options.Opt.value("--dico", "NAME=V,...", "the authors'", "DiCo's parameters by name (DicoParams: seeds, tauE, tauLow, ...)"),
             Options.Opt.value("--cfg", "C", "0 = off", "diffusion: classifier-free guidance scale"),
             Options.Opt.value("--kv-cache", "none|prefix", "none", "diffusion: prefix KV cache (a full pass every block)"),
             Options.Opt.value("--cache-refresh", "N", "every block only", "diffusion with --kv-cache prefix: a full pass every N steps too"));

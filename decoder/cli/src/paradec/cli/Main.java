@@ -57,7 +57,7 @@ public final class Main {
                          (cells show token text from the model the trace names, or -m MODEL; ids in the tooltips;
                          --ids draws ids instead; the summary is generate --json's numbers)
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
-              eval       --task add|sort|path|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
+              eval       --task add|sort|path|inc|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
                          [--kv-cache none|prefix] [--cache-refresh N]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
               inspect    MODEL

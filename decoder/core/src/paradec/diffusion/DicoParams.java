@@ -122,6 +122,69 @@ public record DicoParams(int seeds,
     public DicoParams withDivideGrowth(double v) {
         return new DicoParams(seeds, tauE, tauLow, tolerance, rGate, maxDivideSteps, alpha, beta, sigmaFraction, safeConfidence, marginThreshold, factor, conquerFallback, conquerStopMean, v);
     }
+    /** The parameter names {@link #with(String, double)} and {@link #parse} accept, in declaration order. */
+    public static final java.util.List<String> NAMES = java.util.List.of("seeds", "tauE", "tauLow", "tolerance", "rGate",
+            "maxDivideSteps", "alpha", "beta", "sigmaFraction", "safeConfidence", "marginThreshold", "factor",
+            "conquerFallback", "conquerStopMean", "divideGrowth");
+
+    /**
+     * These parameters with one changed by name (a command line's {@code --dico tauLow=0.5}).
+     *
+     * @throws IllegalArgumentException for an unknown name, a fractional value of an integer parameter, or a value
+     *                                  out of the parameter's range
+     */
+    public DicoParams with(String name, double v) {
+        return switch (name) {
+            case "seeds" -> withSeeds(whole(v, name));
+            case "tauE" -> withTauE(v);
+            case "tauLow" -> withTauLow(v);
+            case "tolerance" -> withTolerance(whole(v, name));
+            case "rGate" -> withRGate(v);
+            case "maxDivideSteps" -> withMaxDivideSteps(whole(v, name));
+            case "alpha" -> withAlpha(v);
+            case "beta" -> withBeta(v);
+            case "sigmaFraction" -> withSigmaFraction(v);
+            case "safeConfidence" -> withSafeConfidence(v);
+            case "marginThreshold" -> withMarginThreshold(v);
+            case "factor" -> withFactor(v);
+            case "conquerFallback" -> withConquerFallback(v);
+            case "conquerStopMean" -> withConquerStopMean(v);
+            case "divideGrowth" -> withDivideGrowth(v);
+            default -> throw new IllegalArgumentException("unknown DiCo parameter '" + name + "' (" + String.join(", ", NAMES) + ")");
+        };
+    }
+
+    /**
+     * These parameters changed by a list {@code name=value,name=value} (blank: unchanged).
+     *
+     * @throws IllegalArgumentException naming the item that is not {@code name=number} or that {@link #with} refuses
+     */
+    public DicoParams parse(String spec) {
+        DicoParams p = this;
+        for (String item : spec.split(",")) {
+            if (item.isBlank()) continue;
+            int eq = item.indexOf('=');
+            if (eq < 0) throw new IllegalArgumentException("expected name=value, got '" + item.strip() + "'");
+            String name = item.substring(0, eq).strip();
+            double v;
+            try {
+                v = Double.parseDouble(item.substring(eq + 1).strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + ": not a number: '" + item.substring(eq + 1).strip() + "'");
+            }
+            p = p.with(name, v);
+        }
+        return p;
+    }
+
+    private static int whole(double v, String what) {
+        // a huge count would only loop longer; the range check itself is the constructor's
+        if (!(v == Math.rint(v)) || Math.abs(v) > 1_000_000) {
+            throw new IllegalArgumentException(what + " must be a whole number up to 1000000, got " + v);
+        }
+        return (int) v;
+    }
+
     private static void atLeastOne(int v, String what) {
         if (v < 1) {
             throw new IllegalArgumentException(what + " must be >= 1, got " + v);

@@ -54,6 +54,41 @@ class DicoParamsTest {
         assertEquals(0.2, d.withDivideGrowth(0.2).divideGrowth());
     }
 
+    @Test
+    void namedParametersMatchTheWithers() {
+        DicoParams d = DicoParams.defaults();
+        assertEquals(d.withSeeds(8).withTauLow(0.5).withFactor(2), d.parse("seeds=8, tauLow=0.5,factor=2"));
+        assertEquals(d, d.parse(""), "blank: unchanged");
+        assertEquals(d.withTolerance(0), d.with("tolerance", 0));
+        assertEquals(d.withMarginThreshold(1.5), d.with("marginThreshold", 1.5));
+        // every listed name reaches its own component: changing it changes exactly that parameter
+        for (String name : DicoParams.NAMES) {
+            DicoParams changed = d.with(name, name.equals("seeds") || name.equals("maxDivideSteps") || name.equals("tolerance") ? 3 : 0.25);
+            assertNotEquals(d, changed, name);
+            int differing = 0;
+            for (var c : DicoParams.class.getRecordComponents()) {
+                try {
+                    if (!c.getAccessor().invoke(d).equals(c.getAccessor().invoke(changed))) {
+                        differing++;
+                        assertEquals(name, c.getName());
+                    }
+                } catch (ReflectiveOperationException e) {
+                    throw new AssertionError(e);
+                }
+            }
+            assertEquals(1, differing, name);
+        }
+        assertEquals(DicoParams.class.getRecordComponents().length, DicoParams.NAMES.size());
+        rejects("unknown DiCo parameter 'tau' (seeds, tauE, tauLow, tolerance, rGate, maxDivideSteps, alpha, beta, "
+                + "sigmaFraction, safeConfidence, marginThreshold, factor, conquerFallback, conquerStopMean, divideGrowth)",
+                () -> d.parse("tau=1"));
+        rejects("seeds must be a whole number up to 1000000, got 2.5", () -> d.parse("seeds=2.5"));
+        rejects("seeds must be a whole number up to 1000000, got 1.0E10", () -> d.parse("seeds=1e10"));
+        rejects("tauE must be in [0, 1], got 2.0", () -> d.parse("tauE=2"));
+        rejects("expected name=value, got 'tauE'", () -> d.parse("tauE"));
+        rejects("tauE: not a number: 'x'", () -> d.parse("tauE=x"));
+    }
+
     private static void rejects(String message, Supplier<DicoParams> build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::get);
         assertEquals(message, e.getMessage());

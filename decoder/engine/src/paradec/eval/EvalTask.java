@@ -11,6 +11,9 @@ import java.util.Locale;
  *   <li>{@code add}, {@code sort}, {@code path}: the lab's synthetic tasks ({@code models/lab/tasks.py}); an
  *       output scores 1 when its answer, the leading run of digits and commas, equals the expected answer
  *       exactly, else 0.</li>
+ *   <li>{@code inc}: the long-answer task of {@code tasks-long-dlm} (24 two-digit numbers, each plus one: 71
+ *       answer characters, 72 positions with the end marker), scored like the other synthetic tasks. It is where a
+ *       parallel unmasking policy can commit many positions per forward call.</li>
  *   <li>{@code code}: held-out Python source ({@code models/lab/code_heldout.py}); an output scores the length
  *       of its common prefix with the true continuation, as a fraction of the continuation's length (greedy
  *       continuation match). The causal models also get a held-out perplexity.</li>
@@ -20,6 +23,7 @@ public enum EvalTask {
     ADD("models/lab/tasks-add-heldout.tsv", 8),
     SORT("models/lab/tasks-sort-heldout.tsv", 16),
     PATH("models/lab/tasks-path-heldout.tsv", 12),
+    INC("models/lab/tasks-inc-heldout.tsv", 72),
     CODE("models/lab/code-heldout.tsv", 32);
 
     /** Source text whose perplexity {@code --task code} reports, next to the problems file. */
@@ -33,7 +37,7 @@ public enum EvalTask {
         this.generationLength = generationLength;
     }
 
-    /** The task of a command-line name ({@code add}, {@code sort}, {@code path}, {@code code}). */
+    /** The task of a command-line name ({@code add}, {@code sort}, {@code path}, {@code inc}, {@code code}). */
     public static EvalTask of(String name) {
         for (EvalTask t : values()) {
             if (t.cliName().equals(name)) return t;

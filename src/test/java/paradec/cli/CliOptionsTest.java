@@ -87,6 +87,8 @@ class CliOptionsTest {
                 new Bad("--draft-model", "bench", "-m", CODE_AR.toString(), "--decoders", "ar,draft", "--draft-model", CODE_DLM.toString()),
                 new Bad("--kv-cache", "generate", "-m", dlm.toString(), "-p", "1+1=", "--decoder", "llada", "--kv-cache", "bogus"),
                 new Bad("--threshold", "generate", "-m", dlm.toString(), "-p", "1+1=", "--decoder", "fast-dllm", "--threshold", "7"),
+                new Bad("--dico", "generate", "-m", dlm.toString(), "-p", "1+1=", "--decoder", "dico", "--dico", "speed=1"),
+                new Bad("--dico", "generate", "-m", dlm.toString(), "-p", "1+1=", "--decoder", "dico", "--dico", "seeds=0"),
                 new Bad("--stop", "generate", "-m", m, "-p", "hi", "--stop", ""),
                 new Bad("--prompt-file", "generate", "-m", m, "-p", "hi", "-f", trace.toString()),
                 new Bad("-p", "generate", "-m", m),
@@ -162,9 +164,10 @@ class CliOptionsTest {
         assertEquals(0, jacobi.code(), jacobi.err());
         assertFalse(jacobi.err().contains("ignores"), jacobi.err());
         Run diffusion = run("generate", "-m", dlm.toString(), "-p", "12+34=", "-n", "4", "--decoder", "llada", "--top-k", "5",
-                "--threshold", "0.5", "--json");
+                "--threshold", "0.5", "--dico", "seeds=2", "--json");
         assertEquals(0, diffusion.code(), diffusion.err());
         assertTrue(diffusion.err().contains("ignores --top-k") && diffusion.err().contains("ignores --threshold"), diffusion.err());
+        assertTrue(diffusion.err().contains("--decoder llada ignores --dico (it applies to dico)"), diffusion.err());
 
         // the synthesized model was trained (declared) for 512 positions
         Run past = run("generate", "-m", m, "-p", "hi", "-n", "2", "-c", "1024", "--json");

@@ -90,4 +90,38 @@ class EvalCommandTest {
         assertEquals(Main.OK, text.code(), text.err());
         assertTrue(text.out().startsWith("task add, decoder dico: "), text.out());
     }
+
+    /**
+     * The long-answer task on its shipped model, in the layout of docs/long-task-policies.md: vanilla LLaDA takes one
+     * call per answer position and solves the held-out problems; DiCo commits several positions per call and gets the
+     * same answers.
+     */
+    @Test
+    void longAnswerModelIsScoredOnIncAndDicoCommitsSeveralPositionsPerCall() {
+        String model = shipped("tasks-long-dlm").toString();
+        String[] layout = {"--task", "inc", "-m", model, "--gen-length", "72", "--block-length", "24", "--steps", "72",
+                "--n", "8", "--threads", "1", "--json"};
+        Map<String, Object> vanilla = json(run(concat(layout, "--decoder", "llada")));
+        assertEquals("inc", vanilla.get("task"));
+        assertEquals(8 * 72.0, num(vanilla, "forward_calls"), "vanilla: one call per answer position");
+        assertTrue(num(vanilla, "accuracy") >= LONG_MIN_ACCURACY, "tasks-long-dlm solves held-out inc problems: " + vanilla);
+        Map<String, Object> dico = json(run(concat(layout, "--decoder", "dico")));
+        assertEquals(num(vanilla, "accuracy"), num(dico, "accuracy"), 1e-12, "DiCo: " + dico);
+        assertTrue(num(dico, "forward_calls") <= num(vanilla, "forward_calls") / 3, "DiCo within a third of vanilla's calls: " + dico);
+    }
+
+    /**
+     * Exact match asked of tasks-long-dlm with vanilla unmasking on 8 problems: it solves all 500 held-out ones
+     * (docs/long-task-policies.md) and PyTorch's check too, so one miss is already a regression of the file or the
+     * decoder; the margin of one problem leaves room for F16 rounding.
+     */
+    static final double LONG_MIN_ACCURACY = 7 / 8.0;
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length + 1);
+        out[0] = "eval";
+        System.arraycopy(a, 0, out, 1, a.length);
+        System.arraycopy(b, 0, out, a.length + 1, b.length);
+        return out;
+    }
 }

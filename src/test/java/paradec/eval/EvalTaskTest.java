@@ -42,7 +42,7 @@ class EvalTaskTest {
     void namesRoundTripAndUnknownNamesAreRejected() {
         for (EvalTask t : EvalTask.values()) assertEquals(t, EvalTask.of(t.cliName()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvalTask.of("chess"));
-        assertTrue(e.getMessage().contains("add, sort, path, code"), e.getMessage());
+        assertTrue(e.getMessage().contains("add, sort, path, inc, code"), e.getMessage());
     }
 
     @Test
@@ -62,6 +62,45 @@ class EvalTaskTest {
             }
         }
         assertTrue(Files.size(root.resolve(EvalTask.CODE_TEXT)) > 10_000);
+    }
+
+    /**
+     * The long-answer task: every held-out answer is its prompt's 24 numbers each plus one modulo 100 (recomputed
+     * here, independently of the lab's generator), the reference answer scores 1 and any one wrong character, a
+     * missing number or a missing leading zero scores 0; the tuning set shares no prompt with the held-out file.
+     */
+    @Test
+    void incHeldOutAnswersAreThePromptPlusOneAndOnlyTheExactAnswerScores() throws Exception {
+        Path root = Path.of(System.getProperty("paradec.root", ".")).toAbsolutePath();
+        var problems = HeldOut.read(root.resolve(EvalTask.INC.heldOutFile()));
+        assertTrue(problems.size() >= 200, "held-out problems: " + problems.size());
+        java.util.Set<String> prompts = new java.util.HashSet<>();
+        for (HeldOut.Problem p : problems) {
+            assertTrue(p.prompt().startsWith("+1:") && p.prompt().endsWith("="), p.prompt());
+            String[] xs = p.prompt().substring(3, p.prompt().length() - 1).split(",");
+            assertEquals(24, xs.length, p.prompt());
+            StringBuilder expected = new StringBuilder();
+            for (String x : xs) {
+                assertEquals(2, x.length(), p.prompt());
+                if (!expected.isEmpty()) expected.append(',');
+                expected.append(String.format("%02d", (Integer.parseInt(x) + 1) % 100));
+            }
+            assertEquals(expected.toString(), p.answer());
+            assertEquals(71, p.answer().length());
+            assertTrue(p.answer().length() + 1 <= EvalTask.INC.generationLength(), "the answer and </s> fit");
+            assertEquals(1.0, EvalTask.INC.score(p.answer(), p.answer()));
+            assertEquals(1.0, EvalTask.INC.score(p.answer() + "\n", p.answer()), "trailing text after the answer is allowed");
+            int i = p.answer().length() - 1; // the last digit, changed
+            String wrong = p.answer().substring(0, i) + (char) ('0' + (p.answer().charAt(i) - '0' + 1) % 10);
+            assertEquals(0.0, EvalTask.INC.score(wrong, p.answer()), wrong);
+            assertEquals(0.0, EvalTask.INC.score(p.answer().substring(0, 68), p.answer()), "a number short");
+            assertEquals(0.0, EvalTask.INC.score(p.answer().substring(1), p.answer()), "a leading zero or digit lost");
+            prompts.add(p.prompt());
+        }
+        assertEquals(problems.size(), prompts.size(), "distinct problems");
+        var dev = HeldOut.read(root.resolve("models/lab/tasks-inc-dev.tsv"));
+        assertTrue(dev.size() >= 100, "dev problems: " + dev.size());
+        for (HeldOut.Problem p : dev) assertFalse(prompts.contains(p.prompt()), "a tuning problem is held out: " + p.prompt());
     }
 
     @Test
