@@ -60,6 +60,9 @@ public final class Main {
               eval       --task add|sort|path|inc|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
                          [--kv-cache none|prefix] [--cache-refresh N]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
+              perplexity -m MODEL --pairs FILE [--json]
+                         (a causal model's perplexity of each prompt TAB continuation line's continuation given its
+                         prompt, e.g. of what a diffusion decoder wrote)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
               export     CHECKPOINT_DIR [--f32] -o OUT.gguf   (a models/lab checkpoint to GGUF)
@@ -89,6 +92,7 @@ public final class Main {
             case "serve" -> Options.help(command, ServeCommand.OPTIONS, null, ServeCommand.NOTES);
             case "demo" -> Options.help(command, DemoCommand.OPTIONS, null, DemoCommand.NOTES);
             case "tokenize" -> Options.help(command, TokenizeCommand.OPTIONS, null, TokenizeCommand.NOTES);
+            case "perplexity" -> Options.help(command, PerplexityCommand.OPTIONS, null, PerplexityCommand.NOTES);
             case "trace-view" -> Options.help(command, TraceViewCommand.OPTIONS, "TRACE", TraceViewCommand.NOTES);
             default -> commandUsage(command);
         };
@@ -177,6 +181,7 @@ public final class Main {
             case "bench" -> BenchCommand.run(rest, out, err);
             case "demo" -> DemoCommand.run(rest, out, err);
             case "eval" -> EvalCommand.run(rest, out);
+            case "perplexity" -> PerplexityCommand.run(rest, out);
             case "serve" -> ServeCommand.run(rest, out, err);
             case "trace-view" -> TraceViewCommand.run(rest, out, err);
             case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);

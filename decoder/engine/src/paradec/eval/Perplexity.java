@@ -60,4 +60,40 @@ public final class Perplexity {
         }
         return new Result(nll, scored, calls);
     }
+
+    /**
+     * The negative log-likelihood of {@code continuation} given {@code prompt}: one decode of the two together from
+     * an empty cache, every continuation token scored given all tokens before it (how well a causal model likes
+     * a text another decoder wrote after that prompt). An empty continuation scores nothing and decodes nothing.
+     *
+     * @throws IllegalArgumentException if the context is a diffusion one, the prompt is empty, or prompt and
+     *                                  continuation together exceed the context's positions or batch size
+     */
+    public static Result ofContinuation(Context ctx, int[] prompt, int[] continuation) {
+        if (ctx.isDiffusion()) throw new IllegalArgumentException("perplexity needs a causal model");
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt has no token to condition on");
+        if (continuation.length == 0) return new Result(0, 0, 0);
+        int n = prompt.length + continuation.length;
+        int limit = Math.min(ctx.positionsPerSequence(), ctx.batchSize());
+        if (n > limit) {
+            throw new IllegalArgumentException("prompt and continuation are " + prompt.length + " + " + continuation.length
+                    + " tokens, more than the " + limit + " one decode can hold");
+        }
+        int vocab = ctx.vocabSize();
+        double nll = 0;
+        try (Context.Lease lease = ctx.acquire(); Batch batch = ctx.newBatch(n)) {
+            ctx.clearMemory();
+            for (int i = 0; i < n; i++) {
+                int token = i < prompt.length ? prompt[i] : continuation[i - prompt.length];
+                // logits only where the next token is a continuation token
+                batch.add(token, i, i >= prompt.length - 1 && i + 1 < n);
+            }
+            ctx.decode(batch);
+            for (int i = prompt.length - 1; i + 1 < n; i++) {
+                MemorySegment row = ctx.logits(i);
+                nll += LogitMath.logSumExp(row, vocab) - row.getAtIndex(ValueLayout.JAVA_FLOAT, continuation[i + 1 - prompt.length]);
+            }
+        }
+        return new Result(nll, continuation.length, 1);
+    }
 }

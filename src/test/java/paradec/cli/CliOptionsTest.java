@@ -212,7 +212,7 @@ class CliOptionsTest {
 
     @Test
     void everyCommandHasHelpWithItsOptionsAndDefaults() throws Exception {
-        for (String command : List.of("generate", "tokenize", "bench", "eval", "serve", "demo", "trace-view", "inspect", "synth", "export")) {
+        for (String command : List.of("generate", "tokenize", "bench", "eval", "serve", "demo", "trace-view", "perplexity", "inspect", "synth", "export")) {
             Run help = run(command, "--help");
             assertEquals(0, help.code(), command + ": " + help.err());
             assertTrue(help.out().toLowerCase(java.util.Locale.ROOT).contains("usage: paradec " + command)

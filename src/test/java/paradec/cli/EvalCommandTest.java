@@ -124,4 +124,34 @@ class EvalCommandTest {
         System.arraycopy(b, 0, out, a.length + 1, b.length);
         return out;
     }
+
+    /**
+     * paradec perplexity: each pair's NLL adds up to the total; code-ar finds a held-out file's real continuation
+     * far likelier than a run of underscores after the same prompt (what an undertrained diffusion model writes);
+     * bad input is refused, not crashed on.
+     */
+    @Test
+    void perplexityScoresContinuationsGivenTheirPrompts(@TempDir Path dir) throws Exception {
+        String model = shipped("code-ar").toString();
+        String line = Files.readAllLines(ROOT.resolve("models/lab/code-heldout.tsv")).get(0);
+        String prompt = line.substring(0, line.indexOf('\t'));
+        Path pairs = dir.resolve("pairs.tsv");
+        Files.writeString(pairs, line + "\n" + prompt + "\t" + "_".repeat(40) + "\n");
+        Map<String, Object> r = json(run("perplexity", "-m", model, "--pairs", pairs.toString(), "--threads", "1", "--json"));
+        assertEquals(2.0, num(r, "pairs"));
+        @SuppressWarnings("unchecked")
+        java.util.List<Map<String, Object>> each = (java.util.List<Map<String, Object>>) r.get("per_pair");
+        assertEquals(2, each.size());
+        assertEquals(num(r, "nll"), num(each.get(0), "nll") + num(each.get(1), "nll"), 1e-6);
+        assertEquals(num(r, "tokens"), num(each.get(0), "tokens") + num(each.get(1), "tokens"));
+        double real = num(each.get(0), "nll") / num(each.get(0), "tokens");
+        double junk = num(each.get(1), "nll") / num(each.get(1), "tokens");
+        assertTrue(real < junk, "real continuation " + real + " nats/token vs underscores " + junk);
+
+        Path tooLong = dir.resolve("long.tsv");
+        Files.writeString(tooLong, "x\t" + "def f(x):\\n    return x\\n".repeat(200) + "\n");
+        assertEquals(Main.BAD_INPUT, run("perplexity", "-m", model, "--pairs", tooLong.toString()).code());
+        assertEquals(Main.USAGE, run("perplexity", "-m", model).code());
+        assertEquals(Main.USAGE, run("perplexity", "-m", shipped("code-dlm").toString(), "--pairs", pairs.toString()).code());
+    }
 }
