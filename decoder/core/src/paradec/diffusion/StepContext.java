@@ -24,6 +24,7 @@ public final class StepContext {
     private final int stepsRemaining;
     private final int scheduledCount;
     private final RandomGenerator rng;
+    private final boolean plainLoops;
     private final RowStats[] cache;
     private int[] masked;
 
@@ -50,6 +51,8 @@ public final class StepContext {
         this.stepsRemaining = stepsRemaining;
         this.scheduledCount = scheduledCount;
         this.cache = new RowStats[blockEnd - blockStart];
+        // one path for every row of a step, so rows that tie stay tied
+        this.plainLoops = LogitMath.plainLoopsFor(blockEnd - blockStart);
     }
 
     public LogitsView logits() {
@@ -112,7 +115,8 @@ public final class StepContext {
         }
         RowStats s = cache[pos - blockStart];
         if (s == null) {
-            s = LogitMath.stats(logits.row(pos), logits.vocabSize(), state.maskToken());
+            s = plainLoops ? LogitMath.statsScalar(logits.row(pos), logits.vocabSize(), state.maskToken())
+                    : LogitMath.stats(logits.row(pos), logits.vocabSize(), state.maskToken());
             cache[pos - blockStart] = s;
         }
         return s;
