@@ -24,7 +24,6 @@ public final class StepContext {
     private final int stepsRemaining;
     private final int scheduledCount;
     private final RandomGenerator rng;
-    private final boolean plainLoops;
     private final RowStats[] cache;
     private int[] masked;
 
@@ -51,8 +50,6 @@ public final class StepContext {
         this.stepsRemaining = stepsRemaining;
         this.scheduledCount = scheduledCount;
         this.cache = new RowStats[blockEnd - blockStart];
-        // one path for every row of a step, so rows that tie stay tied
-        this.plainLoops = LogitMath.plainLoopsFor(blockEnd - blockStart);
     }
 
     public LogitsView logits() {
@@ -115,8 +112,7 @@ public final class StepContext {
         }
         RowStats s = cache[pos - blockStart];
         if (s == null) {
-            s = plainLoops ? LogitMath.statsScalar(logits.row(pos), logits.vocabSize(), state.maskToken())
-                    : LogitMath.stats(logits.row(pos), logits.vocabSize(), state.maskToken());
+            s = LogitMath.stats(logits.row(pos), logits.vocabSize(), state.maskToken());
             cache[pos - blockStart] = s;
         }
         return s;

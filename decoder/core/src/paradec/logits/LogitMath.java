@@ -52,26 +52,6 @@ public final class LogitMath {
     }
 
     /**
-     * Rows whose statistics a JVM computes on plain loops before the vector kernels take over
-     * ({@code -Dparadec.logits.plainRowsFirst=N}). Until the JIT has compiled them the Vector API kernels run far
-     * slower than plain loops: a one-shot diffusion run of 36 steps x 32 rows on a 32k vocabulary spent 530-630 ms
-     * in them against 187 ms on plain loops; warm, the vector kernels are 5.5x faster.
-     */
-    static final long PLAIN_ROWS_FIRST = Long.getLong("paradec.logits.plainRowsFirst", 4096);
-    private static final java.util.concurrent.atomic.AtomicLong plainRowsLeft = new java.util.concurrent.atomic.AtomicLong(PLAIN_ROWS_FIRST);
-
-    /**
-     * Whether a step that reads the statistics of up to {@code rows} rows should take the plain loops
-     * ({@link #statsScalar}): while this JVM's first {@link #PLAIN_ROWS_FIRST} rows last, and always without the
-     * Vector API. Asked once per step, so all rows of a step take the same path.
-     */
-    public static boolean plainLoopsFor(int rows) {
-        if (SCALAR) return true;
-        if (plainRowsLeft.get() <= 0) return false;
-        return plainRowsLeft.getAndAdd(-Math.max(1, rows)) > 0;
-    }
-
-    /**
      * Statistics of the first {@code n} logits of {@code row}.
      *
      * @throws IllegalArgumentException  if {@code n < 1}

@@ -200,12 +200,4 @@ class LogitMathTest {
             }
         }
     }
-
-    /** The plain loops serve a JVM's first rows only: once a step has taken the whole budget, the next takes the vectors. */
-    @Test
-    void plainLoopsServeTheFirstRowsOnly() {
-        LogitMath.plainLoopsFor((int) Math.min(Integer.MAX_VALUE, LogitMath.PLAIN_ROWS_FIRST + 1));
-        // without the Vector API (or -Dparadec.logits.scalar=true) every step takes the plain loops
-        assertEquals(!LogitMath.VECTOR_API || Boolean.getBoolean("paradec.logits.scalar"), LogitMath.plainLoopsFor(32));
-    }
 }
