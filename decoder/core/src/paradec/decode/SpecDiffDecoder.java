@@ -147,25 +147,8 @@ public final class SpecDiffDecoder implements Decoder {
                     System.arraycopy(d, 0, window, 1, drafted);
                 }
                 window[0] = next;
-                batch.clear();
-                for (int i = 0; i <= drafted; i++) batch.add(window[i], position + i, true, 0);
-                logits = model.decode(batch);
-
-                // verification: row i is the model's choice after window[0..i]
-                int accepted = 0;
-                int bonus = -1;
-                for (int i = 0; i <= drafted; i++) {
-                    int choice = sampler.sample(logits.row(i), vocab);
-                    predictions[i] = choice;
-                    if (i < drafted && window[i + 1] == choice) {
-                        accepted++;
-                    } else {
-                        bonus = choice;
-                        break;
-                    }
-                }
-                // rows past the first mismatch were conditioned on a wrong draft token: their argmax, for the trace
-                for (int i = accepted + 1; i <= drafted; i++) predictions[i] = paradec.logits.LogitMath.argmax(logits.row(i), vocab);
+                int accepted = DraftVerification.verify(model, batch, window, drafted, position, sampler, vocab, predictions);
+                int bonus = predictions[accepted];
                 acceptedTotal += accepted;
                 draftedTotal += drafted;
                 if (tuner != null) tuner.observe(drafted + 1, accepted);
