@@ -21,16 +21,37 @@ import java.util.Objects;
  * </ul>
  *
  * <p>{@link #stats} is the hot path (every masked row, every step, 32k-150k vocab). It makes two
- * passes: pass 1 finds the two best values (vectorised over floats), pass 2 sums
- * {@code exp(x - max)} and {@code (x - max) exp(x - max)} in doubles, giving
- * {@code H = log Z - E[x - max]}. There is a scalar and a Vector API implementation; the vector
- * one is the default when the JVM has {@code jdk.incubator.vector} (see {@code LogitMathBench});
- * without the module, or with {@code -Dparadec.logits.scalar=true}, the scalar one runs.
+ * passes: pass 1 finds the two best values, pass 2 sums {@code exp(x - max)} and
+ * {@code (x - max) exp(x - max)} in doubles, giving {@code H = log Z - E[x - max]}. There is a scalar and
+ * a Vector API implementation, and they give bit-identical results: pass 2 keeps {@value #SUM_LANES}
+ * running sums in both (lane {@code i % 4} takes element {@code i}), adds them up in one fixed order, and
+ * takes {@code exp} from {@link #exp}, a polynomial made of the same additions and multiplications in
+ * both. So a JVM may use either at any time without a near-tie ever resolving differently: it runs the
+ * plain loops while the Vector API is still cold (interpreted, it allocates every vector; see
+ * {@link #VECTOR_AFTER}), then the vectors. Without {@code jdk.incubator.vector}, or with
+ * {@code -Dparadec.logits.scalar=true}, the plain loops run throughout (see {@code LogitMathBench}).
  */
 public final class LogitMath {
 
-    /** Below this shifted logit exp() is 0 in doubles; clamping avoids -inf * 0 = NaN. */
-    static final double EXP_FLOOR = -1000.0;
+    /**
+     * Shifted logits are clamped here before {@link #exp}: e^-700 ~ 1e-304 adds nothing next to the
+     * maximum's 1, and clamping keeps -inf (and {@code -inf * 0 = NaN}) out of the sums.
+     */
+    static final double EXP_FLOOR = -700.0;
+    /**
+     * Pass 2's running sums per row, the same in the scalar and the vector code (see the class doc): one
+     * 512-bit vector of doubles, or two of 256 bits. Fixed, so that every JVM, with the Vector API or not, on
+     * any hardware, adds in the same order.
+     */
+    static final int SUM_LANES = 8;
+    /**
+     * Logits the plain loops take before the vector kernels do, per JVM ({@code -Dparadec.logits.vectorAfter=N}):
+     * until C2 has compiled them the Vector API's kernels run far slower than plain loops, which a one-shot
+     * run never amortises. Either path gives the same bits, so the switch changes no result.
+     */
+    static final long VECTOR_AFTER = Long.getLong("paradec.logits.vectorAfter", 1L << 28);
+    /** Logits still to go through the plain loops; racy on purpose (a few rows more or less change nothing). */
+    private static long scalarBudget = VECTOR_AFTER;
 
     /**
      * Whether the incubating Vector API is in this JVM (it needs {@code --add-modules jdk.incubator.vector}).
@@ -70,12 +91,20 @@ public final class LogitMath {
      * @throws IndexOutOfBoundsException if the segment holds fewer than {@code n} floats
      */
     public static RowStats stats(MemorySegment row, int n, int excludedToken) {
-        return SCALAR ? statsScalar(row, n, excludedToken) : statsVector(row, n, excludedToken);
+        if (SCALAR || !VectorKernels.PASS_TWO || coldVectors(n)) return statsScalar(row, n, excludedToken);
+        return statsVector(row, n, excludedToken);
+    }
+
+    private static boolean coldVectors(int n) {
+        if (scalarBudget <= 0) return false;
+        scalarBudget -= n;
+        return true;
     }
 
     /** Plain-loop implementation of {@link #stats(MemorySegment, int, int)}. */
     public static RowStats statsScalar(MemorySegment row, int n, int excludedToken) {
         check(row, n, excludedToken);
+        float[] x = copy(row, n);
         int i1 = -1;
         int i2 = -1;
         float v1 = Float.NEGATIVE_INFINITY;
@@ -84,31 +113,47 @@ public final class LogitMath {
             if (i == excludedToken) {
                 continue;
             }
-            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (i1 < 0 || x > v1) {
+            float v = x[i];
+            if (i1 < 0 || v > v1) {
                 i2 = i1;
                 v2 = v1;
                 i1 = i;
-                v1 = x;
-            } else if (i2 < 0 || x > v2) {
+                v1 = v;
+            } else if (i2 < 0 || v > v2) {
                 i2 = i;
-                v2 = x;
+                v2 = v;
             }
         }
         double shift = shift(row, v1, excludedToken);
-        double z = 0;
-        double w = 0;
-        for (int i = 0; i < n; i++) {
-            double t = Math.max(row.getAtIndex(ValueLayout.JAVA_FLOAT, i) - shift, EXP_FLOOR);
-            double e = Math.exp(t);
-            z += e;
-            w += t * e;
+        // eight sums, as VectorKernels keeps them in eight lanes: the same additions in the same order
+        int bound = n - n % SUM_LANES;
+        double[] z = new double[SUM_LANES];
+        double[] w = new double[SUM_LANES];
+        for (int i = 0; i < bound; i += SUM_LANES) {
+            for (int lane = 0; lane < SUM_LANES; lane++) {
+                double t = shifted(x, i + lane, shift);
+                double e = exp(t);
+                z[lane] += e;
+                w[lane] += t * e;
+            }
         }
-        return finish(i1, v1, i2, v2, shift, z, w);
+        double zSum = 0;
+        double wSum = 0;
+        for (int lane = 0; lane < SUM_LANES; lane++) {
+            zSum += z[lane];
+            wSum += w[lane];
+        }
+        for (int i = bound; i < n; i++) {
+            double t = shifted(x, i, shift);
+            double e = exp(t);
+            zSum += e;
+            wSum += t * e;
+        }
+        return finish(i1, v1, i2, v2, shift, zSum, wSum);
     }
 
     /**
-     * Vector API implementation of {@link #stats(MemorySegment, int, int)}; same results as the scalar one.
+     * Vector API implementation of {@link #stats(MemorySegment, int, int)}; the same bits as the scalar one.
      *
      * @throws UnsupportedOperationException when the JVM runs without {@code jdk.incubator.vector}
      */
@@ -121,6 +166,74 @@ public final class LogitMath {
     /** Whether the vectorised kernels run: the Vector API module is present and not switched off. */
     public static boolean vectorised() {
         return !SCALAR;
+    }
+
+    private static double shifted(float[] x, int i, double shift) {
+        return Math.max(x[i] - shift, EXP_FLOOR);
+    }
+
+    /** Per-thread copy of the row being read: the plain loops read an array (see {@link #copy}). */
+    private static final ThreadLocal<float[]> ROW_COPY = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * The row's first {@code n} logits in a per-thread array (valid until this thread's next call). The plain
+     * loops run mostly in cold JVMs, where one bulk copy and array reads cost a fraction of reading the
+     * segment element by element through its var handle (interpreted, each read runs the access checks).
+     */
+    static float[] copy(MemorySegment row, int n) {
+        float[] buf = ROW_COPY.get();
+        if (buf.length < n) {
+            buf = new float[n];
+            ROW_COPY.set(buf);
+        }
+        MemorySegment.copy(row, ValueLayout.JAVA_FLOAT, 0, buf, 0, n);
+        return buf;
+    }
+
+    // e^t = 2^k e^r with k = round(t / ln 2) and |r| <= ln(2) / 2; e^r by its Taylor series to r^12
+    // (relative error below 2e-16 on that interval). Only +, - and * (never fused) and bit moves, so the
+    // vector version in VectorKernels gives the same bits lane by lane.
+    static final double LOG2E = 1.4426950408889634;
+    static final double LN2_HI = 6.93147180369123816490e-01; // ln 2's high bits: k * LN2_HI is exact
+    static final double LN2_LO = 1.90821492927058770002e-10;
+    /** 1.5 * 2^52: adding it rounds to an integer, which then sits in the low bits of the sum. */
+    static final double ROUND = 0x1.8p52;
+    /** Subtracted from the bits of {@code t / ln 2 + ROUND} before the shift, leaving the exponent {@code k + 1023}. */
+    static final long EXP_BITS_OFFSET = Double.doubleToRawLongBits(ROUND) - 1023;
+    static final double[] TAYLOR = new double[13];
+
+    static {
+        double f = 1;
+        for (int i = 0; i < TAYLOR.length; i++) {
+            if (i > 0) f *= i;
+            TAYLOR[i] = 1 / f;
+        }
+    }
+
+    private static final double C2 = TAYLOR[2], C3 = TAYLOR[3], C4 = TAYLOR[4], C5 = TAYLOR[5], C6 = TAYLOR[6],
+            C7 = TAYLOR[7], C8 = TAYLOR[8], C9 = TAYLOR[9], C10 = TAYLOR[10], C11 = TAYLOR[11], C12 = TAYLOR[12];
+
+    /**
+     * {@code e^t} for {@code t} in [{@value #EXP_FLOOR}, 700], within 1e-15 of {@link Math#exp}: the exp of both
+     * {@link #stats} implementations (see the class doc). Outside that range the result is unspecified.
+     */
+    static double exp(double t) {
+        double k = t * LOG2E + ROUND;
+        double n = k - ROUND;
+        double r = t - n * LN2_HI - n * LN2_LO;
+        double p = C12 * r + C11;
+        p = p * r + C10;
+        p = p * r + C9;
+        p = p * r + C8;
+        p = p * r + C7;
+        p = p * r + C6;
+        p = p * r + C5;
+        p = p * r + C4;
+        p = p * r + C3;
+        p = p * r + C2;
+        p = p * r + 1;
+        p = p * r + 1;
+        return p * Double.longBitsToDouble((Double.doubleToRawLongBits(k) - EXP_BITS_OFFSET) << 52);
     }
 
     static void check(MemorySegment row, int n, int excludedToken) {
@@ -167,7 +280,7 @@ public final class LogitMath {
         check(row, n, -1);
         // below a few thousand entries the scalar loop costs microseconds once compiled, while the Vector API
         // runs boxed until C2 compiles it: in a one-shot run the vector path made the first 128 tokens ~0.3 s slower
-        if (SCALAR || n < VECTOR_ARGMAX_MIN) return argmaxExcluding(row, n, -1);
+        if (SCALAR || n < VECTOR_ARGMAX_MIN || coldVectors(n)) return argmaxExcluding(row, n, -1);
         int id = VectorKernels.argmax(row, n);
         // NaN rows compare unequal everywhere: fall back to the scalar rule
         return id >= 0 ? id : argmaxExcluding(row, n, -1);
@@ -175,16 +288,16 @@ public final class LogitMath {
 
     public static int argmaxExcluding(MemorySegment row, int n, int excludedToken) {
         check(row, n, excludedToken);
+        float[] x = copy(row, n);
         int best = -1;
         float v = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             if (i == excludedToken) {
                 continue;
             }
-            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (best < 0 || x > v) {
+            if (best < 0 || x[i] > v) {
                 best = i;
-                v = x;
+                v = x[i];
             }
         }
         return best;

@@ -5,9 +5,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,10 +16,20 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
-    /** Float species with as many lanes as {@link #DS}, so a float load widens to one double vector. */
-    private static final VectorSpecies<Float> FS_HALF = FloatVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(DoubleVector.SPECIES_PREFERRED.vectorBitSize() / 2));
+    private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    /**
+     * Pass 2 keeps the {@link LogitMath#SUM_LANES} (8) sums in one 512-bit vector, or in two of 256 bits on
+     * hardware without 512-bit vectors: the same bits either way.
+     */
+    static final boolean EIGHT_LANES = DoubleVector.SPECIES_PREFERRED.length() >= 8;
+    /**
+     * Whether pass 2 runs on vectors: only where at least four doubles fit the hardware's vectors; narrower
+     * hardware would run the 256-bit species in Java fallback code, slower than the plain loops that give the same bits.
+     */
+    static final boolean PASS_TWO = DoubleVector.SPECIES_PREFERRED.length() >= 4;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private VectorKernels() {}
@@ -67,29 +77,101 @@ final class VectorKernels {
         int i1 = firstIndexOf(row, n, a, excludedToken, -1);
         int i2 = firstIndexOf(row, n, b, excludedToken, i1);
 
-        // pass 2: double-precision sums of exp(x - shift) and (x - shift) exp(x - shift)
+        // pass 2: double-precision sums of exp(x - shift) and (x - shift) exp(x - shift), in the same four
+        // lanes and the same order as LogitMath.statsScalar, with the same exp: the same bits
         double shift = LogitMath.shift(row, a, excludedToken);
-        int dl = DS.length();
-        int dbound = FS_HALF.loopBound(n);
-        DoubleVector zAcc = DoubleVector.zero(DS);
-        DoubleVector wAcc = DoubleVector.zero(DS);
-        int j = 0;
-        for (; j < dbound; j += dl) {
-            FloatVector f = FloatVector.fromMemorySegment(FS_HALF, row, (long) j * Float.BYTES, ORDER);
-            DoubleVector t = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).sub(shift).max(LogitMath.EXP_FLOOR);
-            DoubleVector e = t.lanewise(VectorOperators.EXP);
-            zAcc = zAcc.add(e);
-            wAcc = t.fma(e, wAcc);
-        }
-        double z = zAcc.reduceLanes(VectorOperators.ADD);
-        double w = wAcc.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
+        int sumBound = n - n % LogitMath.SUM_LANES;
+        double[] sums = sums(row, sumBound, shift, EIGHT_LANES);
+        double z = sums[0];
+        double w = sums[1];
+        for (int j = sumBound; j < n; j++) {
             double t = Math.max(row.getAtIndex(ValueLayout.JAVA_FLOAT, j) - shift, LogitMath.EXP_FLOOR);
-            double e = Math.exp(t);
+            double e = LogitMath.exp(t);
             z += e;
             w += t * e;
         }
         return LogitMath.finish(i1, a, i2, b, shift, z, w);
+    }
+
+    /**
+     * Pass 2's sums {z, w} over the first {@code bound} logits ({@code bound} a multiple of 8), each of eight
+     * lanes added up in lane order, on one vector of eight doubles or two of four.
+     */
+    static double[] sums(MemorySegment row, int bound, double shift, boolean eightLanes) {
+        return eightLanes ? sums8(row, bound, shift) : sums4(row, bound, shift);
+    }
+
+    private static double[] sums8(MemorySegment row, int bound, double shift) {
+        DoubleVector zAcc = DoubleVector.zero(D8);
+        DoubleVector wAcc = DoubleVector.zero(D8);
+        for (int j = 0; j < bound; j += 8) {
+            DoubleVector t = shifted8(row, j, shift);
+            DoubleVector e = exp(t);
+            zAcc = zAcc.add(e);
+            wAcc = wAcc.add(t.mul(e));
+        }
+        return new double[] {inOrder(zAcc, 0), inOrder(wAcc, 0)};
+    }
+
+    /** The eight sums in two vectors of four doubles (lanes 0-3 and 4-7). */
+    private static double[] sums4(MemorySegment row, int bound, double shift) {
+        DoubleVector zLo = DoubleVector.zero(D4);
+        DoubleVector zHi = zLo;
+        DoubleVector wLo = zLo;
+        DoubleVector wHi = zLo;
+        for (int j = 0; j < bound; j += 8) {
+            DoubleVector t = shifted4(row, j, shift);
+            DoubleVector e = exp(t);
+            zLo = zLo.add(e);
+            wLo = wLo.add(t.mul(e));
+            t = shifted4(row, j + 4, shift);
+            e = exp(t);
+            zHi = zHi.add(e);
+            wHi = wHi.add(t.mul(e));
+        }
+        return new double[] {inOrder(zHi, inOrder(zLo, 0)), inOrder(wHi, inOrder(wLo, 0))};
+    }
+
+    /** {@code start} plus the vector's lanes, added one by one in lane order (as the scalar code adds its sums). */
+    private static double inOrder(DoubleVector v, double start) {
+        double[] lanes = v.toDoubleArray();
+        double s = start;
+        for (double x : lanes) s += x;
+        return s;
+    }
+
+    // one method per shape: the Vector API compiles to vector instructions only where the species is a constant
+    private static DoubleVector shifted8(MemorySegment row, int j, double shift) {
+        FloatVector f = FloatVector.fromMemorySegment(F8, row, (long) j * Float.BYTES, ORDER);
+        return ((DoubleVector) f.convertShape(VectorOperators.F2D, D8, 0)).sub(shift).max(LogitMath.EXP_FLOOR);
+    }
+
+    private static DoubleVector shifted4(MemorySegment row, int j, double shift) {
+        FloatVector f = FloatVector.fromMemorySegment(F4, row, (long) j * Float.BYTES, ORDER);
+        return ((DoubleVector) f.convertShape(VectorOperators.F2D, D4, 0)).sub(shift).max(LogitMath.EXP_FLOOR);
+    }
+
+    /** {@link LogitMath#exp} lane by lane: the same operations in the same order. */
+    private static DoubleVector exp(DoubleVector t) {
+        DoubleVector k = t.mul(LogitMath.LOG2E).add(LogitMath.ROUND);
+        DoubleVector n = k.sub(LogitMath.ROUND);
+        DoubleVector r = t.sub(n.mul(LogitMath.LN2_HI)).sub(n.mul(LogitMath.LN2_LO));
+        double[] c = LogitMath.TAYLOR;
+        // unrolled by hand: a vector carried around a Java loop can end up boxed in every iteration
+        DoubleVector p = r.mul(c[12]).add(c[11]);
+        p = p.mul(r).add(c[10]);
+        p = p.mul(r).add(c[9]);
+        p = p.mul(r).add(c[8]);
+        p = p.mul(r).add(c[7]);
+        p = p.mul(r).add(c[6]);
+        p = p.mul(r).add(c[5]);
+        p = p.mul(r).add(c[4]);
+        p = p.mul(r).add(c[3]);
+        p = p.mul(r).add(c[2]);
+        p = p.mul(r).add(c[1]);
+        p = p.mul(r).add(c[0]);
+        LongVector bits = (LongVector) k.reinterpretAsLongs();
+        return p.mul(bits.sub(LogitMath.EXP_BITS_OFFSET).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
     }
 
     /** Lowest index holding {@code value}, skipping two ids; -1 if none. */
