@@ -127,22 +127,17 @@ public final class LogitMath {
         double shift = shift(row, v1, excludedToken);
         // eight sums, as VectorKernels keeps them in eight lanes: the same additions in the same order
         int bound = n - n % SUM_LANES;
-        double[] z = new double[SUM_LANES];
-        double[] w = new double[SUM_LANES];
+        double z0 = 0, z1 = 0, z2 = 0, z3 = 0, z4 = 0, z5 = 0, z6 = 0, z7 = 0;
+        double w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0;
         for (int i = 0; i < bound; i += SUM_LANES) {
-            for (int lane = 0; lane < SUM_LANES; lane++) {
-                double t = shifted(x, i + lane, shift);
-                double e = exp(t);
-                z[lane] += e;
-                w[lane] += t * e;
-            }
+            double t0 = shifted(x, i, shift), t1 = shifted(x, i + 1, shift), t2 = shifted(x, i + 2, shift), t3 = shifted(x, i + 3, shift);
+            double t4 = shifted(x, i + 4, shift), t5 = shifted(x, i + 5, shift), t6 = shifted(x, i + 6, shift), t7 = shifted(x, i + 7, shift);
+            double e0 = exp(t0), e1 = exp(t1), e2 = exp(t2), e3 = exp(t3), e4 = exp(t4), e5 = exp(t5), e6 = exp(t6), e7 = exp(t7);
+            z0 += e0; z1 += e1; z2 += e2; z3 += e3; z4 += e4; z5 += e5; z6 += e6; z7 += e7;
+            w0 += t0 * e0; w1 += t1 * e1; w2 += t2 * e2; w3 += t3 * e3; w4 += t4 * e4; w5 += t5 * e5; w6 += t6 * e6; w7 += t7 * e7;
         }
-        double zSum = 0;
-        double wSum = 0;
-        for (int lane = 0; lane < SUM_LANES; lane++) {
-            zSum += z[lane];
-            wSum += w[lane];
-        }
+        double zSum = 0 + z0 + z1 + z2 + z3 + z4 + z5 + z6 + z7;
+        double wSum = 0 + w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7;
         for (int i = bound; i < n; i++) {
             double t = shifted(x, i, shift);
             double e = exp(t);
