@@ -67,6 +67,8 @@ final class BenchCommand {
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
         Options o = Options.parse(args, 1, OPTIONS);
+        // a long-lived process: its warm-up should compile the vector kernels that the measured runs use
+        paradec.logits.LogitMath.useVectorsNow();
         // -m A,B and --gen-length 256,512: one section per model and length, in one process and one report
         List<Path> models = o.has("-m", "--model")
                 ? Arrays.stream(o.get("-m", "--model").split(",")).map(String::trim).map(Path::of).toList() : List.of(Main.modelPath(o));

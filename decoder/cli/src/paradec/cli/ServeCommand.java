@@ -25,6 +25,8 @@ final class ServeCommand {
 
     static int run(String[] args, PrintStream out, PrintStream err) throws UsageException, IOException {
         Options o = Options.parse(args, 1, OPTIONS);
+        // a long-lived process: the vector kernels from the first request on
+        paradec.logits.LogitMath.useVectorsNow();
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().get(0) + "'");
         Path modelPath = Main.modelPath(o);
         String host = o.getOr("127.0.0.1", "--host");

@@ -98,6 +98,16 @@ public final class LogitMath {
         return statsVector(row, n, excludedToken);
     }
 
+    /**
+     * Ends the plain-loop start now: the vector kernels run from the next row on. For long-lived processes
+     * (a benchmark's warm-up, a server) whose first rows should warm the kernels that will do the work.
+     * Results do not change (see the class doc).
+     */
+    public static void useVectorsNow() {
+        scalarBudget = 0;
+        scalarArgmaxBudget = 0;
+    }
+
     private static boolean coldVectors(int n) {
         if (scalarBudget <= 0) return false;
         scalarBudget -= n;
