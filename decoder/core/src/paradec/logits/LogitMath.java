@@ -55,6 +55,8 @@ public final class LogitMath {
     /** Logits still to go through the plain loops; racy on purpose (a few rows more or less change nothing). */
     private static long scalarBudget = VECTOR_AFTER;
     private static long scalarArgmaxBudget = VECTOR_ARGMAX_AFTER;
+    /** Logits {@link #argmaxExcluding} still reads from a copy of the row (while the JVM is young). */
+    private static long copyBudget = 1L << 26;
 
     /**
      * Whether the incubating Vector API is in this JVM (it needs {@code --add-modules jdk.incubator.vector}).
@@ -302,13 +304,29 @@ public final class LogitMath {
 
     public static int argmaxExcluding(MemorySegment row, int n, int excludedToken) {
         check(row, n, excludedToken);
+        // a young JVM reads a bulk copy (see copy); compiled, the segment loop below is as fast without the copy
+        if (copyBudget > 0) return argmaxOfCopy(row, n, excludedToken);
+        int best = -1;
+        float v = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            if (i == excludedToken) continue;
+            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (best < 0 || x > v) {
+                best = i;
+                v = x;
+            }
+        }
+        return best;
+    }
+
+    /** {@link #argmaxExcluding}'s loop on a copy of the row: the same comparisons, the same result. */
+    private static int argmaxOfCopy(MemorySegment row, int n, int excludedToken) {
+        copyBudget -= n;
         float[] x = copy(row, n);
         int best = -1;
         float v = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
-            if (i == excludedToken) {
-                continue;
-            }
+            if (i == excludedToken) continue;
             if (best < 0 || x[i] > v) {
                 best = i;
                 v = x[i];
