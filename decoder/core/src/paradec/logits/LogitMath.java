@@ -110,6 +110,12 @@ public final class LogitMath {
         scalarArgmaxBudget = 0;
     }
 
+    /** Sets how many logits the plain loops still take (tests: the same generation on either path). */
+    static void plainLoopsFor(long logits) {
+        scalarBudget = logits;
+        scalarArgmaxBudget = logits;
+    }
+
     private static boolean coldVectors(int n) {
         if (scalarBudget <= 0) return false;
         scalarBudget -= n;
