@@ -129,6 +129,30 @@ class LogitMathTest {
     }
 
     @Test
+    void vectorArgmaxIsThePlainLoopsArgmax() {
+        // a JVM switches from one to the other mid-generation: the same id for every row, or -1 (plain loop) for NaN
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int n : new int[] {16, 17, 100, 4099, 151_936}) {
+            for (int kind = 0; kind < 5; kind++) {
+                float[] x = randomRow(rnd, n, kind);
+                assertEquals(LogitMath.argmaxExcluding(seg(x), n, -1), VectorKernels.argmax(seg(x), n), "n=" + n + " kind=" + kind);
+            }
+            float[] zeros = new float[n];
+            zeros[n - 1] = -0.0f;
+            zeros[0] = -0.0f; // -0.0 == 0.0: the lowest id holding the maximum
+            assertEquals(0, VectorKernels.argmax(seg(zeros), n));
+            float[] infs = new float[n];
+            java.util.Arrays.fill(infs, Float.NEGATIVE_INFINITY);
+            assertEquals(-1, VectorKernels.argmax(seg(infs), n));
+            assertEquals(0, LogitMath.argmax(seg(infs), n));
+            float[] nan = randomRow(rnd, n, 0);
+            nan[n / 2] = Float.NaN;
+            assertEquals(-1, VectorKernels.argmax(seg(nan), n));
+            assertEquals(LogitMath.argmaxExcluding(seg(nan), n, -1), LogitMath.argmax(seg(nan), n));
+        }
+    }
+
+    @Test
     void expIsCloseToMathExpOverItsRange() {
         SplittableRandom rnd = new SplittableRandom(3);
         double worst = 0;
