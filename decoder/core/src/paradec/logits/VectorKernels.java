@@ -78,7 +78,7 @@ final class VectorKernels {
         int i1 = firstIndexOf(row, n, a, excludedToken, -1);
         int i2 = firstIndexOf(row, n, b, excludedToken, i1);
 
-        // pass 2: double-precision sums of exp(x - shift) and (x - shift) exp(x - shift), in the same four
+        // pass 2: double-precision sums of exp(x - shift) and (x - shift) exp(x - shift), in the same eight
         // lanes and the same order as LogitMath.statsScalar, with the same exp: the same bits
         double shift = LogitMath.shift(row, a, excludedToken);
         int sumBound = n - n % LogitMath.SUM_LANES;
