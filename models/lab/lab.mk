@@ -236,6 +236,14 @@ models/plan-%.gguf: $(LAB)/plan-%/ckpt/weights.npz $(JAR) models/lab/tasks_card.
 	$(LAB_PY) models/lab/tasks_reference.py $(LAB)/plan-$*/ckpt models/lab/ref/plan-$* --tasks plan --quant Q8_0
 	$(LAB_PY) models/lab/tasks_card.py $(LAB)/plan-$* models/plan-$*
 
+# The budget question (issue #15: "at what budget it does not reproduce"): a second budget of the same caps, continued
+# from the first run's weights (warm-up 10 steps, the cosine schedule again), PyTorch's held-out curves only; not shipped.
+# `make build/lab/plan-mdm-x2/ckpt/weights.npz build/lab/plan-ar-x2/ckpt/weights.npz`
+$(LAB)/plan-%-x2/ckpt/weights.npz: $(LAB)/plan-%/ckpt/weights.npz
+	@mkdir -p $(LAB)/plan-$*-x2
+	set -o pipefail; OMP_NUM_THREADS=1 nice -n 19 $(LAB_PY) models/lab/train_tasks.py $(LAB_PLAN_ARGS_$*) --out $(LAB)/plan-$*-x2 \
+	  --init-from $(LAB)/plan-$* --name paradec-plan-$*-x2 $(LAB_PLAN_TRAIN) 2>&1 | tee $(LAB)/plan-$*-x2/train.log
+
 # Accuracy by planning distance (2..6) of plan-ar and of plan-dlm and plan-mdm under every unmasking policy, with the
 # training curves: docs/planning-by-distance.{md,png} (docs/planning-by-distance.sh; ~15 minutes on 1 thread).
 planning-by-distance: models/plan-ar.gguf models/plan-dlm.gguf models/plan-mdm.gguf $(JAR)

@@ -44,46 +44,68 @@ def section(text, key):
     return None
 
 
+def read_run(name):
+    """(held-out rows of loss.csv, summary) of build/lab/NAME, or None."""
+    d = f"build/lab/{name}"
+    if not os.path.exists(f"{d}/summary.json"):
+        return None
+    rows = [r for r in csv.DictReader(open(f"{d}/loss.csv")) if r["heldout_em_plan_d2"]]
+    return rows, json.load(open(f"{d}/summary.json"))
+
+
 def curves(png):
-    """(markdown lines, whether the PNG was written) from build/lab/plan-*/loss.csv."""
+    """Markdown lines of the training curves from build/lab/plan-*/ (and the PNG), or None without the runs.
+    A continued run (plan-M-x2: a second budget from plan-M's weights) extends its base run's curve, its steps and
+    problems counted on from the base run's."""
     runs = {}
     for m, _ in MODELS:
-        f = f"build/lab/plan-{m.split('-')[1]}/loss.csv"
-        if not os.path.exists(f):
+        base = read_run(m)
+        if base is None:
             return None
-        rows = [r for r in csv.DictReader(open(f)) if r["heldout_em_plan_d2"]]
-        summary = json.load(open(os.path.join(os.path.dirname(f), "summary.json")))
-        runs[m] = (rows, summary)
+        runs[m] = [(0, 0, base[0], base[1])]
+        more = read_run(m + "-x2")
+        if more:
+            runs[m].append((base[1]["steps"], base[1]["problems"], more[0], more[1]))
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), dpi=100, sharey=True)
     colors = {2: "#a6cee3", 3: "#1f78b4", 4: "#b2df8a", 5: "#33a02c", 6: "#e31a1c"}
-    for ax, (m, (rows, _)) in zip(axes, runs.items()):
-        steps = [int(r["step"]) for r in rows]
+    for ax, (m, parts) in zip(axes, runs.items()):
+        steps = [s0 + int(r["step"]) for s0, _, rows, _ in parts for r in rows]
         for d in DISTANCES:
-            ax.plot(steps, [float(r[f"heldout_em_plan_d{d}"]) for r in rows], marker=".", color=colors[d], label=f"d={d}")
+            ax.plot(steps, [float(r[f"heldout_em_plan_d{d}"]) for _, _, rows, _ in parts for r in rows], marker=".",
+                    color=colors[d], label=f"d={d}")
+        for s0, _, _, _ in parts[1:]:
+            ax.axvline(s0, color="black", lw=0.6, ls=":")
         ax.axhline(0.5, color="gray", lw=0.6, ls="--")
-        ax.set_title(m, fontsize=9)
+        ax.set_title(m + (" (dotted: second budget starts)" if len(parts) > 1 else ""), fontsize=9)
         ax.set_xlabel("training step")
         ax.set_ylim(0, 1.02)
     axes[0].set_ylabel("held-out exact match (100 per distance)")
-    axes[-1].legend(fontsize=8, loc="lower right")
+    axes[-1].legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     fig.savefig(png)
     lines = [MARKS["curves"][0], "", "Held-out exact match during training (PyTorch: greedy for plan-ar, vanilla "
              "low-confidence unmasking for the diffusion models; 100 problems per distance, every 200 steps; "
-             "`loss.csv` of `make plan-models`); the dashed line is the 50% of guessing the first edge.", "",
+             "`loss.csv` of `make plan-models`, and of the second-budget runs `build/lab/plan-M-x2` where they "
+             "exist); the dashed line is the 50% of guessing the first edge.", "",
              f"![accuracy by distance during training]({os.path.basename(png)})", "",
-             "| model | step | problems seen | d=2 | d=3 | d=4 | d=5 | d=6 |", "|---|---|---|---|---|---|---|---|"]
-    for m, (rows, s) in runs.items():
-        for r in rows:
-            lines.append(f"| {m} | {r['step']} | {int(r['problems']):,} | "
-                         + " | ".join(f"{100 * float(r[f'heldout_em_plan_d{d}']):.0f}%" for d in DISTANCES) + " |")
-    lines += ["", "Budgets: " + "; ".join(
-        f"{m} {s['steps']} steps, {s['problems']:,} problems, {s['train_seconds'] / 60:.1f} min on {s['threads']} thread "
-        f"(caps: {s.get('steps_cap')} steps, {s.get('minutes_cap')} min)" for m, (_, s) in runs.items()) + ".", "",
-              MARKS["curves"][1]]
+             "| model | budget | step | problems seen | d=2 | d=3 | d=4 | d=5 | d=6 |", "|---|---|---|---|---|---|---|---|---|"]
+    budgets = []
+    for m, parts in runs.items():
+        for k, (s0, p0, rows, s) in enumerate(parts):
+            for r in rows:
+                lines.append(f"| {m} | {k + 1} | {s0 + int(r['step'])} | {p0 + int(r['problems']):,} | "
+                             + " | ".join(f"{100 * float(r[f'heldout_em_plan_d{d}']):.0f}%" for d in DISTANCES) + " |")
+            fin = s["heldout_exact_match_500"]
+            lines.append(f"| {m} | {k + 1}, end ({s.get('final_n', 200)} per distance) | {s0 + s['steps']} | "
+                         f"{p0 + s['problems']:,} | " + " | ".join(f"**{100 * fin[f'plan_d{d}']:.1f}%**" for d in DISTANCES)
+                         + " |")
+            budgets.append(f"{m} budget {k + 1}: {s['steps']} steps, {s['problems']:,} problems, "
+                           f"{s['train_seconds'] / 60:.1f} min on {s['threads']} thread (caps {s.get('steps_cap')} steps, "
+                           f"{s.get('minutes_cap')} min)" + (f", from {m}'s weights" if k else ""))
+    lines += ["", "Budgets: " + "; ".join(budgets) + ".", "", MARKS["curves"][1]]
     return lines
 
 
