@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """Accuracy by planning distance (issue #15): writes docs/planning-by-distance.md and docs/planning-by-distance.png.
 
-    planning_table.py [--n 100] [--threads 1] [--paradec bin/paradec] [--out docs/planning-by-distance.md]
+    planning_table.py [--n 100] [--threads 1] [--paradec bin/paradec] [--out docs/planning-by-distance.md] [--curves-only]
 
 Table: `bin/paradec eval --task plan -m models/M.gguf --decoder D --distance d --n N --json` for plan-ar (ar) and for
 plan-dlm and plan-mdm under every unmasking policy, d = 2..6 (models/lab/tasks-plan-heldout.tsv holds 200 problems per
 distance, never trained on; the first N of each are scored). Curves: held-out exact match per distance against
 training step from the lab runs' loss.csv (build/lab/plan-{ar,dlm,mdm}/, 100 problems per distance, PyTorch,
 greedy / vanilla unmasking), as a PNG and a small table; without those runs the curves section of the existing
-document is kept. The hand-written reading between <!-- notes:begin --> and <!-- notes:end --> is kept as well.
+document is kept. The hand-written reading between <!-- notes:begin --> and <!-- notes:end --> is kept as well;
+--curves-only keeps the table (between <!-- table:begin --> and <!-- table:end -->) and redraws the curves.
 """
 import argparse
 import csv
@@ -22,7 +23,7 @@ MODELS = [("plan-ar", ["ar"]),
           ("plan-dlm", ["llada", "random", "origin", "entropy", "margin", "fast-dllm", "eb", "klass", "dico"]),
           ("plan-mdm", ["llada", "random", "origin", "entropy", "margin", "fast-dllm", "eb", "klass", "dico"])]
 DISTANCES = range(2, 7)
-MARKS = {k: (f"<!-- {k}:begin -->", f"<!-- {k}:end -->") for k in ("curves", "notes")}
+MARKS = {k: (f"<!-- {k}:begin -->", f"<!-- {k}:end -->") for k in ("table", "curves", "notes")}
 
 
 def accuracy(paradec, model, decoder, d, n, threads):
@@ -115,14 +116,35 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--paradec", default="bin/paradec")
     ap.add_argument("--out", default="docs/planning-by-distance.md")
+    ap.add_argument("--curves-only", action="store_true", help="keep the table of the existing document")
     a = ap.parse_args()
     old = open(a.out, encoding="utf-8").read() if os.path.exists(a.out) else ""
+    lines = ["# Planning by distance: the plan task", ""]
+    lines += [section(old, "table")] if a.curves_only else table(a)
+    cur = curves(a.out.replace(".md", ".png"))
+    if cur is None:
+        cur = [section(old, "curves") or "(no training curves: run `make plan-models` first)"]
+        print("no build/lab/plan-*/loss.csv: keeping the curves section", file=sys.stderr)
+    lines += ["## Training curves", ""] + cur + ["", "## Reading", "",
+              section(old, "notes") or "\n".join([MARKS["notes"][0], "(to be written)", MARKS["notes"][1]]), "",
+              "## Before the plan task", "",
+              "The shipped tasks-ar and tasks-dlm (trained on addition, sorting and the digit-node path task together) "
+              "were at 45/43/28% (AR) and 50/8/2% (vanilla LLaDA) on the path task at d = 2/3/4 (`bin/paradec eval "
+              "--task path -m models/tasks-ar.gguf --distance D`, 2026-12-02): neither had learnt to plan, and digit "
+              "nodes allow at most d = 4.", ""]
+    with open(a.out, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
+    print("wrote", a.out, file=sys.stderr)
+
+
+def table(a):
+    """The document's title, introduction, table and verdict (markdown lines, between the table markers)."""
     res = {}
     for model, decoders in MODELS:
         for dec in decoders:
             for d in DISTANCES:
                 res[(model, dec, d)] = accuracy(a.paradec, model, dec, d, a.n, a.threads)
-    lines = ["# Planning by distance: the plan task", "",
+    lines = [MARKS["table"][0],
              "Issue #15's planning task (seed 000: Ye et al., \"Beyond Autoregression: Discrete Diffusion for Complex "
              "Reasoning and Planning\"): a star graph of 2 arms of length d from the start node, its edges listed in "
              "random order, then start>goal; the answer is the path's edges from start to goal, in order "
@@ -155,21 +177,8 @@ def main():
     ok = any(res[(m, "llada", 6)]["accuracy"] - ar6 >= 0.2 for m in ("plan-dlm", "plan-mdm"))
     lines += ["", f"**The paper's direction (diffusion >= 20 points above AR at the largest distance, d=6) "
               f"{'reproduces' if ok else 'does not reproduce'} at this budget**: against plan-ar's "
-              f"{100 * ar6:.0f}% at d=6, " + "; ".join(verdict) + ".", ""]
-    cur = curves(a.out.replace(".md", ".png"))
-    if cur is None:
-        cur = [section(old, "curves") or "(no training curves: run `make plan-models` first)"]
-        print("no build/lab/plan-*/loss.csv: keeping the curves section", file=sys.stderr)
-    lines += ["## Training curves", ""] + cur + ["", "## Reading", "",
-              section(old, "notes") or "\n".join([MARKS["notes"][0], "(to be written)", MARKS["notes"][1]]), "",
-              "## Before the plan task", "",
-              "The shipped tasks-ar and tasks-dlm (trained on addition, sorting and the digit-node path task together) "
-              "were at 45/43/28% (AR) and 50/8/2% (vanilla LLaDA) on the path task at d = 2/3/4 (`bin/paradec eval "
-              "--task path -m models/tasks-ar.gguf --distance D`, 2026-12-02): neither had learnt to plan, and digit "
-              "nodes allow at most d = 4.", ""]
-    with open(a.out, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines))
-    print("wrote", a.out, file=sys.stderr)
+              f"{100 * ar6:.0f}% at d=6, " + "; ".join(verdict) + ".", "", MARKS["table"][1], ""]
+    return "\n".join(lines).split("\n")
 
 
 if __name__ == "__main__":
