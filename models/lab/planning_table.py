@@ -149,8 +149,9 @@ def table(a):
              "Reasoning and Planning\"): a star graph of 2 arms of length d from the start node, its edges listed in "
              "random order, then start>goal; the answer is the path's edges from start to goal, in order "
              "(`models/lab/tasks.py`, task `plan`: letter nodes, d = 2..6). Choosing the first edge needs looking d "
-             "nodes ahead; guessing it gives 50%. Three models of the same size (0.86M parameters) trained with the "
-             "same steps, time cap, batch and learning rate on one CPU thread (`make plan-models`): **plan-ar** "
+             "nodes ahead; guessing it gives 50%. Three models of the same size (0.86M parameters) trained under the "
+             "same step and time caps (the time cap ends each run first here: the steps taken are in the curves' "
+             "budgets), batch and learning rate on one CPU thread (`make plan-models`): **plan-ar** "
              "(llama, teacher forcing), **plan-dlm** (llada, LLaDA SFT) and **plan-mdm** (llada, LLaDA SFT with MDM "
              "token reweighting: focal weights (1 - p)^2 / mean, `models/lab/train_tasks.py`). Their cards: "
              "`models/plan-{ar,dlm,mdm}.md`.", "",

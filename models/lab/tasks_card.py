@@ -73,8 +73,9 @@ def main(run, prefix):
         f"A small {'masked-diffusion' if dlm else 'causal'} model (llama.cpp architecture `{c['arch']}`) trained from "
         "scratch by paradec's model lab (`models/lab/train_tasks.py --tasks plan`) on issue #15's planning task by "
         "distance: the star-graph path-finding task of seed 000 (Ye et al., \"Beyond Autoregression\", ICLR 2025) "
-        "with letter nodes and planning distances 2..6. One of three models of the same size, trained with the "
-        "same steps, time cap, batch and learning rate: plan-ar (AR, teacher forcing), plan-dlm (LLaDA SFT without "
+        "with letter nodes and planning distances 2..6. One of three models of the same size, trained under the "
+        "same step and time caps (on this shared machine the time cap ends each run first, so the steps taken "
+        "differ by up to ~15%), batch and learning rate: plan-ar (AR, teacher forcing), plan-dlm (LLaDA SFT without "
         "token reweighting) and plan-mdm (LLaDA SFT with MDM's adaptive token reweighting). Their accuracy by "
         "distance under every decoder and their training curves are in `docs/planning-by-distance.md`.",
     ] if plan else [
