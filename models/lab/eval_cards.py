@@ -31,6 +31,9 @@ MODELS = {
     "tasks-ar": ("add,sort,path", AR),
     "tasks-dlm": ("add,sort,path", DLM),
     "tasks-long-dlm": ("inc", DLM),
+    "plan-ar": ("plan", AR),
+    "plan-dlm": ("plan", DLM),
+    "plan-mdm": ("plan", DLM),
 }
 BEGIN, END = "<!-- eval:begin -->", "<!-- eval:end -->"
 

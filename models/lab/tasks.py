@@ -23,6 +23,16 @@ path  "p:31,72,15,59,38,84|3>9=" -> "31,15,59". The planning task of seed 000 ("
       one arm. The answer is the edges of the path from start to goal. Choosing the first edge needs
       looking d nodes ahead (the planning distance, uniform in PATH_PD_MIN..PATH_PD_MAX): the other
       arms are the distractors. Node labels are distinct random digits.
+plan  "cf,ab,fd,ae,de,bg|a>d=" -> "ae,de": the planning task of issue #15 with distances 2..6 (PLAN_PD_MIN..
+      PLAN_PD_MAX): the star graph of path (ARMS arms of length d from the start node, directed edges "uv"
+      shuffled, then start>goal), but node labels are distinct random letters a-z (1 + 2*6 = 13 of 26 needed), so
+      distances 5 and 6 exist. The answer is the path's edges from start to goal in order, as in seed 000: the
+      goal-side structure is in the answer, so a model that sees the answer's end (diffusion) can chain back from
+      the goal one edge lookup at a time, while teacher forcing gives the first edge (the only one needing
+      d-step look-ahead) no signal from the rest. Its own vocabulary (PLAN_PIECES: letters instead of digits);
+      the shipped tasks-* models and their held-out files are unchanged. Held-out file: problem i has
+      distance PLAN_PD_MIN + i % 5, so every distance has n/5 problems (planning-by-distance table);
+      training draws the distance uniformly.
 inc   "+1:47,09,99,...=" -> "48,10,00,...": INC_COUNT (24) two-digit numbers, each plus one modulo 100, in
       the listed order; the long-answer task (71 characters, INC_GEN_LEN = 72 answer positions) of
       tasks-long-dlm. Every answer character is fixed by one or two prompt characters at a fixed offset
@@ -51,11 +61,13 @@ MAX_DIGITS = 4
 SORT_MIN, SORT_MAX = 2, 5
 PATH_PD_MIN, PATH_PD_MAX = 2, 4
 ARMS = 2
+PLAN_PD_MIN, PLAN_PD_MAX = 2, 6
 INC_COUNT = 24
 TASKS = ("add", "sort", "path")  # the tasks of tasks-ar and tasks-dlm
-ALL_TASKS = TASKS + ("inc",)      # a task's index here offsets its held-out seed
+ALL_TASKS = TASKS + ("inc", "plan")  # a task's index here offsets its held-out seed
 INC_GEN_LEN = 3 * INC_COUNT  # 71 answer characters and one </s>
-GEN_LENS = {"add": 8, "sort": 16, "path": 12, "inc": INC_GEN_LEN}  # answer positions of a diffusion model
+PLAN_GEN_LEN = 3 * PLAN_PD_MAX  # 6 edges: 17 answer characters and one </s>
+GEN_LENS = {"add": 8, "sort": 16, "path": 12, "inc": INC_GEN_LEN, "plan": PLAN_GEN_LEN}  # answer positions of a diffusion model
 GEN_LEN = GEN_LENS["add"]
 
 UNK, BOS, EOS = 0, 1, 2
@@ -80,6 +92,54 @@ def decode(ids):
         if EOS < i < MASK_ID:
             out.append(" " if PIECES[i] == "\u2581" else PIECES[i])
     return "".join(out)
+
+
+class Vocab:
+    """A character vocabulary: <unk> <s> </s> (ids 0-2, as in PIECES), single characters, the mask token last."""
+
+    def __init__(self, chars):
+        self.pieces = ["<unk>", "<s>", "</s>"] + list(chars) + [MASK_PIECE]
+        self.mask_id = len(self.pieces) - 1
+        self.n_vocab = len(self.pieces)
+        self.char_id = {c: i for i, c in enumerate(self.pieces) if EOS < i < self.mask_id}
+        self.char_id[" "] = self.char_id["\u2581"]
+
+    def encode(self, text):
+        return [self.char_id.get(c, UNK) for c in text]
+
+    def decode(self, ids):
+        out = []
+        for i in ids:
+            if i == EOS:
+                break
+            if EOS < i < self.mask_id:
+                out.append(" " if self.pieces[i] == "\u2581" else self.pieces[i])
+        return "".join(out)
+
+    def encode_problem(self, p, ans, gen_len):
+        ids = self.encode(ans) + [EOS]
+        assert len(ids) <= gen_len, (p, ans)
+        return [BOS] + self.encode(p), ids + [EOS] * (gen_len - len(ids))
+
+    def write(self, path):
+        with open(path, "w", encoding="utf-8") as fh:
+            for i, p in enumerate(self.pieces):
+                t = 2 if i == UNK else 3 if (i in (BOS, EOS) or i == self.mask_id) else 1
+                fh.write(f"{i}\t{t}\t0.0\t{p.replace(chr(92), chr(92) * 2).replace(chr(10), chr(92) + 'n')}\n")
+
+
+CHARS_VOCAB = Vocab(CHARS)  # the same ids as PIECES: tasks-ar, tasks-dlm, tasks-long-dlm
+PLAN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+PLAN_VOCAB = Vocab(list(PLAN_LETTERS) + [",", "|", ">", "=", "\u2581", "\n"])  # plan-ar, plan-dlm, plan-mdm
+assert CHARS_VOCAB.pieces == PIECES
+
+
+def vocab_for(task_names):
+    """The vocabulary of a model trained on these tasks: plan's letters, or the digits of the other tasks."""
+    if "plan" in task_names:
+        assert list(task_names) == ["plan"], "plan has its own vocabulary: train it alone"
+        return PLAN_VOCAB
+    return CHARS_VOCAB
 
 
 # --- addition -------------------------------------------------------------------------------------
@@ -145,6 +205,31 @@ def path_answer(path):
     return ",".join(f"{u}{v}" for u, v in path)
 
 
+# --- planning by distance (letters, distances 2..6) ----------------------------------------------------
+
+def draw_plan(rng, pd=None):
+    """(edges in listed order, start, goal, path edges) of a star graph with ARMS arms of length pd, letter nodes."""
+    d = pd if pd else int(rng.integers(PLAN_PD_MIN, PLAN_PD_MAX + 1))
+    nodes = [PLAN_LETTERS[int(v)] for v in rng.permutation(len(PLAN_LETTERS))[:1 + ARMS * d]]
+    start, arms = nodes[0], [nodes[1 + k * d:1 + (k + 1) * d] for k in range(ARMS)]
+    edges = []
+    for arm in arms:
+        prev = start
+        for v in arm:
+            edges.append((prev, v))
+            prev = v
+    order = rng.permutation(len(edges))
+    return tuple(edges[i] for i in order), start, arms[0][-1], tuple(edges[:d])
+
+
+def plan_prompt(edges, start, goal):
+    return ",".join(u + v for u, v in edges) + f"|{start}>{goal}="
+
+
+def plan_answer(path):
+    return ",".join(u + v for u, v in path)
+
+
 # --- increment every number of a long list ---------------------------------------------------------
 
 def draw_inc(rng, count=INC_COUNT):
@@ -175,11 +260,21 @@ def problem(task, rng):
     if task == "inc":
         xs = draw_inc(rng)
         return inc_prompt(xs), inc_answer(xs)
+    if task == "plan":
+        edges, s, g, path = draw_plan(rng)
+        return plan_prompt(edges, s, g), plan_answer(path)
     raise ValueError(task)
 
 
 def heldout_problems(task, n=HELDOUT_POOL):
     rng = np.random.default_rng(HELDOUT_SEED + ALL_TASKS.index(task))
+    if task == "plan":  # stratified: problem i has distance PLAN_PD_MIN + i % 5, so every distance has n/5
+        span = PLAN_PD_MAX - PLAN_PD_MIN + 1
+        out = []
+        for i in range(n):
+            edges, s, g, path = draw_plan(rng, PLAN_PD_MIN + i % span)
+            out.append((plan_prompt(edges, s, g), plan_answer(path)))
+        return out
     return [problem(task, rng) for _ in range(n)]
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes the model card of tasks-ar, tasks-dlm or tasks-long-dlm: OUT_PREFIX.md and OUT_PREFIX-loss.png.
+"""Writes the model card of tasks-ar, tasks-dlm, tasks-long-dlm, plan-ar, plan-dlm or plan-mdm: OUT_PREFIX.md and
+OUT_PREFIX-loss.png.
 
     tasks_card.py RUN_DIR OUT_PREFIX
 
@@ -19,7 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tasks  # noqa: E402
 
-COLORS = {"add": "tab:red", "sort": "tab:green", "path": "tab:purple", "inc": "tab:orange"}
+COLORS = {"add": "tab:red", "sort": "tab:green", "path": "tab:purple", "inc": "tab:orange", "plan_d2": "#a6cee3",
+          "plan_d3": "#1f78b4", "plan_d4": "#b2df8a", "plan_d5": "#33a02c", "plan_d6": "#e31a1c"}
 
 
 def plot(run, png, names, title, ylabel):
@@ -44,7 +46,7 @@ def plot(run, png, names, title, ylabel):
     for t in names:
         ax2.plot(em[t][0], em[t][1], color=COLORS.get(t, "black"), marker=".", label=f"held-out exact match: {t}")
     ax2.set_ylim(0, 1.02)
-    ax2.set_ylabel("exact match (100 held-out)")
+    ax2.set_ylabel("exact match (100 held-out each)")
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8)
@@ -58,7 +60,9 @@ def main(run, prefix):
     name = os.path.basename(prefix)
     dlm = s["arch"] == "llada"
     names = s["tasks"]
-    plot(run, prefix + "-loss.png", names, f"{name} training",
+    plan = names == ["plan"]  # plan-ar, plan-dlm, plan-mdm: one task, scored per planning distance
+    labels = list(s["heldout_exact_match_500"]) if plan else names
+    plot(run, prefix + "-loss.png", labels, f"{name} training",
          "weighted masked CE (nats)" if dlm else "answer CE (nats/token)")
     c = s["config"]
     size = os.path.getsize(prefix + ".gguf")
@@ -66,6 +70,15 @@ def main(run, prefix):
     weights = ", ".join(f"{t} {w:.2f}" for t, w in zip(names, s["task_weights"]))
     long = names == ["inc"]  # tasks-long-dlm: the long-answer task alone
     intro = ([
+        f"A small {'masked-diffusion' if dlm else 'causal'} model (llama.cpp architecture `{c['arch']}`) trained from "
+        "scratch by paradec's model lab (`models/lab/train_tasks.py --tasks plan`) on issue #15's planning task by "
+        "distance: the star-graph path-finding task of seed 000 (Ye et al., \"Beyond Autoregression\", ICLR 2025) "
+        "with letter nodes and planning distances 2..6. One of three models of the same size, trained under the "
+        "same step and time caps (on this shared machine the time cap ends each run first, so the steps taken "
+        "differ by up to ~15%), batch and learning rate: plan-ar (AR, teacher forcing), plan-dlm (LLaDA SFT without "
+        "token reweighting) and plan-mdm (LLaDA SFT with MDM's adaptive token reweighting). Their accuracy by "
+        "distance under every decoder and their training curves are in `docs/planning-by-distance.md`.",
+    ] if plan else [
         "A small masked-diffusion model (llama.cpp architecture `llada`: bidirectional attention, mask token",
         "`<|mdm_mask|>`, `diffusion.shift_logits=false`) trained from scratch by paradec's model lab",
         "(`models/lab/train_tasks.py --tasks inc`) on one synthetic task with a long answer (`models/lab/tasks.py`):",
@@ -95,21 +108,44 @@ def main(run, prefix):
         "cross-entropy u is weighted (1/t) * v with v = 1.0 * (1 - exp(-u))^2, u detached: the adaptive "
         "token-level reweighting of seed 000's multi-granularity diffusion modeling (Ye et al., \"Beyond "
         "Autoregression\", ICLR 2025) in its focal-loss form, so hard subgoals (carries, the first edge of a "
-        "path) weigh more than learnt ones (the padding)" if dlm else
+        "path) weigh more than learnt ones (the padding)" if dlm and not plan else
+        "LLaDA SFT without token reweighting: the prompt is never masked; each of the 18 answer positions (the "
+        "path's edges, then `</s>` padding) is masked with probability t ~ U(1e-3, 1); a masked position's "
+        "cross-entropy is weighted 1/t" if dlm and s.get("reweight") == "none" else
+        "LLaDA SFT with MDM token reweighting: as plan-dlm (each answer position masked with probability t ~ "
+        "U(1e-3, 1), cross-entropy u weighted 1/t), times v = (1 - p)^2 / mean, where p = exp(-u) is the model's "
+        "probability of the true token (u detached): focal loss's weight with gamma 2, which grows with the "
+        "token's difficulty, divided by its mean over the step's masked positions so the loss keeps plain SFT's "
+        "scale and only the split of the gradient between tokens changes (hard subgoals such as the edges "
+        "next to the start up, learnt ones such as the padding down)" if dlm else
         "teacher-forced cross-entropy on the answer tokens and `</s>` after `<s>` + prompt")
+    if plan:
+        vocab = (f"{c['n_vocab']} tokens, character level: `<unk>` `<s>` `</s>`, letters `a`-`z`, `, \\| > =`, "
+                 "`\u2581` (space), `\\n`, mask `<|mdm_mask|>` (id " + str(tasks.PLAN_VOCAB.mask_id)
+                 + ("" if dlm else ", unused") + "); GGUF `tokenizer.ggml.model=llama` with one single-character "
+                 "piece per token; BOS added")
+        data = ("generated on the fly (`tasks.py`): **plan** `cf,ab,fd,ae,de,bg\\|a>d=` -> `ae,de`: a star graph of "
+                "2 arms of length d (the planning distance, uniform in 2..6) from the start node, its directed "
+                "edges listed in random order, then start>goal with the goal at the end of one arm; the answer is "
+                "the path's edges from start to goal, in order (18 answer positions with `</s>`). Node labels are "
+                "distinct random letters. ")
+        file_fmt = "Q8_0 matrices (`paradec export --q8_0`), F32 norms"
+        em_line = ", ".join(f"d={k.split('_d')[1]} {100 * v:.1f}%" for k, v in em.items())
+        em_head = (f"held-out exact match by planning distance (PyTorch, {s.get('final_n', 200)} per distance, "
+                   + ("vanilla low-confidence unmasking" if dlm else "greedy") + ")")
     md = [f"# {name}", "", *intro, "",
           "| | |", "|---|---|",
-          f"| file | `models/{name}.gguf`, {size / 1e6:.1f} MB, F16 matrices, F32 norms |",
+          f"| file | `models/{name}.gguf`, {size / 1e6:.1f} MB, {file_fmt if plan else 'F16 matrices, F32 norms'} |",
           f"| architecture | {c['arch']}: {c['n_layer']} layers, embedding {c['n_embd']}, {c['n_head']} heads (head dim "
           f"{c['n_embd'] // c['n_head']}), SwiGLU FFN {c['n_ff']}, RMSNorm eps {c['norm_eps']}, rope base "
           f"{c['rope_base']:g} (normal rope), untied output, {'bidirectional' if dlm else 'causal'} attention, "
           f"context {c['n_ctx']} |",
           f"| parameters | {s['params']:,} |",
-          f"| vocabulary | {c['n_vocab']} tokens, character level: `<unk>` `<s>` `</s>`, digits, `+ = , \\| > : s p`, "
+          f"| vocabulary | {vocab} |" if plan else f"| vocabulary | {c['n_vocab']} tokens, character level: `<unk>` `<s>` `</s>`, digits, `+ = , \\| > : s p`, "
           f"`\u2581` (space), `\\n`, mask `<|mdm_mask|>` (id {tasks.MASK_ID}{'' if dlm else ', unused'}); GGUF "
           "`tokenizer.ggml.model=llama` with one single-character piece per token, so llama.cpp tokenises "
           "`12+34=` as `<s> 1 2 + 3 4 =`; BOS added |",
-          ("| data | generated on the fly (`tasks.py`): **inc** `+1:47,09,99,...=` (24 numbers 00-99) -> "
+          ("| data | " + data if plan else "| data | generated on the fly (`tasks.py`): **inc** `+1:47,09,99,...=` (24 numbers 00-99) -> "
            "`48,10,00,...` (each plus one modulo 100, in order) | " if long else
           "| data | generated on the fly (`tasks.py`): **add** `0052+1945=` -> `01997` (a, b of 1-4 digits, "
           "zero-padded to 4, the sum to 5); **sort** `s:83,07,45=` -> `07,45,83` (2-5 two-digit numbers); **path** "
@@ -125,6 +161,7 @@ def main(run, prefix):
           f"| wall time | {s['train_seconds'] / 60:.1f} min on {s['threads']} thread of the shared 2-core development "
           f"machine (Debian torch {s['torch']}) |",
           f"| final loss | train (EMA) {s['final_train_loss_ema']:.4f} |",
+          f"| {em_head} | {em_line} |" if plan else
           f"| held-out exact match (PyTorch, {s.get('final_n', 500)} per task, " + ("vanilla unmasking" if dlm else "greedy") + ") | "
           + ", ".join(f"{t} {100 * em[t]:.1f}%" for t in names) + " |",
           "", f"![loss curve]({name}-loss.png)", "",
@@ -133,8 +170,9 @@ def main(run, prefix):
               "`docs/long-task-policies.md`.)", "<!-- policies:end -->", ""] if long else []),
           "## Eval", "", "<!-- eval:begin -->", "(`make eval-tables` writes the table of every decoder here.)",
           "<!-- eval:end -->", "",
-          "## Reproduce", "", f"    make models/{name}.gguf    # models/lab/lab.mk; LAB_TASK_MINUTES caps training",
-          "    make eval-tables", "",
+          "## Reproduce", "", f"    make models/{name}.gguf    # models/lab/lab.mk; "
+          + ("LAB_PLAN_MINUTES and LAB_PLAN_STEPS cap training" if plan else "LAB_TASK_MINUTES caps training"),
+          "    make eval-tables" + ("\n    make planning-by-distance    # docs/planning-by-distance.md" if plan else ""), "",
           f"`ShippedModelTest` checks the GGUF against PyTorch (`models/lab/ref/{name}.*.tsv`, "
           "`models/lab/tasks_reference.py`).", ""]
     with open(prefix + ".md", "w") as fh:

@@ -7,6 +7,11 @@
 tasks-long-dlm is `--arch llada --tasks inc --weights 1 --batch 24 --seed 1238 --name paradec-tasks-long-dlm`: the
 long-answer task alone (72 answer positions), fewer problems a group since each is ~5x longer.
 
+plan-ar, plan-dlm and plan-mdm are `--tasks plan --weights 1` with `--arch llama`, `--arch llada --reweight none` and
+`--arch llada --reweight focal-mean1`: the planning task alone (letter nodes, its own 36-token vocabulary), the same
+network, steps and time cap for all three; their held-out exact match is logged per planning distance (columns
+heldout_em_plan_d2 .. heldout_em_plan_d6, EVAL_N problems each) so loss.csv holds the accuracy-by-distance curves.
+
 Data (tasks.py): every step sums GROUPS groups; a group is one task drawn with the task weights, and one
 shape of it (add: the digit counts of a and b; sort: the list length; path: the planning distance) so its
 prompts have one length and need no padding. A problem whose prompt is in the task's held-out pool
@@ -19,6 +24,12 @@ diffusion modeling (Ye et al., "Beyond Autoregression", ICLR 2025): v = ALPHA * 
 detached, a focal-loss-style weight that grows with the token's difficulty (u = 0 -> 0, u large -> ALPHA), so
 easy, already-learnt subgoals (e.g. the </s> padding) stop dominating and hard ones (the first edges of a
 path, the carries of a sum) get the gradient. Sum over masked positions / (batch * GEN_LEN).
+--reweight picks v: focal (the above, tasks-dlm and tasks-long-dlm), none (v = 1: plain LLaDA SFT, plan-dlm) or
+focal-mean1 (plan-mdm): the same focal weights (1 - p_theta(x0))^BETA, divided by their mean over the step's
+masked positions (detached). Since exp(-u) = p_theta(x0), v is focal loss's (1 - p)^gamma with gamma = BETA = 2.
+Dividing by the mean keeps the loss's overall scale that of plain SFT, so plan-mdm differs from plan-dlm only in
+how the gradient is shared between tokens (hard ones up, learnt ones down), not in an effective learning rate that
+shrinks as the loss falls; plan-dlm against plan-mdm is then the ablation of the reweighting alone.
 
 llama (tasks-ar): <s> prompt answer </s>, cross-entropy on the answer tokens and </s> (teacher forcing).
 
@@ -47,6 +58,8 @@ EVAL_N = 100
 
 
 def shape_of(task, rng):
+    if task == "plan":
+        return int(rng.integers(tasks.PLAN_PD_MIN, tasks.PLAN_PD_MAX + 1))
     if task == "inc":
         return tasks.INC_COUNT  # one shape: a fixed count keeps every answer digit at a fixed offset from its source
     if task == "add":
@@ -57,6 +70,9 @@ def shape_of(task, rng):
 
 
 def draw(task, shape, rng):
+    if task == "plan":
+        edges, s, g, path = tasks.draw_plan(rng, pd=shape)
+        return tasks.plan_prompt(edges, s, g), tasks.plan_answer(path)
     if task == "inc":
         xs = tasks.draw_inc(rng, count=shape)
         return tasks.inc_prompt(xs), tasks.inc_answer(xs)
@@ -70,8 +86,8 @@ def draw(task, shape, rng):
     return tasks.path_prompt(edges, s, g), tasks.path_answer(path)
 
 
-def group(task, n, rng, banned, arch):
-    """(prompt ids [n, P], answer ids [n, A]) of n problems of one task and shape."""
+def group(task, n, rng, banned, arch, V):
+    """(prompt ids [n, P], answer ids [n, A]) of n problems of one task and shape, in vocabulary V."""
     shape = shape_of(task, rng)
     P, A = [], []
     while len(P) < n:
@@ -79,24 +95,29 @@ def group(task, n, rng, banned, arch):
         if p in banned[task]:
             continue
         if arch == "llada":
-            pi, ai = tasks.encode_problem(p, ans, tasks.GEN_LENS[task])
+            pi, ai = V.encode_problem(p, ans, tasks.GEN_LENS[task])
         else:
-            pi, ai = [tasks.BOS] + tasks.encode(p), tasks.encode(ans) + [tasks.EOS]
+            pi, ai = [tasks.BOS] + V.encode(p), V.encode(ans) + [tasks.EOS]
         P.append(pi)
         A.append(ai)
     return torch.tensor(P), torch.tensor(A)
 
 
-def dlm_loss(model, p, ans, gen):
+def dlm_loss(model, p, ans, gen, mask_id, reweight="focal"):
     B, G = ans.shape
     t = EPS + (1 - EPS) * torch.rand(B, 1, generator=gen)
     masked = torch.rand(B, G, generator=gen) < t
-    inp = torch.cat([p, torch.where(masked, torch.full_like(ans, tasks.MASK_ID), ans)], 1)
+    inp = torch.cat([p, torch.where(masked, torch.full_like(ans, mask_id), ans)], 1)
     dev = model.cos.device
     ans, masked, t = ans.to(dev), masked.to(dev), t.to(dev)
     logits = model(inp.to(dev))[:, p.shape[1]:]
     u = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ans.reshape(-1), reduction="none").view(B, G)
-    v = ALPHA * (1 - torch.exp(-u.detach())) ** BETA
+    if reweight == "none":
+        v = torch.ones_like(u)
+    else:
+        v = ALPHA * (1 - torch.exp(-u.detach())) ** BETA
+        if reweight == "focal-mean1":
+            v = v / (v * masked).sum().clamp_min(1e-8) * masked.sum().clamp_min(1)
     return (v * u * masked / t).sum() / (B * G)
 
 
@@ -108,7 +129,7 @@ def ar_loss(model, p, ans):
 
 
 @torch.no_grad()
-def solve(model, arch, task, problems):
+def solve(model, arch, task, problems, V):
     """The model's answers (strings) to (prompt, answer) problems: greedy for llama; for llada vanilla
     low-confidence unmasking, one position per pass."""
     out = [None] * len(problems)
@@ -117,14 +138,14 @@ def solve(model, arch, task, problems):
         by_len.setdefault(len(p), []).append(i)
     G = tasks.GEN_LENS[task]
     for L, idx in by_len.items():
-        x = torch.tensor([[tasks.BOS] + tasks.encode(problems[i][0]) for i in idx], device=model.cos.device)
+        x = torch.tensor([[tasks.BOS] + V.encode(problems[i][0]) for i in idx], device=model.cos.device)
         n = len(idx)
         if arch == "llada":
-            x = torch.cat([x, torch.full((n, G), tasks.MASK_ID, device=x.device)], 1)
+            x = torch.cat([x, torch.full((n, G), V.mask_id, device=x.device)], 1)
             for _ in range(G):
                 prob = model(x)[:, L + 1:].softmax(-1)
                 conf, tok = prob.max(-1)
-                conf = torch.where(x[:, L + 1:] == tasks.MASK_ID, conf, torch.full_like(conf, -1.0))
+                conf = torch.where(x[:, L + 1:] == V.mask_id, conf, torch.full_like(conf, -1.0))
                 j = conf.argmax(-1)
                 r = torch.arange(n, device=x.device)
                 x[r, L + 1 + j] = tok[r, j]
@@ -132,18 +153,31 @@ def solve(model, arch, task, problems):
             for _ in range(G):
                 x = torch.cat([x, model(x)[:, -1].argmax(-1, keepdim=True)], 1)
         for k, i in enumerate(idx):
-            out[i] = tasks.decode(x[k, L + 1:].tolist())
+            out[i] = V.decode(x[k, L + 1:].tolist())
     return out
 
 
-def exact_match(model, arch, evalsets, n):
+def exact_match(model, arch, evalsets, n, V):
+    """Held-out exact match of each eval set {label: (task, problems)} on its first n problems."""
     model.eval()
     res = {}
-    for task, probs in evalsets.items():
-        got = solve(model, arch, task, probs[:n])
-        res[task] = sum(g == a for g, (_, a) in zip(got, probs[:n])) / n
+    for label, (task, probs) in evalsets.items():
+        got = solve(model, arch, task, probs[:n], V)
+        res[label] = sum(g == a for g, (_, a) in zip(got, probs[:n])) / n
     model.train()
     return res
+
+
+def eval_sets(task_names, held):
+    """{label: (task, problems)}: a task's first 500 held-out problems, or for plan those of each distance apart."""
+    out = {}
+    for t in task_names:
+        if t == "plan":
+            for d in range(tasks.PLAN_PD_MIN, tasks.PLAN_PD_MAX + 1):
+                out[f"plan_d{d}"] = (t, [q for q in held[t] if len(q[1].split(",")) == d][:500])
+        else:
+            out[t] = (t, held[t][:500])
+    return out
 
 
 def main():
@@ -160,6 +194,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tasks", default="add,sort,path")
     ap.add_argument("--weights", default="0.4,0.3,0.3")
+    ap.add_argument("--eval-every", type=int, default=EVAL_EVERY, help="steps between held-out checks in loss.csv")
+    ap.add_argument("--reweight", choices=["focal", "none", "focal-mean1"], default="focal",
+                    help="llada: the token weight v (focal: tasks-dlm's; none: plain SFT; focal-mean1: focal / its mean)")
     ap.add_argument("--init-from", default=None, help="a previous run's OUT directory to continue from")
     ap.add_argument("--final-n", type=int, default=500, help="held-out problems of the final exact match, per task")
     ap.add_argument("--name", default=None, help="general.name of the checkpoint (default paradec-tasks-dlm/-ar)")
@@ -178,15 +215,16 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     rng = np.random.default_rng(a.seed + (0 if a.arch == "llada" else 1))
     os.makedirs(os.path.join(out, "ckpt"), exist_ok=True)
+    V = tasks.vocab_for(task_names)
     held = {t: tasks.heldout_problems(t) for t in task_names}
     banned = {t: {p for p, _ in held[t]} for t in task_names}
-    evalsets = {t: held[t][:500] for t in task_names}
+    evalsets = eval_sets(task_names, held)
     # the context holds <s>, the longest prompt and the answer positions; 64 (the short tasks') unless a task needs more
     # (inc has one prompt length; the short tasks' lengths are what fit the 64 their models were trained with)
     need = max([1 + len(tasks.problem(t, np.random.default_rng(0))[0]) + tasks.GEN_LENS[t]
                 for t in task_names if t == "inc"], default=0)
     n_ctx = max(64, (need + 31) // 32 * 32)
-    cfg = Config(arch=a.arch, n_vocab=tasks.N_VOCAB, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
+    cfg = Config(arch=a.arch, n_vocab=V.n_vocab, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
                  n_head_kv=a.heads, n_ff=int(a.embd * 8 / 3 + 63) // 64 * 64, n_ctx=n_ctx, causal=a.arch == "llama")
     model = Llama(cfg)
     model.init_weights(a.seed)
@@ -197,7 +235,7 @@ def main():
     opt = model.adamw(a.lr, (0.9, 0.98))
     warmup, budget = (100 if not a.init_from else 10), a.minutes * 60
     log = open(os.path.join(out, "loss.csv"), "w")
-    log.write("step,problems,train_loss," + ",".join(f"heldout_em_{t}" for t in task_names) + ",lr,elapsed_s\n")
+    log.write("step,problems,train_loss," + ",".join(f"heldout_em_{t}" for t in evalsets) + ",lr,elapsed_s\n")
     t0 = time.time()
     step, problems, progress, ema = 0, 0, 0.0, None
     while progress < 1.0:
@@ -206,8 +244,8 @@ def main():
         lv = 0.0
         for _ in range(GROUPS):
             task = task_names[int(rng.choice(len(task_names), p=weights))]
-            p, ans = group(task, a.batch, rng, banned, a.arch)
-            loss = (dlm_loss(model, p, ans, gen) if a.arch == "llada" else ar_loss(model, p, ans)) / GROUPS
+            p, ans = group(task, a.batch, rng, banned, a.arch, V)
+            loss = (dlm_loss(model, p, ans, gen, V.mask_id, a.reweight) if a.arch == "llada" else ar_loss(model, p, ans)) / GROUPS
             loss.backward()
             lv += loss.item()
             problems += len(p)
@@ -218,9 +256,9 @@ def main():
         progress = max(step / a.steps, elapsed / budget)
         ema = lv if ema is None else 0.95 * ema + 0.05 * lv
         em = {}
-        if step % EVAL_EVERY == 0:
-            em = exact_match(model, a.arch, evalsets, EVAL_N)
-        log.write(f"{step},{problems},{lv:.4f}," + ",".join(f"{em[t]:.3f}" if em else "" for t in task_names)
+        if step % a.eval_every == 0:
+            em = exact_match(model, a.arch, evalsets, EVAL_N, V)
+        log.write(f"{step},{problems},{lv:.4f}," + ",".join(f"{em[t]:.3f}" if em else "" for t in evalsets)
                   + f",{lr:.6f},{elapsed:.1f}\n")
         log.flush()
         if step % 50 == 0 or em:
@@ -232,26 +270,30 @@ def main():
     props = cfg.to_dict()
     props["name"] = a.name or ("paradec-tasks-dlm" if a.arch == "llada" else "paradec-tasks-ar")
     if a.arch == "llada":
-        props["mask_token_id"] = tasks.MASK_ID
+        props["mask_token_id"] = V.mask_id
     with open(os.path.join(ck, "config.properties"), "w") as fh:
         for k, v in props.items():
             fh.write(f"{k}={str(v).lower() if isinstance(v, bool) else v}\n")
-    tasks.write_vocab(os.path.join(ck, "vocab.tsv"))
+    V.write(os.path.join(ck, "vocab.tsv"))
     # after the checkpoint is written (a long task's final evaluation takes minutes on a busy CPU), in chunks of
     # EVAL_N problems: one batch of 500 long sequences runs many times slower than five of 100 here
     final = {}
-    for t, probs in evalsets.items():
+    for t, (task, probs) in evalsets.items():
         n = min(a.final_n, len(probs))
-        hits = [exact_match(model, a.arch, {t: probs[i:i + EVAL_N]}, min(EVAL_N, n - i))[t] * min(EVAL_N, n - i)
+        hits = [exact_match(model, a.arch, {t: (task, probs[i:i + EVAL_N])}, min(EVAL_N, n - i), V)[t] * min(EVAL_N, n - i)
                 for i in range(0, n, EVAL_N)]
         final[t] = round(sum(hits) / n, 4)
-    objective = ("masked diffusion SFT: answer positions masked with prob t~U(1e-3,1), CE u weighted "
-                 f"(1/t) * {ALPHA} * (1 - exp(-u))^{BETA} (MDM token reweighting)" if a.arch == "llada"
-                 else "causal LM: cross-entropy on the answer tokens and </s>")
+    weighting = {"focal": f"(1/t) * {ALPHA} * (1 - exp(-u))^{BETA} (MDM token reweighting)",
+                 "none": "(1/t) (plain LLaDA SFT, no token reweighting)",
+                 "focal-mean1": f"(1/t) * v, v = (1 - exp(-u))^{BETA} / its mean over the step's masked positions "
+                                "(MDM token reweighting, focal form, mean 1)"}[a.reweight]
+    objective = ("masked diffusion SFT: answer positions masked with prob t~U(1e-3,1), CE u weighted " + weighting
+                 if a.arch == "llada" else "causal LM: cross-entropy on the answer tokens and </s>")
     summary = {"arch": a.arch, "params": n_params, "steps": step, "problems": problems, "batch": a.batch * GROUPS,
                "groups": GROUPS, "tasks": task_names, "task_weights": weights.round(3).tolist(),
                "gen_lens": tasks.GEN_LENS, "train_seconds": round(train_s, 1), "objective": objective,
                "final_train_loss_ema": round(ema, 5), "heldout_exact_match_500": final, "final_n": a.final_n,
+               "reweight": a.reweight if a.arch == "llada" else None, "minutes_cap": a.minutes, "steps_cap": a.steps,
                "train_seed": a.seed, "heldout_seed": tasks.HELDOUT_SEED, "heldout_pool": tasks.HELDOUT_POOL,
                "lr": a.lr, "threads": a.threads, "init_from": a.init_from, "torch": torch.__version__, "device": str(dev),
                "config": cfg.to_dict()}

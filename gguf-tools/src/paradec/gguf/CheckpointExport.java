@@ -36,7 +36,8 @@ import java.util.zip.ZipFile;
  *       token type (1 normal, 2 unknown, 3 control, 6 byte). The vocabulary is a SentencePiece BPE model
  *       without a dummy prefix, so {@code tokenizer.ggml.add_space_prefix} is written as false.</li>
  * </ul>
- * Matrices are written as F16 (or F32 with {@code f32 = true}); 1-d tensors (norms) always as F32.
+ * Matrices are written as F16 (or F32 with {@code f32 = true}, or Q8_0, see {@link #q8_0}); 1-d tensors (norms) always as
+ * F32.
  */
 public final class CheckpointExport {
 
@@ -49,8 +50,19 @@ public final class CheckpointExport {
     /** One float32 array read from the archive, in numpy (row-major, PyTorch) shape. */
     record Array(long[] shape, float[] data) {}
 
-    /** Writes the GGUF for the checkpoint directory {@code dir} to {@code out}. */
+    /** Writes the GGUF for the checkpoint directory {@code dir} to {@code out}, matrices F32 or F16. */
     public static void export(Path dir, Path out, boolean f32) throws IOException {
+        export(dir, out, f32 ? GgmlType.F32 : GgmlType.F16);
+    }
+
+    /**
+     * Writes the GGUF for the checkpoint directory {@code dir} to {@code out} with its matrices stored as
+     * {@code matrices}: F32, F16 or Q8_0 (whose rows must be whole blocks of 32).
+     */
+    public static void export(Path dir, Path out, GgmlType matrices) throws IOException {
+        if (matrices != GgmlType.F32 && matrices != GgmlType.F16 && matrices != GgmlType.Q8_0) {
+            throw new IllegalArgumentException("matrices are exported as F32, F16 or Q8_0, not " + matrices);
+        }
         Properties cfg = new Properties();
         try (Reader r = Files.newBufferedReader(dir.resolve("config.properties"), StandardCharsets.UTF_8)) {
             cfg.load(r);
@@ -70,7 +82,8 @@ public final class CheckpointExport {
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", arch);
         w.putString("general.name", cfg.getProperty("name", "paradec-" + arch));
-        w.putU32("general.file_type", f32 ? 0 : 1);
+        // llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7
+        w.putU32("general.file_type", matrices == GgmlType.F32 ? 0 : matrices == GgmlType.F16 ? 1 : 7);
         w.putU32(arch + ".vocab_size", nVocab);
         w.putU32(arch + ".context_length", nCtx);
         w.putU32(arch + ".embedding_length", nEmbd);
@@ -100,8 +113,15 @@ public final class CheckpointExport {
             for (int i = 0; i < shape.length; i++) {
                 dims[i] = shape[shape.length - 1 - i];
             }
-            GgmlType type = (shape.length >= 2 && !f32) ? GgmlType.F16 : GgmlType.F32;
-            w.addTensor(e.getKey(), type, dims, e.getValue().data());
+            GgmlType type = shape.length >= 2 ? matrices : GgmlType.F32;
+            if (type == GgmlType.Q8_0) {
+                if (dims[0] % 32 != 0) {
+                    throw new GgufFormatException(e.getKey() + ": rows of " + dims[0] + " values are not whole Q8_0 blocks of 32", -1);
+                }
+                w.addRawTensor(e.getKey(), type, dims, q8_0(e.getValue().data()));
+            } else {
+                w.addTensor(e.getKey(), type, dims, e.getValue().data());
+            }
         }
         for (String needed : List.of("token_embd.weight", "output_norm.weight", "blk.0.attn_q.weight")) {
             if (!arrays.containsKey(needed)) {
@@ -109,6 +129,29 @@ public final class CheckpointExport {
             }
         }
         w.write(out);
+    }
+
+    /**
+     * ggml's reference Q8_0 encoding of values whose count is a multiple of 32: per block of 32, the scale
+     * d = max|x| / 127 stored as F16, then the 32 values round(x / d) as signed bytes (round half away from zero, as C's
+     * roundf; 0 for an all-zero block). The same rounding as llama.cpp's quantize tool, so the lab's Q8_0 references
+     * (reference.py's q8_0) hold for these files too.
+     */
+    static byte[] q8_0(float[] x) {
+        int blocks = x.length / 32;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(blocks * 34).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int k = 0; k < blocks; k++) {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[32 * k + i]));
+            float d = amax / 127;
+            float id = d != 0 ? 1 / d : 0;
+            b.putShort(Float.floatToFloat16(d));
+            for (int i = 0; i < 32; i++) {
+                float v = x[32 * k + i] * id;
+                b.put((byte) (v < 0 ? -Math.round(-v) : Math.round(v)));
+            }
+        }
+        return b.array();
     }
 
     private static int writeVocab(Path tsv, GgufWriter w) throws IOException {

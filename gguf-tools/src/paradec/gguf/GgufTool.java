@@ -22,7 +22,7 @@ public final class GgufTool {
               gguf inspect FILE
               gguf synth --arch llama|llada|dream [--layers N] [--embd N] [--heads N] [--heads-kv N] [--ff N]
                          [--ctx N] [--seed S] [--vocab-from FILE | --vocab-size N] -o OUT
-              gguf export CHECKPOINT_DIR [--f32] -o OUT   (a models/lab checkpoint: weights.npz,
+              gguf export CHECKPOINT_DIR [--f32|--q8_0] -o OUT   (a models/lab checkpoint: weights.npz,
                          config.properties, vocab.tsv; see CheckpointExport)""";
 
     private GgufTool() {}
@@ -175,10 +175,11 @@ public final class GgufTool {
     private static int export(String[] args, PrintStream out, PrintStream err) {
         Path dir = null;
         Path output = null;
-        boolean f32 = false;
+        GgmlType matrices = GgmlType.F16;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
-                case "--f32" -> f32 = true;
+                case "--f32" -> matrices = GgmlType.F32;
+                case "--q8_0" -> matrices = GgmlType.Q8_0;
                 case "-o", "--output" -> {
                     if (i + 1 >= args.length) {
                         return usage(err, "missing value after " + args[i]);
@@ -198,7 +199,7 @@ public final class GgufTool {
         }
         try {
             createParent(output);
-            CheckpointExport.export(dir, output, f32);
+            CheckpointExport.export(dir, output, matrices);
         } catch (GgufFormatException | NoSuchFileException | AccessDeniedException e) {
             return badInput(err, dir.toString(), e);
         } catch (IOException e) {

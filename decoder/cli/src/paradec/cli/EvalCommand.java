@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code paradec eval --task add|sort|path|inc|code -m MODEL --decoder D [--n N] [--json]}: the score of one decoder on
+ * {@code paradec eval --task add|sort|path|inc|plan|code -m MODEL --decoder D [--n N] [--json]}: the score of one decoder on
  * the model lab's held-out problems ({@link EvalTask}), with forward calls and speed. For {@code code} on a causal
  * model it also reports the held-out perplexity.
  */
@@ -27,9 +27,9 @@ final class EvalCommand {
     private EvalCommand() {}
 
     static final List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, GenerateCommand.GENERATION, List.of(
-            Options.Opt.value("--task", "add|sort|path|inc|code", "add", "the held-out task"),
+            Options.Opt.value("--task", "add|sort|path|inc|plan|code", "add", "the held-out task"),
             Options.Opt.value("--n", "N", "all", "problems scored"),
-            Options.Opt.value("--distance", "D", "all", "path: only the held-out problems of this planning distance"),
+            Options.Opt.value("--distance", "D", "all", "path, plan: only the held-out problems of this planning distance"),
             Options.Opt.value("--heldout", "FILE", "the task's file under models/lab", "held-out problems"),
             Options.Opt.value("--text", "FILE", "models/lab's held-out code", "code: the text whose continuations are scored"),
             Options.Opt.flag("--json", "print one JSON object")));
@@ -50,12 +50,13 @@ final class EvalCommand {
         }
         List<Problem> problems = HeldOut.read(Path.of(o.getOr(Main.root().resolve(task.heldOutFile()).toString(), "--heldout")));
         if (o.has("--distance")) {
-            if (task != EvalTask.PATH) throw new UsageException("--distance applies to --task path only");
-            // the planning distance of a path problem: the edges from start to goal, i.e. of the answer
+            if (!task.hasDistance()) throw new UsageException("--distance applies to --task path and --task plan only");
+            // the planning distance of a path or plan problem: the edges from start to goal, i.e. of the answer
             int distance = o.getInt(0, 1, 64, "--distance");
-            problems = problems.stream().filter(q -> q.answer().split(",").length == distance).toList();
-            if (problems.isEmpty()) throw new UsageException("--distance " + distance + ": no held-out path problem has that planning distance"
-                    + " (the lab's held-out set has 2..4: nodes are single digits and a star graph has 2 arms)");
+            problems = problems.stream().filter(q -> EvalTask.distance(q.answer()) == distance).toList();
+            if (problems.isEmpty()) throw new UsageException("--distance " + distance + ": no held-out " + task.cliName()
+                    + " problem has that planning distance (the lab's held-out sets: path 2..4, its nodes single digits;"
+                    + " plan 2..6, letter nodes)");
         }
         int n = Math.min(problems.size(), o.getInt(problems.size(), 1, 1_000_000, "--n"));
         problems = problems.subList(0, n);

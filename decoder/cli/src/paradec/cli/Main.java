@@ -57,7 +57,7 @@ public final class Main {
                          (cells show token text from the model the trace names, or -m MODEL; ids in the tooltips;
                          --ids draws ids instead; the summary is generate --json's numbers)
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
-              eval       --task add|sort|path|inc|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
+              eval       --task add|sort|path|inc|plan|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
                          [--kv-cache none|prefix] [--cache-refresh N]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
               perplexity -m MODEL --pairs FILE [--json]
@@ -65,7 +65,7 @@ public final class Main {
                          prompt, e.g. of what a diffusion decoder wrote)
               inspect    MODEL
               synth      --arch llama|llada|dream ... -o OUT   (see 'paradec synth --help')
-              export     CHECKPOINT_DIR [--f32] -o OUT.gguf   (a models/lab checkpoint to GGUF)
+              export     CHECKPOINT_DIR [--f32|--q8_0] -o OUT.gguf   (a models/lab checkpoint to GGUF)
             paradec COMMAND --help prints that command's part; paradec --version the version.
             """;
 

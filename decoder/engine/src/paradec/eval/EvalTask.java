@@ -14,6 +14,9 @@ import java.util.Locale;
  *   <li>{@code inc}: the long-answer task of {@code tasks-long-dlm} (24 two-digit numbers, each plus one: 71
  *       answer characters, 72 positions with the end marker), scored like the other synthetic tasks. It is where a
  *       parallel unmasking policy can commit many positions per forward call.</li>
+ *   <li>{@code plan}: the planning task by distance of {@code plan-ar}, {@code plan-dlm} and {@code plan-mdm}: {@code path}'s
+ *       star graph with letter nodes, planning distances 2..6 (200 held-out problems each); the answer is the path's
+ *       edges, letters and commas ({@code ae,de}), scored exactly like the other synthetic tasks.</li>
  *   <li>{@code code}: held-out Python source ({@code models/lab/code_heldout.py}); an output scores the length
  *       of its common prefix with the true continuation, as a fraction of the continuation's length (greedy
  *       continuation match). The causal models also get a held-out perplexity.</li>
@@ -24,6 +27,7 @@ public enum EvalTask {
     SORT("models/lab/tasks-sort-heldout.tsv", 16),
     PATH("models/lab/tasks-path-heldout.tsv", 12),
     INC("models/lab/tasks-inc-heldout.tsv", 72),
+    PLAN("models/lab/tasks-plan-heldout.tsv", 18),
     CODE("models/lab/code-heldout.tsv", 32);
 
     /** Source text whose perplexity {@code --task code} reports, next to the problems file. */
@@ -37,7 +41,7 @@ public enum EvalTask {
         this.generationLength = generationLength;
     }
 
-    /** The task of a command-line name ({@code add}, {@code sort}, {@code path}, {@code inc}, {@code code}). */
+    /** The task of a command-line name ({@code add}, {@code sort}, {@code path}, {@code inc}, {@code plan}, {@code code}). */
     public static EvalTask of(String name) {
         for (EvalTask t : values()) {
             if (t.cliName().equals(name)) return t;
@@ -73,7 +77,26 @@ public enum EvalTask {
 
     /** The score in [0, 1] of one generated text against the expected answer. */
     public double score(String output, String expected) {
-        return exact() ? (answerMatches(output, expected) ? 1 : 0) : prefixMatch(output, expected);
+        if (!exact()) return prefixMatch(output, expected);
+        return (this == PLAN ? answerMatches(output, expected, EvalTask::isPlanChar) : answerMatches(output, expected)) ? 1 : 0;
+    }
+
+    /**
+     * Whether a problem's planning distance can be chosen ({@code --distance}): {@code path} and {@code plan}, whose
+     * answers are the edges of the path from start to goal, so the distance is the answer's number of edges.
+     */
+    public boolean hasDistance() {
+        return this == PATH || this == PLAN;
+    }
+
+    /** The planning distance of a {@link #hasDistance()} task's answer: its comma-separated edges. */
+    public static int distance(String answer) {
+        return answer.strip().split(",", -1).length;
+    }
+
+    /** Characters of a plan answer: node letters and the commas between edges. */
+    static boolean isPlanChar(char c) {
+        return (c >= 'a' && c <= 'z') || c == ',';
     }
 
     /**
@@ -81,10 +104,21 @@ public enum EvalTask {
      * exactly {@code expected}. Leading zeros count: they are part of the lab's fixed-width formats.
      */
     public static boolean answerMatches(String output, String expected) {
+        return answerMatches(output, expected, c -> Character.isDigit(c) || c == ',');
+    }
+
+    /** {@link #answerMatches(String, String)} where the answer's run is of the characters {@code answerChar} accepts. */
+    static boolean answerMatches(String output, String expected, CharPredicate answerChar) {
         String s = output.stripLeading();
         int end = 0;
-        while (end < s.length() && (Character.isDigit(s.charAt(end)) || s.charAt(end) == ',')) end++;
+        while (end < s.length() && answerChar.test(s.charAt(end))) end++;
         return end > 0 && s.substring(0, end).equals(expected.strip());
+    }
+
+    /** A test on one character (no boxing). */
+    @FunctionalInterface
+    interface CharPredicate {
+        boolean test(char c);
     }
 
     /** The common prefix of the two texts as a fraction of {@code expected}'s length (1 when expected is empty). */

@@ -126,6 +126,31 @@ class EvalCommandTest {
     }
 
     /**
+     * The planning task: --distance keeps only the held-out problems whose path has that many edges (here from a file
+     * with 3 problems of distance 2 and 2 of distance 6), a distance no problem has and --distance on a task without
+     * distances are usage errors before any model loads, and vanilla LLaDA takes one call per answer position (18).
+     */
+    @Test
+    void planDistanceSelectsTheProblemsOfThatDistance(@TempDir Path dir) throws Exception {
+        assertEquals(Main.USAGE, run("eval", "--task", "plan", "--distance", "7").code(), "the held-out set has 2..6");
+        assertEquals(Main.USAGE, run("eval", "--task", "plan", "--distance", "1").code());
+        assertEquals(Main.USAGE, run("eval", "--task", "add", "--distance", "3").code(), "addition has no planning distance");
+        assertEquals(Main.USAGE, run("eval", "--task", "path", "--distance", "5").code(), "digit nodes: path has 2..4 only");
+        java.util.List<String> lines = Files.readAllLines(ROOT.resolve("models/lab/tasks-plan-heldout.tsv"));
+        // the file's problem i has distance 2 + i % 5: lines 0, 5, 10 have d=2, lines 4, 9 have d=6
+        Path five = Files.write(dir.resolve("plan.tsv"), java.util.List.of(lines.get(0), lines.get(4), lines.get(5), lines.get(9), lines.get(10)));
+        String model = shipped("plan-mdm").toString();
+        for (int d : new int[] {2, 6}) {
+            Map<String, Object> r = json(run("eval", "--task", "plan", "-m", model, "--decoder", "llada", "--heldout", five.toString(),
+                    "--distance", String.valueOf(d), "--threads", "1", "--json"));
+            assertEquals("plan", r.get("task"));
+            assertEquals(d == 2 ? 3.0 : 2.0, num(r, "n"), "d=" + d);
+            assertEquals(num(r, "n") * 18, num(r, "forward_calls"), "vanilla: one call per answer position");
+        }
+        assertEquals(Main.USAGE, run("eval", "--task", "plan", "-m", model, "--heldout", five.toString(), "--distance", "4").code());
+    }
+
+    /**
      * paradec perplexity: each pair's NLL adds up to the total; code-ar finds a held-out file's real continuation
      * far likelier than a run of underscores after the same prompt (what an undertrained diffusion model writes);
      * bad input is refused, not crashed on.

@@ -42,7 +42,7 @@ class EvalTaskTest {
     void namesRoundTripAndUnknownNamesAreRejected() {
         for (EvalTask t : EvalTask.values()) assertEquals(t, EvalTask.of(t.cliName()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvalTask.of("chess"));
-        assertTrue(e.getMessage().contains("add, sort, path, inc, code"), e.getMessage());
+        assertTrue(e.getMessage().contains("add, sort, path, inc, plan, code"), e.getMessage());
     }
 
     @Test
@@ -57,7 +57,7 @@ class EvalTaskTest {
                     assertTrue(p.prompt().endsWith("="), p.prompt());
                     // character vocabulary: the answer and its end marker fit the generated positions
                     assertTrue(p.answer().length() + 1 <= t.generationLength(), t + ": " + p);
-                    assertTrue(EvalTask.answerMatches(p.answer(), p.answer()));
+                    assertEquals(1.0, t.score(p.answer(), p.answer()), t + ": " + p);
                 }
             }
         }
@@ -101,6 +101,51 @@ class EvalTaskTest {
         var dev = HeldOut.read(root.resolve("models/lab/tasks-inc-dev.tsv"));
         assertTrue(dev.size() >= 100, "dev problems: " + dev.size());
         for (HeldOut.Problem p : dev) assertFalse(prompts.contains(p.prompt()), "a tuning problem is held out: " + p.prompt());
+    }
+
+    /**
+     * The planning task: every held-out answer is the path from start to goal through the prompt's star graph
+     * (recomputed here by following the listed edges back from the goal, independently of the lab's generator), the
+     * graph has two arms of the answer's length, distances 2..6 have 200 problems each, and only the exact path
+     * scores: the other arm, a missing edge or a trailing comma score 0.
+     */
+    @Test
+    void planHeldOutAnswersAreTheGoalsPathAndEveryDistanceHas200() throws Exception {
+        Path root = Path.of(System.getProperty("paradec.root", ".")).toAbsolutePath();
+        var problems = HeldOut.read(root.resolve(EvalTask.PLAN.heldOutFile()));
+        java.util.Map<Integer, Integer> perDistance = new java.util.TreeMap<>();
+        java.util.Set<String> prompts = new java.util.HashSet<>();
+        for (HeldOut.Problem p : problems) {
+            String q = p.prompt();
+            assertTrue(q.matches("([a-z]{2},)*[a-z]{2}\\|[a-z]>[a-z]="), q);
+            String[] edges = q.substring(0, q.indexOf('|')).split(",");
+            char start = q.charAt(q.indexOf('|') + 1);
+            char goal = q.charAt(q.indexOf('>') + 1);
+            java.util.Map<Character, Character> parent = new java.util.HashMap<>();
+            for (String e : edges) assertEquals(null, parent.put(e.charAt(1), e.charAt(0)), "a tree: one edge into each node " + q);
+            java.util.ArrayDeque<String> path = new java.util.ArrayDeque<>();
+            for (char v = goal; v != start; v = parent.get(v)) path.addFirst("" + parent.get(v) + v);
+            String expected = String.join(",", path);
+            assertEquals(expected, p.answer(), q);
+            int d = EvalTask.distance(p.answer());
+            assertEquals(path.size(), d);
+            assertEquals(2 * d, edges.length, "two arms of length d: " + q);
+            perDistance.merge(d, 1, Integer::sum);
+            assertEquals(1.0, EvalTask.PLAN.score(p.answer(), p.answer()));
+            assertEquals(1.0, EvalTask.PLAN.score(" " + p.answer() + "\n", p.answer()));
+            assertEquals(1.0, EvalTask.PLAN.score(p.answer() + "|", p.answer()), "text after the answer is allowed");
+            assertEquals(0.0, EvalTask.PLAN.score(p.answer() + ",", p.answer()), "a trailing comma is a wrong answer");
+            assertEquals(0.0, EvalTask.PLAN.score(p.answer().substring(0, p.answer().length() - 3), p.answer()), "an edge short");
+            // the other arm from the start: the distractor a model without look-ahead picks half of the time
+            String firstEdge = p.answer().substring(0, 2);
+            String other = java.util.Arrays.stream(edges).filter(e -> e.charAt(0) == start && !e.equals(firstEdge)).findFirst().orElseThrow();
+            assertEquals(0.0, EvalTask.PLAN.score(other + p.answer().substring(2), p.answer()), other);
+            assertTrue(p.answer().length() + 1 <= EvalTask.PLAN.generationLength(), "the answer and </s> fit");
+            prompts.add(q);
+        }
+        assertEquals(problems.size(), prompts.size(), "distinct problems");
+        assertEquals(java.util.Map.of(2, 200, 3, 200, 4, 200, 5, 200, 6, 200), perDistance);
+        assertEquals(0.0, EvalTask.ADD.score("ab", "ab"), "letters are no answer of the digit tasks");
     }
 
     @Test

@@ -91,7 +91,7 @@ public final class CliFuzzDriver {
             case "--seed" -> new String[] {LONGS[r.nextInt(LONGS.length)]};
             case "--decoder" -> new String[] {DECODERS[r.nextInt(DECODERS.length)]};
             case "--decoders" -> new String[] {DECODERS[r.nextInt(DECODERS.length)] + (r.nextBoolean() ? "," + DECODERS[r.nextInt(DECODERS.length)] : "")};
-            case "--task" -> new String[] {new String[] {"add", "sort", "path", "code", "ADD", "", "none"}[r.nextInt(7)]};
+            case "--task" -> new String[] {new String[] {"add", "sort", "path", "plan", "code", "ADD", "", "none"}[r.nextInt(8)]};
             case "--kv-cache" -> new String[] {new String[] {"none", "prefix", "dual", "", "x"}[r.nextInt(5)]};
             case "--guess-init" -> new String[] {new String[] {"lookup", "random", "prompt", "x", ""}[r.nextInt(5)]};
             case "--window" -> new String[] {r.nextInt(4) == 0 ? "auto" : NUMBERS[r.nextInt(NUMBERS.length)]};

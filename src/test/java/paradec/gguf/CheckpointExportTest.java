@@ -132,6 +132,48 @@ class CheckpointExportTest {
         }
     }
 
+    /**
+     * --q8_0 stores the matrices as ggml's Q8_0 blocks (F16 scale max|x|/127, then 32 signed bytes), norms as F32; every
+     * value decodes back within half a scale step, and the encoder rounds halves away from zero like C's roundf.
+     */
+    @Test
+    void exportsQ8_0BlocksThatDecodeWithinHalfAStep() throws Exception {
+        Path ck = checkpoint("llada", 40);
+        Path out = dir.resolve("q.gguf");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        assertEquals(GgufTool.OK, GgufTool.run(new String[] {"export", ck.toString(), "--q8_0", "-o", out.toString()}, quiet, quiet));
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals(7, g.getLong("general.file_type"), "MOSTLY_Q8_0");
+            assertEquals(GgmlType.F32, g.tensor("output_norm.weight").orElseThrow().type());
+            TensorInfo up = g.tensor("blk.0.ffn_up.weight").orElseThrow();
+            assertEquals(GgmlType.Q8_0, up.type());
+            assertArrayEquals(new long[] {32, 64}, up.dims());
+            var data = g.tensorData(up);
+            assertEquals(64 * 34, data.byteSize(), "64 rows of one block");
+            for (int k = 0; k < 64; k++) {
+                float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, 34L * k));
+                assertTrue(d > 0, "block " + k);
+                for (int i = 0; i < 32; i++) {
+                    float x = ((32 * k + i) % 7) * 0.25f - 0.5f; // the checkpoint's values
+                    float back = d * data.get(ValueLayout.JAVA_BYTE, 34L * k + 2 + i);
+                    assertEquals(x, back, d / 2 + 1e-3 * Math.abs(x), "block " + k + " value " + i);
+                }
+            }
+        }
+        float[] x = new float[32];
+        x[0] = 127;    // d = 1
+        x[1] = 2.5f;   // half away from zero
+        x[2] = -2.5f;
+        x[3] = -127;
+        x[4] = 0.49f;
+        byte[] q = CheckpointExport.q8_0(x);
+        assertEquals(34, q.length);
+        assertEquals(1.0f, Float.float16ToFloat((short) ((q[0] & 0xff) | (q[1] << 8))));
+        assertArrayEquals(new byte[] {127, 3, -3, -127, 0, 0}, java.util.Arrays.copyOfRange(q, 2, 8));
+        byte[] zero = CheckpointExport.q8_0(new float[32]);
+        for (byte b : zero) assertEquals(0, b, "an all-zero block: scale 0, values 0");
+    }
+
     @Test
     void rejectsMissingCheckpointAndVocabMismatch() throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());

@@ -33,9 +33,11 @@ import paradec.llama.Model;
  *       last position's logits are within {@link #MAX_ABS_DIFF} of PyTorch's (which used the same
  *       F16-rounded weights).</li>
  * </ul>
- * For {@code tasks-ar}, {@code tasks-dlm} and {@code tasks-long-dlm} (character vocabulary, {@code models/lab/tasks_reference.py}) the
+ * For {@code tasks-ar}, {@code tasks-dlm}, {@code tasks-long-dlm} and the plan models {@code plan-ar}, {@code plan-dlm},
+ * {@code plan-mdm} (character vocabularies, {@code models/lab/tasks_reference.py}; the plan models' Q8_0 references use
+ * the Q8_0 rounding of {@code paradec export --q8_0}) the
  * tokenisation reference is the lab's own character encoder on 200 written-out held-out problems, and the 3 prompts
- * are one held-out problem of each task (tasks-long-dlm: three of its one task; for the diffusion models followed by
+ * are one held-out problem of each task (tasks-long-dlm and the plan models: three of their one task; for the diffusion models followed by
  * the task's answer positions, masked).
  * Skipped when the model is not there (it is built by {@code make models}).
  */
@@ -95,7 +97,8 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "code-draft", "tasks-ar", "tasks-dlm", "tasks-long-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "code-draft", "tasks-ar", "tasks-dlm", "tasks-long-dlm", "plan-ar", "plan-dlm",
+        "plan-mdm"})
     void tokenizesLikeSentencePiece(String name) throws IOException {
         Path m = model(name);
         try (Model model = Model.load(m)) {
@@ -135,7 +138,8 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "code-draft", "tasks-ar", "tasks-dlm", "tasks-long-dlm"})
+    @ValueSource(strings = {"code-ar", "code-dlm", "code-cllm", "code-draft", "tasks-ar", "tasks-dlm", "tasks-long-dlm", "plan-ar", "plan-dlm",
+        "plan-mdm"})
     void logitsAndGreedyMatchPyTorch(String name) throws IOException {
         Path m = model(name);
         List<java.util.Map<String, String[]>> blocks = blocks(tsv(name, "logits"));
