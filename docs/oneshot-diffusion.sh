@@ -13,7 +13,9 @@ shift $(( $# > 2 ? 2 : $# ))
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=("$root/models/generated/llada-32k.gguf" "$root/models/generated/llada-126k.gguf")
 tool="$root/build/llama/bin/llama-diffusion-cli"
-prompt='Write a short story about a robot who learns to paint, with a happy ending and a moral.'
+# 32 tokens once chat-formatted, so both sides compute the same 128 positions (llama-diffusion-cli's -ub 128 caps its
+# sequence at 128; a 131-position decode of the 126k model costs ~23% more than a 128-position one)
+prompt='Write a short story about a robot that learns to paint, with a happy ending.'
 out="$root/docs/oneshot-diffusion-t$threads.md"
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
@@ -51,7 +53,7 @@ for line in open(raw):
 print("# Diffusion in a one-shot CLI run\n")
 print(f"Measured {day}, {rounds} interleaved rounds, {threads} threads each side, load average at the end {load}.")
 print("Each paradec run is a fresh `bin/paradec generate` (JVM start, model load, 36 forward calls: 96 positions after a")
-print("chat-formatted prompt, blocks of 32, 12 steps a block); llama-diffusion-cli runs the same prompt, length, blocks")
+print("32-token chat-formatted prompt, 128 in all, blocks of 32, 12 steps a block); llama-diffusion-cli runs the same prompt, length, blocks")
 print("and steps per block (algorithm 4, confidence), and its total time is divided by the 37 decodes it makes.")
 print("Reproduce: `docs/oneshot-diffusion.sh " + rounds + " " + threads + "`.\n")
 print("| model | paradec, no cache: ms per forward call | Java ms per run | paradec, prefix cache | llama-diffusion-cli | no cache vs llama-diffusion-cli (ratio of medians; best runs) | prefix vs llama-diffusion-cli |")

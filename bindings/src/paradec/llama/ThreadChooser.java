@@ -10,7 +10,7 @@ package paradec.llama;
  * the configured count is a ceiling: decodes mostly run on the count that has been fastest lately, and now and
  * then (about 1/40 of the time at most) on another one, so a change of load is seen. Times are compared only
  * between decodes of similar size (power-of-two buckets of the batch's token count); a size not compared yet
- * follows the sizes that have been.
+ * follows the sizes that have been. The first decode of each size is cold and left out.
  *
  * <p>Not thread-safe: a {@link Context} uses it under its lock.
  */
@@ -32,6 +32,8 @@ final class ThreadChooser {
     private int lastBest;
     private final boolean[] tried;
     private boolean trying;
+    /** Per bucket: whether its first, cold decode has been seen (and left out). */
+    private final boolean[] warm = new boolean[BUCKETS];
 
     /** Candidates: the ceiling, then (when adaptive) halves of it down to 1. */
     ThreadChooser(int ceiling, boolean adaptive) {
@@ -81,8 +83,17 @@ final class ThreadChooser {
         if (counts.length == 1 || nanos <= 0) return;
         int i = indexOf(threads);
         if (i < 0) return;
-        double[] row = estimate[bucket(tokens)];
+        int b = bucket(tokens);
+        double[] row = estimate[b];
         nanosSinceTry += nanos;
+        // a size's first decode is cold (first touch of the weights and of the output buffer, the graph's
+        // allocation): 20x a warm one on a 126k-vocabulary diffusion model. Kept as that count's estimate it made
+        // the chooser leave the count for the rest of a run (one-shot diffusion at 2 threads decoded on 1, 1.4x slower)
+        if (!warm[b]) {
+            warm[b] = true;
+            trying = false;
+            return;
+        }
         tried[i] = true;
         // a try reads a count that may not have run for a long time: its old estimate says nothing about now
         row[i] = Double.isNaN(row[i]) || trying ? nanos : row[i] + ALPHA * (nanos - row[i]);
