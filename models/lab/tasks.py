@@ -180,10 +180,10 @@ def sort_answer(xs):
 
 # --- path-finding ---------------------------------------------------------------------------------
 
-def draw_path(rng, pd=None):
-    """(edges in listed order, start, goal, path edges) of a star graph with ARMS arms of length pd."""
-    d = pd if pd else int(rng.integers(PATH_PD_MIN, PATH_PD_MAX + 1))
-    nodes = [int(v) for v in rng.permutation(10)[:1 + ARMS * d]]
+def star_graph(rng, labels, d):
+    """(edges in listed order, start, goal, path edges) of a star graph with ARMS arms of length d leaving the
+    start, its nodes distinct labels drawn from `labels`. The first arm leads to the goal; the listed order hides which."""
+    nodes = [labels[int(v)] for v in rng.permutation(len(labels))[:1 + ARMS * d]]
     start, arms = nodes[0], [nodes[1 + k * d:1 + (k + 1) * d] for k in range(ARMS)]
     edges = []
     for arm in arms:
@@ -191,10 +191,14 @@ def draw_path(rng, pd=None):
         for v in arm:
             edges.append((prev, v))
             prev = v
-    path = edges[:d]  # the first arm leads to the goal; the listed order hides which one
-    goal = arms[0][-1]
     order = rng.permutation(len(edges))
-    return tuple(edges[i] for i in order), start, goal, tuple(path)
+    return tuple(edges[i] for i in order), start, arms[0][-1], tuple(edges[:d])
+
+
+def draw_path(rng, pd=None):
+    """(edges in listed order, start, goal, path edges) of a star graph with ARMS arms of length pd."""
+    d = pd if pd else int(rng.integers(PATH_PD_MIN, PATH_PD_MAX + 1))
+    return star_graph(rng, range(10), d)
 
 
 def path_prompt(edges, start, goal):
@@ -210,16 +214,7 @@ def path_answer(path):
 def draw_plan(rng, pd=None):
     """(edges in listed order, start, goal, path edges) of a star graph with ARMS arms of length pd, letter nodes."""
     d = pd if pd else int(rng.integers(PLAN_PD_MIN, PLAN_PD_MAX + 1))
-    nodes = [PLAN_LETTERS[int(v)] for v in rng.permutation(len(PLAN_LETTERS))[:1 + ARMS * d]]
-    start, arms = nodes[0], [nodes[1 + k * d:1 + (k + 1) * d] for k in range(ARMS)]
-    edges = []
-    for arm in arms:
-        prev = start
-        for v in arm:
-            edges.append((prev, v))
-            prev = v
-    order = rng.permutation(len(edges))
-    return tuple(edges[i] for i in order), start, arms[0][-1], tuple(edges[:d])
+    return star_graph(rng, PLAN_LETTERS, d)
 
 
 def plan_prompt(edges, start, goal):
