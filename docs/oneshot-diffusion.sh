@@ -28,11 +28,17 @@ import hashlib, json, sys
 d = json.loads(sys.stdin.readline())
 print("%.2f %.0f %s" % (d["wall_ms"] / d["forward_calls"], d["java_ms"], hashlib.md5(str(d["tokens"]).encode()).hexdigest()[:8]))'
 }
-# llama-diffusion-cli: its total time over the decodes it really makes (37 here: 48 nominal steps, 12 a block,
-# it tiles 128 positions from the prompt's end and stops a block past the end after one decode)
+# llama-diffusion-cli: its total time over the decodes it really makes, counted from its progress lines (one per
+# decode): its blocks tile 128 positions from the prompt's end and it may stop a block early, so the count varies
+# with the model (37 on the 32k model here, 27 on the 126k one); --temp 0 as paradec is greedy
 cli() {
-  "$tool" -m "$1" -p "$prompt" -ub 128 -n 96 --diffusion-steps 48 --diffusion-block-length 32 \
-    --diffusion-algorithm 4 -t "$threads" 2>&1 | sed -n 's/.*total time: \([0-9.]*\)ms.*/\1/p' | awk '{printf "%.2f\n", $1 / 37}'
+  local log
+  log=$("$tool" -m "$1" -p "$prompt" -ub 128 -n 96 --diffusion-steps 48 --diffusion-block-length 32 \
+    --diffusion-algorithm 4 --temp 0 -t "$threads" 2>&1 | tr '\r' '\n')
+  local total decodes
+  total=$(sed -n 's/.*total time: \([0-9.]*\)ms.*/\1/p' <<< "$log")
+  decodes=$(grep -c 'diffusion step:' <<< "$log")
+  awk -v t="$total" -v d="$decodes" 'BEGIN { printf "%.2f %d\n", t / d, d }'
 }
 
 for m in "${models[@]}"; do
@@ -54,7 +60,8 @@ print("# Diffusion in a one-shot CLI run\n")
 print(f"Measured {day}, {rounds} interleaved rounds, {threads} threads each side, load average at the end {load}.")
 print("Each paradec run is a fresh `bin/paradec generate` (JVM start, model load, 36 forward calls: 96 positions after a")
 print("32-token chat-formatted prompt, 128 in all, blocks of 32, 12 steps a block); llama-diffusion-cli runs the same prompt, length, blocks")
-print("and steps per block (algorithm 4, confidence), and its total time is divided by the 37 decodes it makes.")
+print("and steps per block (algorithm 4, confidence, --temp 0), and its total time is divided by the decodes it makes (counted")
+print("from its progress lines; in parentheses after its times).")
 print("Reproduce: `docs/oneshot-diffusion.sh " + rounds + " " + threads + "`.\n")
 print("| model | paradec, no cache: ms per forward call | Java ms per run | paradec, prefix cache | llama-diffusion-cli | no cache vs llama-diffusion-cli (ratio of medians; best runs) | prefix vs llama-diffusion-cli |")
 print("|---|---|---|---|---|---|---|")
@@ -65,7 +72,8 @@ for model, r in rows.items():
     java = [float(x[1]) for x in r["none"]]
     pre = [float(x[0]) for x in r["prefix"]]
     cli = [float(x[0]) for x in r["cli"]]
-    print(f"| {model} | {fmt(none)} | {med(java):.0f} | {fmt(pre)} | {fmt(cli)} | "
+    decodes = sorted({x[1] for x in r["cli"]})
+    print(f"| {model} | {fmt(none)} | {med(java):.0f} | {fmt(pre)} | {fmt(cli)} ({'/'.join(decodes)} decodes) | "
           f"{med(cli) / med(none):.2f}x; {min(cli) / min(none):.2f}x | {med(cli) / med(pre):.2f}x; {min(cli) / min(pre):.2f}x |")
 print()
 for model, r in rows.items():
