@@ -41,6 +41,11 @@ BEGIN, END = "<!-- eval:begin -->", "<!-- eval:end -->"
 def run(paradec, model, task, decoder, extra, n):
     cmd = [paradec, "eval", "-m", f"models/{model}.gguf", "--task", task, "--decoder", decoder.split()[0],
            "--n", str(n), "--json"] + extra
+    return eval_json(cmd)
+
+
+def eval_json(cmd):
+    """Runs a `paradec eval ... --json` command; its result with the command line (without the launcher) added."""
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")

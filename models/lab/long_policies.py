@@ -15,12 +15,12 @@ e.g. `--extra "dico f2=--factor 2"`. --out and --card replace the file's <!-- po
 """
 import argparse
 import datetime
-import json
 import os
 import platform
 import shlex
-import subprocess
 import sys
+
+from eval_cards import eval_json
 
 POLICIES = ["llada", "random", "origin", "entropy", "margin", "fast-dllm", "fast-dllm-factor", "eb", "klass", "dico"]
 GEN = 72
@@ -34,12 +34,7 @@ def run(paradec, model, heldout, n, block, decoder, extra):
         cmd += ["--heldout", heldout]
     if n:
         cmd += ["--n", str(n)]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
-    r = json.loads(p.stdout)
-    r["command"] = " ".join(cmd[1:])
-    return r
+    return eval_json(cmd)
 
 
 def main():
