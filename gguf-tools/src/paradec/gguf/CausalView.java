@@ -57,14 +57,9 @@ public final class CausalView {
      * @throws IllegalArgumentException if the model's architecture has no causal twin
      */
     public static Path ensure(Path model, Path cacheDir) throws IOException {
-        long size = Files.size(model);
-        int hash;
-        try (InputStream in = Files.newInputStream(model)) {
-            hash = Arrays.hashCode(in.readNBytes(1 << 20));
-        }
-        String name = model.getFileName().toString().replaceFirst("\\.gguf$", "") + "-" + size + "-" + Integer.toHexString(hash) + ".causal.gguf";
-        Path view = cacheDir.resolve(name);
+        Path view = pathOf(model, cacheDir);
         if (Files.isRegularFile(view)) return view;
+        String name = view.getFileName().toString();
         Files.createDirectories(cacheDir);
         Path tmp = Files.createTempFile(cacheDir, name, ".part");
         try {
@@ -74,6 +69,16 @@ public final class CausalView {
             Files.deleteIfExists(tmp);
         }
         return view;
+    }
+
+    /** Where {@link #ensure} keeps the view of {@code model}: named by its size and the hash of its first mebibyte. */
+    public static Path pathOf(Path model, Path cacheDir) throws IOException {
+        long size = Files.size(model);
+        int hash;
+        try (InputStream in = Files.newInputStream(model)) {
+            hash = Arrays.hashCode(in.readNBytes(1 << 20));
+        }
+        return cacheDir.resolve(model.getFileName().toString().replaceFirst("\\.gguf$", "") + "-" + size + "-" + Integer.toHexString(hash) + ".causal.gguf");
     }
 
     /** Writes the causal view of {@code source} to {@code target}: a patched copy where possible, else anew. */

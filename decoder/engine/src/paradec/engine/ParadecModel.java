@@ -1,6 +1,7 @@
 package paradec.engine;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -25,6 +26,7 @@ import paradec.generation.StopReason;
 import paradec.generation.TokenListener;
 import paradec.llama.Context;
 import paradec.llama.ContextParams;
+import paradec.llama.LlamaException;
 import paradec.llama.Model;
 import paradec.llama.ModelParams;
 import paradec.llama.Vocab;
@@ -407,16 +409,19 @@ public final class ParadecModel implements AutoCloseable {
                 : diffusionPolicy(request.decoderName() == null ? "llada" : request.decoderName());
         DiffusionSettings settings = request.diffusion() != null ? request.diffusion() : diffusionSettings(request);
         int length = prompt.length + settings.genLength();
-        if (request.diffusionCache() > 0) {
-            PrefixCachedDenoisingModel cached = takeCached(length);
+        boolean prefixCache = request.diffusionCache() > 0;
+        PrefixCachedDenoisingModel cached = prefixCache ? takeCached(length) : exactStepsOnView(length);
+        if (cached != null) {
             try (Context.Lease lease = cached.context().acquire()) {
-                cached.reset(request.diffusionCache());
+                // refreshed at every step, the view computes what the diffusion path does, block rows only
+                cached.reset(prefixCache ? request.diffusionCache() : 1);
                 long[] before = cached.counters();
                 GenerationResult r = new DiffusionGenerator().generate(cached, prompt, settings, policy.get(), listener, request.trace());
                 long[] after = cached.counters();
                 java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>(r.extras());
-                extras.put("kv_cache", "prefix");
-                extras.put("cache_refresh", request.diffusionCache());
+                extras.put("kv_cache", prefixCache ? "prefix" : "none");
+                extras.put("causal_view", true);
+                if (prefixCache) extras.put("cache_refresh", request.diffusionCache());
                 extras.put("full_passes", after[0] - before[0]);
                 extras.put("cached_passes", after[1] - before[1]);
                 extras.put("positions_computed", after[2] - before[2]);
@@ -431,6 +436,7 @@ public final class ParadecModel implements AutoCloseable {
             GenerationResult r = new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
             java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>(r.extras());
             extras.put("kv_cache", "none");
+            extras.put("causal_view", false);
             // without a cache every forward call computes the whole sequence
             extras.put("positions_computed", r.forwardCalls() * (long) length);
             return new GenerationResult(r.decoder(), r.promptTokens(), r.tokens(), r.text(), r.stopReason(), r.forwardCalls(),
@@ -444,19 +450,62 @@ public final class ParadecModel implements AutoCloseable {
      * The model's causal view (same weights, KV memory, bidirectional attention), written once into the
      * cache folder ({@code paradec.cache.dir}, default ~/.cache/paradec/views) and loaded on first use.
      */
+    private static Path viewDir() {
+        String dir = System.getProperty("paradec.cache.dir");
+        return (dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "paradec")).resolve("views");
+    }
+
     private synchronized Model causalView() {
         checkOpen();
         if (causalView == null) {
-            String dir = System.getProperty("paradec.cache.dir");
-            Path cache = (dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "paradec")).resolve("views");
             try {
                 // the same placement as the model (GPU layers, RPC servers), since it replaces the model's compute
-                causalView = Model.load(paradec.gguf.CausalView.ensure(model.path(), cache), params.withProgress(null));
+                causalView = Model.load(paradec.gguf.CausalView.ensure(model.path(), viewDir()), params.withProgress(null));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("could not write or load the causal view of " + model.path(), e);
             }
         }
         return causalView;
+    }
+
+    /** Model files up to this size get their causal view written for exact steps without being asked. */
+    static final long VIEW_WRITE_LIMIT = 2L << 30;
+    /** System property: {@code auto} (default), {@code always} or {@code never} run exact diffusion steps on the causal view. */
+    public static final String VIEW_PROPERTY = "paradec.diffusion.view";
+    private boolean viewUnusable;
+
+    /**
+     * A context on the causal view for exact (uncached) diffusion steps, or null to take the diffusion
+     * path. A diffusion architecture runs through llama.cpp's encoder path, which computes the logits of
+     * every position; the view computes only the rows a step reads (the current block), and at a 126k
+     * vocabulary the output projection is most of a decode. {@code auto} writes a missing view only for
+     * a model up to {@link #VIEW_WRITE_LIMIT} bytes (a bigger one uses its view once {@code --kv-cache
+     * prefix} has written it); a view that cannot be written or loaded leaves the diffusion path in use.
+     */
+    private PrefixCachedDenoisingModel exactStepsOnView(int length) {
+        String mode = System.getProperty(VIEW_PROPERTY, "auto");
+        synchronized (this) {
+            if (viewUnusable || mode.equals("never")) return null;
+            if (causalView == null && !mode.equals("always")) {
+                try {
+                    if (!paradec.gguf.CausalView.TWINS.containsKey(model.metadata("general.architecture"))) return null;
+                    if (Files.size(model.path()) > VIEW_WRITE_LIMIT && !Files.isRegularFile(paradec.gguf.CausalView.pathOf(model.path(), viewDir()))) return null;
+                } catch (IOException e) {
+                    return null;
+                }
+            }
+        }
+        try {
+            return takeCached(length);
+        } catch (java.io.UncheckedIOException | LlamaException | IllegalArgumentException e) {
+            synchronized (this) {
+                checkOpen();
+                viewUnusable = true;
+            }
+            System.getLogger("paradec").log(System.Logger.Level.WARNING,
+                    "exact diffusion steps take the slower diffusion path: the causal view of " + model.path() + " is unusable: " + e.getMessage());
+            return null;
+        }
     }
 
     private PrefixCachedDenoisingModel takeCached(int length) {

@@ -25,7 +25,8 @@ import paradec.testing.TestModels;
 /**
  * The diffusion prefix KV cache: on the causal view of LLaDA (as llama) and Dream (as qwen2, shifted
  * logits), refreshing the cache at every step reproduces the uncached run token for token for every
- * policy; refreshing at block starts only computes fewer positions.
+ * policy; refreshing at block starts only computes fewer positions. Uncached steps run on the view too,
+ * bit for bit the diffusion path's rows.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PrefixCacheTest {
@@ -67,11 +68,71 @@ class PrefixCacheTest {
         for (ParadecModel m : List.of(llada, synthLlada, dream)) {
             int[] prompt = m.tokenize("def fibonacci(n):");
             for (String policy : List.of("llada", "fast-dllm", "entropy", "dico", "klass")) {
-                GenerationResult plain = m.generate(prompt, request(policy, 0));
+                GenerationResult plain = onDiffusionPath(() -> m.generate(prompt, request(policy, 0)));
+                assertEquals(false, plain.extras().get("causal_view"));
                 GenerationResult cached = m.generate(prompt, request(policy, 1));
                 assertArrayEquals(plain.tokens(), cached.tokens(), m.model().path() + " " + policy);
                 assertEquals(plain.extra("steps", -1), cached.extra("steps", -2));
                 assertEquals(cached.extra("steps", -1), cached.extra("full_passes", -2), "one full pass per step");
+            }
+        }
+    }
+
+    static <T> T onDiffusionPath(java.util.function.Supplier<T> run) {
+        String saved = System.getProperty(ParadecModel.VIEW_PROPERTY);
+        System.setProperty(ParadecModel.VIEW_PROPERTY, "never");
+        try {
+            return run.get();
+        } finally {
+            if (saved == null) System.clearProperty(ParadecModel.VIEW_PROPERTY);
+            else System.setProperty(ParadecModel.VIEW_PROPERTY, saved);
+        }
+    }
+
+    /**
+     * Without a cache, the steps run on the view by default (it computes only the block's logits rows):
+     * the same tokens and positions as the diffusion path, for every policy, with shifted logits too.
+     */
+    @Test
+    void uncachedStepsRunOnTheViewWithTheDiffusionPathsTokens() {
+        for (ParadecModel m : List.of(llada, synthLlada, dream)) {
+            int[] prompt = m.tokenize("def fibonacci(n):");
+            for (String policy : List.of("llada", "fast-dllm", "entropy", "dico", "klass")) {
+                GenerationResult path = onDiffusionPath(() -> m.generate(prompt, request(policy, 0)));
+                GenerationResult view = m.generate(prompt, request(policy, 0));
+                assertEquals(false, path.extras().get("causal_view"));
+                assertEquals(true, view.extras().get("causal_view"), view.extras().toString());
+                assertEquals("none", view.extras().get("kv_cache"));
+                assertArrayEquals(path.tokens(), view.tokens(), m.model().path() + " " + policy);
+                assertEquals(path.forwardCalls(), view.forwardCalls());
+                assertEquals(path.extra("positions_computed", -1), view.extra("positions_computed", -2));
+                assertEquals(view.forwardCalls(), view.extra("full_passes", -1), "a full pass every call");
+            }
+        }
+    }
+
+    /** A full pass on the view gives the diffusion path's rows bit for bit (it only skips the rows no one reads). */
+    @Test
+    void theViewsRowsAreTheDiffusionPathsBitForBit() throws IOException {
+        for (ParadecModel m : List.of(llada, dream)) {
+            Path view = CausalView.ensure(m.model().path(), dir.resolve("cache").resolve("views"));
+            int[] prompt = m.tokenize("def add(a, b):");
+            int[] tokens = new int[prompt.length + 32];
+            System.arraycopy(prompt, 0, tokens, 0, prompt.length);
+            java.util.Arrays.fill(tokens, prompt.length, tokens.length, m.model().vocab().mask());
+            tokens[prompt.length + 5] = prompt[0];
+            int from = prompt.length + 8;
+            int to = prompt.length + 24;
+            try (paradec.llama.Model v = paradec.llama.Model.load(view);
+                 PrefixCachedDenoisingModel onView = new PrefixCachedDenoisingModel(m.model(), v, tokens.length, 1, 1);
+                 LlamaDenoisingModel onPath = new LlamaDenoisingModel(m.model(), tokens.length, 1)) {
+                paradec.logits.LogitsView a = onPath.forward(tokens, from, to);
+                paradec.logits.LogitsView b = onView.forward(tokens, from, to);
+                for (int p = from; p < to; p++) {
+                    float[] want = a.row(p).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                    float[] got = b.row(p).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                    assertArrayEquals(want, got, m.model().path() + " position " + p);
+                }
             }
         }
     }
