@@ -22,7 +22,7 @@ trap 'rm -f "$raw"' EXIT
 
 # paradec: wall time of the generation over its forward calls, Java time, and the tokens (to compare runs)
 paradec() {
-  "$root/bin/paradec" generate -m "$1" -p "$prompt" --gen-length 96 --block-length 32 --steps 36 \
+  PARADEC_JAVA_OPTS="${view:-}" "$root/bin/paradec" generate -m "$1" -p "$prompt" --gen-length 96 --block-length 32 --steps 36 \
     --threads "$threads" --json "${@:2}" 2>/dev/null | python3 -c '
 import hashlib, json, sys
 d = json.loads(sys.stdin.readline())
@@ -44,6 +44,7 @@ cli() {
 for m in "${models[@]}"; do
   for r in $(seq "$rounds"); do
     echo "$(basename "$m") none $(paradec "$m")" >> "$raw"
+    echo "$(basename "$m") path $(view=-Dparadec.diffusion.view=never paradec "$m")" >> "$raw"
     echo "$(basename "$m") prefix $(paradec "$m" --kv-cache prefix)" >> "$raw"
     echo "$(basename "$m") cli $(cli "$m")" >> "$raw"
   done
@@ -63,22 +64,27 @@ print("32-token chat-formatted prompt, 128 in all, blocks of 32, 12 steps a bloc
 print("and steps per block (algorithm 4, confidence, --temp 0), and its total time is divided by the decodes it makes (counted")
 print("from its progress lines; in parentheses after its times).")
 print("Reproduce: `docs/oneshot-diffusion.sh " + rounds + " " + threads + "`.\n")
-print("| model | paradec, no cache: ms per forward call | Java ms per run | paradec, prefix cache | llama-diffusion-cli | no cache vs llama-diffusion-cli (ratio of medians; best runs) | prefix vs llama-diffusion-cli |")
-print("|---|---|---|---|---|---|---|")
+print("Without a cache paradec runs on the model's causal view, which computes only the block's logits rows (the same")
+print("rows bit for bit); the diffusion-path column (`-Dparadec.diffusion.view=never`) computes every position's, as")
+print("llama-diffusion-cli does.\n")
+print("| model | paradec, no cache: ms per forward call | Java ms per run | no cache, diffusion path | paradec, prefix cache | llama-diffusion-cli | no cache vs llama-diffusion-cli (ratio of medians; best runs) | diffusion path vs llama-diffusion-cli | prefix vs llama-diffusion-cli |")
+print("|---|---|---|---|---|---|---|---|---|")
 def med(xs): return statistics.median(xs)
 def fmt(xs): return "%.1f [%.1f-%.1f]" % (med(xs), min(xs), max(xs))
 for model, r in rows.items():
     none = [float(x[0]) for x in r["none"]]
     java = [float(x[1]) for x in r["none"]]
     pre = [float(x[0]) for x in r["prefix"]]
+    path = [float(x[0]) for x in r["path"]]
     cli = [float(x[0]) for x in r["cli"]]
     decodes = sorted({x[1] for x in r["cli"]})
-    print(f"| {model} | {fmt(none)} | {med(java):.0f} | {fmt(pre)} | {fmt(cli)} ({'/'.join(decodes)} decodes) | "
-          f"{med(cli) / med(none):.2f}x; {min(cli) / min(none):.2f}x | {med(cli) / med(pre):.2f}x; {min(cli) / min(pre):.2f}x |")
+    print(f"| {model} | {fmt(none)} | {med(java):.0f} | {fmt(path)} | {fmt(pre)} | {fmt(cli)} ({'/'.join(decodes)} decodes) | "
+          f"{med(cli) / med(none):.2f}x; {min(cli) / min(none):.2f}x | {med(cli) / med(path):.2f}x; {min(cli) / min(path):.2f}x | "
+          f"{med(cli) / med(pre):.2f}x; {min(cli) / min(pre):.2f}x |")
 print()
 for model, r in rows.items():
-    same = len({x[2] for x in r["none"]}) == 1 and len({x[2] for x in r["prefix"]}) == 1
-    print(f"- {model}: every uncached run gave the same tokens, and every prefix-cache run the same: {'yes' if same else 'NO'}.")
+    same = len({x[2] for x in r["none"] + r["path"]}) == 1 and len({x[2] for x in r["prefix"]}) == 1
+    print(f"- {model}: every uncached run (view and diffusion path) gave the same tokens, and every prefix-cache run the same: {'yes' if same else 'NO'}.")
 print("\nA ratio above 1 means paradec takes less time per forward call than llama-diffusion-cli.")
 EOF
 cat "$out"
