@@ -8,8 +8,8 @@ import picocli.CommandLine;
 
 /**
  * Parsed options and positional arguments of one subcommand. Each command declares its options as a table of
- * {@link Opt}s (names, value label, default as shown, help); picocli parses the command line against it and
- * prints the command's {@code --help}. A value is stored under the option's first name, whichever of its names
+ * {@link Opt}s (names, value label, default as shown, help); {@link #parse} reads the command line against it
+ * and picocli prints the command's {@code --help}. A value is stored under the option's first name, whichever of its names
  * (llama.cpp's spellings included) was typed; messages name the option as typed.
  */
 final class Options {
@@ -80,52 +80,52 @@ final class Options {
     }
 
     /**
-     * Parses a command's arguments (from index {@code from}) against its option table.
+     * Parses a command's arguments (from index {@code from}) against its option table: {@code --name value},
+     * {@code --name=value}, flags without a value, {@code --} before positional arguments that start with a dash;
+     * a value may start with a dash unless it is one of the command's option names; the last of a repeated
+     * option wins, as in llama.cpp. The parser is plain code, not picocli's: picocli's classes target Java 5,
+     * which the JDK's AOT cache cannot hold, so loading them cost a one-shot run ~0.1 s; {@code --help} still
+     * uses picocli.
      *
      * @throws UsageException an unknown option, a missing or unexpected value: the message names the option
      */
     static Options parse(String[] args, int from, List<Opt> options) throws UsageException {
         Options o = new Options();
         o.raw = args.clone();
-        String[] rest = java.util.Arrays.copyOfRange(args, from, args.length);
-        CommandLine.ParseResult result;
-        try {
-            result = new CommandLine(spec(args.length > 0 ? args[0] : "", options, "ARG", null)).parseArgs(rest);
-        } catch (CommandLine.MissingParameterException e) {
-            // picocli names the option by its longest name: name it as it was typed
-            for (CommandLine.Model.ArgSpec missing : e.getMissing()) {
-                if (!(missing instanceof CommandLine.Model.OptionSpec option)) continue;
-                for (int i = rest.length - 1; i >= 0; i--) {
-                    if (List.of(option.names()).contains(rest[i])) throw new UsageException(rest[i] + " needs a value (" + option.paramLabel() + ")");
-                }
-            }
-            throw new UsageException(e.getMessage().replace(System.lineSeparator(), " ").strip());
-        } catch (CommandLine.ParameterException e) {
-            throw new UsageException(e.getMessage().replace(System.lineSeparator(), " ").strip());
-        }
         Map<String, Opt> byName = new HashMap<>();
         for (Opt opt : options) for (String n : opt.names()) byName.put(n, opt);
-        for (CommandLine.Model.OptionSpec matched : result.matchedOptions()) {
-            if (matched.usageHelp()) continue;
-            Opt opt = byName.get(matched.longestName());
-            if (opt == null) opt = byName.get(matched.shortestName());
-            String key = opt.key();
-            if (opt.label() == null) {
-                o.values.put(key, "true");
-            } else {
-                List<String> given = matched.stringValues();
-                o.values.put(key, given.isEmpty() ? "" : given.getLast());
+        boolean onlyPositional = false;
+        for (int i = from; i < args.length; i++) {
+            String a = args[i];
+            if (onlyPositional || !a.startsWith("-") || a.equals("-")) {
+                o.positional.add(a);
+                continue;
             }
-        }
-        // the spelling typed, for messages about an option given by another of its names
-        for (String a : rest) {
-            String name = a.startsWith("--") && a.indexOf('=') > 0 ? a.substring(0, a.indexOf('=')) : a;
+            if (a.equals("--")) {
+                onlyPositional = true;
+                continue;
+            }
+            // Main answers --help before any command parses
+            if (a.equals("--help") || a.equals("-h")) continue;
+            int eq = a.indexOf('=');
+            String name = eq > 0 && !byName.containsKey(a) ? a.substring(0, eq) : a;
             Opt opt = byName.get(name);
-            if (opt != null && !name.equals(opt.key())) o.spelled.put(opt.key(), name);
+            if (opt == null) throw new UsageException("Unknown option: '" + name + "'");
+            if (name.equals(opt.key())) o.spelled.remove(name);
+            else o.spelled.put(opt.key(), name);
+            String value;
+            if (name.length() < a.length()) {
+                if (opt.label() == null) throw new UsageException(name + " takes no value, got '" + a + "'");
+                value = a.substring(name.length() + 1);
+            } else if (opt.label() == null) {
+                value = "true";
+            } else if (i + 1 >= args.length || byName.containsKey(args[i + 1]) || args[i + 1].equals("--")) {
+                throw new UsageException(name + " needs a value (" + opt.label() + ")");
+            } else {
+                value = args[++i];
+            }
+            o.values.put(opt.key(), value);
         }
-        List<String> positionals = result.matchedPositionals().isEmpty() ? List.of()
-                : result.matchedPositionals().getFirst().stringValues();
-        o.positional.addAll(positionals);
         return o;
     }
 
