@@ -30,8 +30,11 @@ public final class Vocab {
     private final int eos;
     private final int eot;
     private final int mask;
-    // end-of-generation flags and token pieces, read from llama.cpp once: decoders ask for every token
-    private final boolean[] endOfGeneration;
+    // end-of-generation flags and token pieces, read from llama.cpp once per token, when first asked for (reading
+    // every token's flag up front cost a one-shot run 30-150 ms of downcalls at 32k-151k tokens); a race only
+    // asks llama.cpp twice for the same answer
+    private final byte[] endOfGeneration;
+    private static final byte UNKNOWN = 0, NOT_EOG = 1, EOG = 2;
     private final AtomicReferenceArray<byte[]> pieces;
 
     Vocab(Model model, MemorySegment handle) {
@@ -42,8 +45,7 @@ public final class Vocab {
         this.eos = LlamaLib.llama_vocab_eos(handle);
         this.eot = LlamaLib.llama_vocab_eot(handle);
         this.mask = LlamaLib.llama_vocab_mask(handle);
-        this.endOfGeneration = new boolean[size];
-        for (int t = 0; t < size; t++) endOfGeneration[t] = LlamaLib.llama_vocab_is_eog(handle, t);
+        this.endOfGeneration = new byte[size];
         this.pieces = new AtomicReferenceArray<>(size);
     }
 
@@ -80,8 +82,18 @@ public final class Vocab {
     /** True for end-of-generation tokens (EOS, EOT, ...). */
     public boolean isEndOfGeneration(int token) {
         checkToken(token);
-        model.checkOpen();
-        return endOfGeneration[token];
+        byte known = endOfGeneration[token];
+        if (known == UNKNOWN) {
+            try {
+                known = LlamaLib.llama_vocab_is_eog(handle(), token) ? EOG : NOT_EOG;
+            } catch (AssertionError e) {
+                throw Model.closedDuringCall(e);
+            }
+            endOfGeneration[token] = known;
+        } else {
+            model.checkOpen();
+        }
+        return known == EOG;
     }
 
     /** @throws IllegalArgumentException if the id is outside [0, size) */

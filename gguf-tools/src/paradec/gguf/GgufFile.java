@@ -625,7 +625,7 @@ public final class GgufFile implements AutoCloseable {
                 case STRING -> {
                     List<String> a = new ArrayList<>(len);
                     for (int i = 0; i < len; i++) {
-                        a.add(string(what + "[" + i + "]"));
+                        a.add(string(what, i));
                     }
                     out = Collections.unmodifiableList(a);
                 }
@@ -706,19 +706,36 @@ public final class GgufFile implements AutoCloseable {
         }
 
         private String string(String what) throws GgufFormatException {
+            return string(what, -1);
+        }
+
+        /**
+         * A string, element {@code index} of array {@code what} ({@code -1}: not an element). The element's name is
+         * only spelled out in an error: a vocabulary holds 32k-256k strings, and building each one's name cost a
+         * young JVM more than reading them.
+         */
+        private String string(String what, int index) throws GgufFormatException {
             long lengthAt = pos;
-            long len = i64("length of " + what);
+            if (8 > size - pos) need(8, "length of " + element(what, index));
+            long len = seg.get(U64, pos);
+            pos += 8;
             if (len < 0 || len > remaining()) {
+                what = element(what, index);
                 throw new GgufFormatException("absurd string length " + Long.toUnsignedString(len) + " for " + what
                         + ": only " + remaining() + " bytes remain", lengthAt);
             }
             if (len > Integer.MAX_VALUE - 16) {
-                throw new GgufFormatException("string " + what + " of " + len + " bytes is too long", lengthAt);
+                throw new GgufFormatException("string " + element(what, index) + " of " + len + " bytes is too long", lengthAt);
             }
             // Lenient like llama.cpp: invalid UTF-8 becomes U+FFFD here; GgufWriter.copy keeps the raw bytes.
-            String s = new String(seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            byte[] bytes = new byte[(int) len];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
             pos += len;
-            return s;
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        private static String element(String what, int index) {
+            return index < 0 ? what : what + "[" + index + "]";
         }
 
         private static long alignUp(long x, long a) {

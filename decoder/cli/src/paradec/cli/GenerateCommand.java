@@ -143,7 +143,8 @@ final class GenerateCommand {
     static SamplingSettings sampling(Options o) throws UsageException {
         try {
             // without --seed, sampled runs differ from run to run (as llama.cpp's do); the seed is in --json output
-            long seed = o.has("--seed") ? o.getLong(0, "--seed") : new java.security.SecureRandom().nextLong() >>> 1;
+            // (not SecureRandom: its providers took a one-shot run ~20 ms, and a seed needs no secrecy)
+            long seed = o.has("--seed") ? o.getLong(0, "--seed") : java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1;
             return new SamplingSettings(o.getDouble(0, 0, 100, "--temp"), o.getInt(40, 0, 1 << 20, "--top-k"),
                     o.getDouble(0.95, 0, 1, "--top-p"), seed);
         } catch (IllegalArgumentException e) {
