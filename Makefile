@@ -98,6 +98,7 @@ bench-gpu:
 $(JAR): $(shell find . -name pom.xml -not -path './build/*') $(shell find bindings/src bindings/generated gguf-tools/src decoder -name '*.java' -not -path '*/target/*' 2>/dev/null)
 	@test -n "$(JDK)" || { bin/find-jdk; exit 1; }
 	$(MVN) -DskipTests package -pl '!src/test'
+	@rm -f target/jdk-home
 
 jar: $(JAR)
 

@@ -57,6 +57,12 @@ public final class LogitMath {
     private static long scalarArgmaxBudget = VECTOR_ARGMAX_AFTER;
     /** Logits {@link #argmaxExcluding} still reads from a copy of the row (while the JVM is young). */
     private static long copyBudget = 1L << 26;
+    /**
+     * Plain loops always read a copy of the row ({@code -Dparadec.logits.readCopies=true}): for a JVM without C2
+     * ({@code -XX:TieredStopAtLevel=1}, bin/paradec's one-shot commands), whose code for a segment's element
+     * reads stays several times slower than for an array's.
+     */
+    static final boolean READ_COPIES = Boolean.getBoolean("paradec.logits.readCopies");
 
     /**
      * Whether the incubating Vector API is in this JVM (it needs {@code --add-modules jdk.incubator.vector}).
@@ -311,7 +317,7 @@ public final class LogitMath {
     public static int argmaxExcluding(MemorySegment row, int n, int excludedToken) {
         check(row, n, excludedToken);
         // a young JVM reads a bulk copy (see copy); compiled, the segment loop below is as fast without the copy
-        if (copyBudget > 0) return argmaxOfCopy(row, n, excludedToken);
+        if (READ_COPIES || copyBudget > 0) return argmaxOfCopy(row, n, excludedToken);
         int best = -1;
         float v = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
