@@ -1,7 +1,6 @@
 package paradec.gguf;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -28,7 +27,8 @@ import java.util.Optional;
  * ({@link FileChannel#transferTo}: Linux's copy_file_range, which shares the extents on a copy-on-write
  * filesystem such as btrfs or XFS with reflinks, so the view costs a few blocks there) with those header
  * bytes patched in place; the tensors never pass through the JVM. Otherwise the view is written anew.
- * Either way the cache folder keeps it, keyed by the source's size and the hash of its first mebibyte.
+ * Either way the cache folder keeps it, keyed by the source's size and a hash of three mebibytes of it, and
+ * writes it again when the source is newer.
  * llama.cpp's per-layer array getter ignores {@code kv_overrides}, so overriding the keys at load time
  * instead does not work.
  */
@@ -58,12 +58,15 @@ public final class CausalView {
      */
     public static Path ensure(Path model, Path cacheDir) throws IOException {
         Path view = pathOf(model, cacheDir);
-        if (Files.isRegularFile(view)) return view;
+        if (isCurrent(model, view)) return view;
         String name = view.getFileName().toString();
         Files.createDirectories(cacheDir);
         Path tmp = Files.createTempFile(cacheDir, name, ".part");
         try {
             write(model, tmp);
+            // never older than the model, even one dated in the future: else it would be written at every use
+            java.nio.file.attribute.FileTime modelTime = Files.getLastModifiedTime(model);
+            if (Files.getLastModifiedTime(tmp).compareTo(modelTime) < 0) Files.setLastModifiedTime(tmp, modelTime);
             Files.move(tmp, view, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
@@ -71,14 +74,35 @@ public final class CausalView {
         return view;
     }
 
-    /** Where {@link #ensure} keeps the view of {@code model}: named by its size and the hash of its first mebibyte. */
+    /** Whether {@link #ensure} would use a view already in {@code cacheDir} rather than write one. */
+    public static boolean isCached(Path model, Path cacheDir) throws IOException {
+        return isCurrent(model, pathOf(model, cacheDir));
+    }
+
+    // a view written before the model file last changed is stale, even under the same name
+    private static boolean isCurrent(Path model, Path view) throws IOException {
+        return Files.isRegularFile(view) && Files.getLastModifiedTime(view).compareTo(Files.getLastModifiedTime(model)) >= 0;
+    }
+
+    /**
+     * Where {@link #ensure} keeps the view of {@code model}: named by its size and a hash of its first, middle and
+     * last mebibytes. The first alone is mostly the header, which a fine-tuned model shares with its base (the
+     * same tokenizer, the same shapes): the view of one would have served the other.
+     */
     public static Path pathOf(Path model, Path cacheDir) throws IOException {
         long size = Files.size(model);
-        int hash;
-        try (InputStream in = Files.newInputStream(model)) {
-            hash = Arrays.hashCode(in.readNBytes(1 << 20));
+        long hash = 0;
+        try (FileChannel in = FileChannel.open(model, StandardOpenOption.READ)) {
+            int sample = 1 << 20;
+            for (long at : new long[] {0, Math.max(0, size / 2 - sample / 2), Math.max(0, size - sample)}) {
+                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(sample, size));
+                while (buf.hasRemaining() && in.read(buf, at + buf.position()) > 0) {
+                    // fills the sample
+                }
+                hash = hash * 1_000_003 + Arrays.hashCode(buf.array());
+            }
         }
-        return cacheDir.resolve(model.getFileName().toString().replaceFirst("\\.gguf$", "") + "-" + size + "-" + Integer.toHexString(hash) + ".causal.gguf");
+        return cacheDir.resolve(model.getFileName().toString().replaceFirst("\\.gguf$", "") + "-" + size + "-" + Long.toHexString(hash) + ".causal.gguf");
     }
 
     /** Writes the causal view of {@code source} to {@code target}: a patched copy where possible, else anew. */

@@ -489,7 +489,7 @@ public final class ParadecModel implements AutoCloseable {
             if (causalView == null && !mode.equals("always")) {
                 try {
                     if (!paradec.gguf.CausalView.TWINS.containsKey(model.metadata("general.architecture"))) return null;
-                    if (Files.size(model.path()) > VIEW_WRITE_LIMIT && !Files.isRegularFile(paradec.gguf.CausalView.pathOf(model.path(), viewDir()))) return null;
+                    if (Files.size(model.path()) > VIEW_WRITE_LIMIT && !paradec.gguf.CausalView.isCached(model.path(), viewDir())) return null;
                 } catch (IOException e) {
                     return null;
                 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -77,6 +78,39 @@ class CausalViewTest {
             assertFalse(v.getBoolean("llama.attention.causal"));
             assertFalse(v.has("llada.context_length"));
         }
+    }
+
+    /**
+     * Two models that differ only past their first mebibyte (a fine-tune shares its base's header) get views of
+     * their own, each holding its model's bytes; a model rewritten in place gets its view written again.
+     */
+    @Test
+    void aViewBelongsToItsModelsBytesNotOnlyToItsHeader() throws Exception {
+        Path base = dir.resolve("base/model.gguf");
+        Path tuned = dir.resolve("tuned/model.gguf");
+        Files.createDirectories(base.getParent());
+        Files.createDirectories(tuned.getParent());
+        // 3,000 tokens x 256 wide: ~4 MB, so the change below lies far past the first mebibyte
+        Synth.write(new SynthSpec("llada", 1, 256, 4, 4, 256, 512, 8, null, 3000), base);
+        byte[] bytes = Files.readAllBytes(base);
+        assertTrue(bytes.length > 3 << 20, "size " + bytes.length);
+        bytes[bytes.length - 100] ^= 1;
+        Files.write(tuned, bytes);
+        Path cache = dir.resolve("views");
+        Path baseView = CausalView.ensure(base, cache);
+        Path tunedView = CausalView.ensure(tuned, cache);
+        assertNotEquals(baseView, tunedView);
+        assertEquals(bytes[bytes.length - 100], Files.readAllBytes(tunedView)[bytes.length - 100]);
+        assertTrue(CausalView.isCached(base, cache));
+
+        // the tuned model replaced in place by the base's bytes, later than its view: written again
+        Files.copy(base, tuned, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(tuned, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(baseView).toMillis() + 5_000));
+        assertEquals(baseView.getFileName(), CausalView.pathOf(tuned, cache).getFileName(), "the same bytes, the same name");
+        assertFalse(CausalView.isCached(tuned, cache), "the view is older than the model");
+        Path again = CausalView.ensure(tuned, cache);
+        assertTrue(CausalView.isCached(tuned, cache), "not older than the model, even one dated in the future");
+        assertArrayEquals(Files.readAllBytes(baseView), Files.readAllBytes(again));
     }
 
     private static Map<String, GgufValue> withoutAlignment(GgufFile f) {
