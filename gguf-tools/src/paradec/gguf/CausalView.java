@@ -71,7 +71,29 @@ public final class CausalView {
         } finally {
             Files.deleteIfExists(tmp);
         }
+        removeSuperseded(view);
         return view;
+    }
+
+    /**
+     * Deletes the other views of the same model file (its name and folder): a model rewritten in place leaves its
+     * former view behind, as large as the model.
+     */
+    private static void removeSuperseded(Path view) {
+        String name = view.getFileName().toString();
+        // "<name>-<folder hash>-" of "<name>-<folder hash>-<size>-<content hash>.causal.gguf"
+        int sizeAt = name.lastIndexOf('-', name.lastIndexOf('-') - 1);
+        String prefix = name.substring(0, sizeAt + 1);
+        try (var others = Files.list(view.getParent())) {
+            for (Path p : (Iterable<Path>) others::iterator) {
+                String n = p.getFileName().toString();
+                if (!n.equals(name) && n.startsWith(prefix) && n.endsWith(".causal.gguf") && n.chars().skip(prefix.length()).filter(c -> c == '-').count() == 1) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            // a view left behind costs disk, not correctness
+        }
     }
 
     /** Whether {@link #ensure} would use a view already in {@code cacheDir} rather than write one. */
@@ -85,8 +107,8 @@ public final class CausalView {
     }
 
     /**
-     * Where {@link #ensure} keeps the view of {@code model}: named by its size and a hash of its first, middle and
-     * last mebibytes. The first alone is mostly the header, which a fine-tuned model shares with its base (the
+     * Where {@link #ensure} keeps the view of {@code model}: named by its file name, a hash of its folder, its size
+     * and a hash of its first, middle and last mebibytes. The first alone is mostly the header, which a fine-tuned model shares with its base (the
      * same tokenizer, the same shapes): the view of one would have served the other.
      */
     public static Path pathOf(Path model, Path cacheDir) throws IOException {
@@ -102,7 +124,10 @@ public final class CausalView {
                 hash = hash * 1_000_003 + Arrays.hashCode(buf.array());
             }
         }
-        return cacheDir.resolve(model.getFileName().toString().replaceFirst("\\.gguf$", "") + "-" + size + "-" + Long.toHexString(hash) + ".causal.gguf");
+        // the folder's hash keeps apart same-named models (a fine-tune beside its base) when one is superseded
+        int where = model.toAbsolutePath().normalize().getParent().toString().hashCode();
+        return cacheDir.resolve(model.getFileName().toString().replaceFirst("\\.gguf$", "") + "-" + Integer.toHexString(where)
+                + "-" + size + "-" + Long.toHexString(hash) + ".causal.gguf");
     }
 
     /** Writes the causal view of {@code source} to {@code target}: a patched copy where possible, else anew. */

@@ -103,14 +103,20 @@ class CausalViewTest {
         assertEquals(bytes[bytes.length - 100], Files.readAllBytes(tunedView)[bytes.length - 100]);
         assertTrue(CausalView.isCached(base, cache));
 
-        // the tuned model replaced in place by the base's bytes, later than its view: written again
-        Files.copy(base, tuned, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.setLastModifiedTime(tuned, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(baseView).toMillis() + 5_000));
-        assertEquals(baseView.getFileName(), CausalView.pathOf(tuned, cache).getFileName(), "the same bytes, the same name");
+        // touched later than its view (even into the future): the same name, written again, then current
+        Files.setLastModifiedTime(tuned, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(tunedView).toMillis() + 5_000));
+        assertEquals(tunedView, CausalView.pathOf(tuned, cache));
         assertFalse(CausalView.isCached(tuned, cache), "the view is older than the model");
-        Path again = CausalView.ensure(tuned, cache);
+        assertEquals(tunedView, CausalView.ensure(tuned, cache));
         assertTrue(CausalView.isCached(tuned, cache), "not older than the model, even one dated in the future");
-        assertArrayEquals(Files.readAllBytes(baseView), Files.readAllBytes(again));
+
+        // rewritten in place with the base's bytes: a new view, the former one removed, the base's own kept
+        Files.copy(base, tuned, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path again = CausalView.ensure(tuned, cache);
+        assertNotEquals(tunedView, again);
+        assertFalse(Files.exists(tunedView), "the former view of the same file is removed");
+        assertTrue(CausalView.isCached(base, cache), "the view of the same-named model in another folder stays");
+        assertArrayEquals(Files.readAllBytes(baseView), Files.readAllBytes(again), "the same bytes, the same view");
     }
 
     private static Map<String, GgufValue> withoutAlignment(GgufFile f) {
