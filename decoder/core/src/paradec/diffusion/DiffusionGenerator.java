@@ -312,12 +312,13 @@ public final class DiffusionGenerator {
             Arrays.fill(uncondTokens, 0, state.promptLength(), state.maskToken());
             LogitsView uncond = call(uncondTokens, start, end);
             float scale = (float) (cfg + 1.0);
+            // each row read from one bulk copy: a segment's element reads are slow code under C1 (one-shot runs)
+            float[] u = new float[vocab];
             for (int p = start; p < end; p++) {
-                MemorySegment u = uncond.row(p);
+                MemorySegment.copy(uncond.row(p), ValueLayout.JAVA_FLOAT, 0, u, 0, vocab);
                 int base = (p - start) * vocab;
                 for (int i = 0; i < vocab; i++) {
-                    float uv = u.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-                    guided[base + i] = uv + scale * (guided[base + i] - uv);
+                    guided[base + i] = u[i] + scale * (guided[base + i] - u[i]);
                 }
             }
             return new BlockWindow(buf.asReadOnly(), start, end, state.length(), vocab);
