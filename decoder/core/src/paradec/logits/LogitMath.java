@@ -354,16 +354,17 @@ public final class LogitMath {
      */
     public static double logSumExp(MemorySegment row, int n) {
         check(row, n, -1);
+        float[] x = copy(row, n);
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
-            max = Math.max(max, row.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            max = Math.max(max, x[i]);
         }
         if (Double.isInfinite(max)) {
             return max;
         }
         double z = 0;
         for (int i = 0; i < n; i++) {
-            z += Math.exp(row.getAtIndex(ValueLayout.JAVA_FLOAT, i) - max);
+            z += Math.exp(x[i] - max);
         }
         return max + Math.log(z);
     }
@@ -382,13 +383,14 @@ public final class LogitMath {
         if (out.length < n) {
             throw new IllegalArgumentException("output holds " + out.length + " entries, need " + n);
         }
+        float[] x = copy(row, n);
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
-            max = Math.max(max, row.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            max = Math.max(max, x[i]);
         }
         double z = 0;
         for (int i = 0; i < n; i++) {
-            double e = Math.exp((row.getAtIndex(ValueLayout.JAVA_FLOAT, i) - max) / temperature);
+            double e = Math.exp((x[i] - max) / temperature);
             out[i] = e;
             z += e;
         }

@@ -1,7 +1,6 @@
 package paradec.logits;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Indices of the {@code k} largest values of a row, best first.
@@ -27,25 +26,11 @@ public final class TopK {
      * @throws IllegalArgumentException if {@code k < 0} or {@code n < 0}
      */
     public static int select(MemorySegment row, int n, int k, int[] idx, float[] vals) {
-        int m = count(n, k, idx.length, vals.length);
-        if (m == 0) {
+        if (count(n, k, idx.length, vals.length) == 0) {
             return 0;
         }
-        int size = 0;
-        for (int t = 0; t < n; t++) {
-            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, t);
-            if (size < m) {
-                idx[size] = t;
-                vals[size] = x;
-                upF(idx, vals, size++);
-            } else if (x > vals[0]) { // an equal value at a later index never beats the root
-                idx[0] = t;
-                vals[0] = x;
-                downF(idx, vals, 0, m);
-            }
-        }
-        sortF(idx, vals, m);
-        return m;
+        // one bulk copy, then the array loop: a segment's element reads compile to slow code under C1 alone
+        return select(LogitMath.copy(row, n), n, k, idx, vals);
     }
 
     /** As {@link #select(MemorySegment, int, int, int[], float[])} over {@code x[0..n)}. */
