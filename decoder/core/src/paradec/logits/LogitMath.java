@@ -69,16 +69,11 @@ public final class LogitMath {
      * Without it the scalar code runs, and {@link VectorKernels} is never loaded.
      */
     static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    // (not logged: a System.Logger started java.util.logging, ~15 ms of a one-shot run that runs without it
+    // on purpose; vectorised() tells)
     private static final boolean SCALAR = Boolean.getBoolean("paradec.logits.scalar") || !VECTOR_API;
     /** Rows shorter than this take the scalar argmax (see {@link #argmax}); {@code -Dparadec.logits.vectorArgmaxMin=N}. */
     static final int VECTOR_ARGMAX_MIN = Integer.getInteger("paradec.logits.vectorArgmaxMin", 16_384);
-
-    static {
-        if (!VECTOR_API) {
-            System.getLogger("paradec.logits").log(System.Logger.Level.DEBUG,
-                    "jdk.incubator.vector is not in this JVM: logits statistics run in scalar code (add --add-modules jdk.incubator.vector)");
-        }
-    }
 
     private LogitMath() {
     }
