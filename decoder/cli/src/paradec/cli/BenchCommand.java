@@ -163,6 +163,7 @@ final class BenchCommand {
                             decoders.contains("draft") ? Path.of(o.get("--draft-model")) : null,
                             "auto".equals(o.getOr("auto", "--draft-length")) ? 0 : o.getInt(8, 1, 63, "--draft-length"))
                     : LlamaCppTools.NONE;
+            Section section;
             try {
                 List<String> prompts = anchors.prompts(rawPrompts);
                 int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
@@ -211,11 +212,28 @@ final class BenchCommand {
                 }
                 String table = Report.table(runs, baseline);
                 String extra = (curve != null ? Report.curveTable(curve) : perStep(runs, baseline)) + anchors.notes();
-                return new Section(modelPath, model.model().description(), requests.get(baseline).maxTokens(), baseline, runs, prompts,
+                section = new Section(modelPath, model.model().description(), requests.get(baseline).maxTokens(), baseline, runs, prompts,
                         requests.get(baseline).maxTokens(), table, extra);
             } finally {
                 anchors.close();
             }
+            // once llama-server is gone: nothing else of the bench runs beside the one-shot processes
+            if (!lossless || !o.has("--against-llama-cpp")) return section;
+            return new Section(section.model(), section.description(), section.genLength(), section.baseline(), section.runs(),
+                    section.prompts(), section.maxNew(), section.table(), section.extra()
+                            + oneShot(o, modelPath, threads, section.prompts().get(0), maxNew, repeat));
+        }
+    }
+
+    /**
+     * The whole-process comparison a user of a one-shot command sees (bin/paradec generate against
+     * llama-completion), after the warm runs; a launcher that cannot run here leaves a note instead of failing the bench.
+     */
+    private static String oneShot(Options o, Path modelPath, int threads, String prompt, int maxNew, int repeat) throws UsageException {
+        try {
+            return new LlamaCppTools(Main.root(), modelPath, threads, Placement.modelParams(o).gpuLayers()).oneShot(Main.root(), prompt, maxNew, 2 * repeat + 1);
+        } catch (IOException e) {
+            return "\nOne-shot, whole process: not measured (" + e.getMessage().lines().findFirst().orElse("") + ").\n";
         }
     }
 

@@ -367,6 +367,45 @@ final class LlamaCppTools {
      * Runs a tool until its log holds the line a pattern finds, at most 3 times: llama.cpp logs from a
      * background thread and now and then exits before the last lines are out.
      */
+    /**
+     * Whole-process time of a one-shot run: {@code bin/paradec generate} (a fresh JVM each time, as a user runs
+     * it) against {@code llama-completion}, the same model, prompt, tokens and threads, greedy, in {@code pairs}
+     * interleaved pairs. The report's line with the medians, spreads and the median of paired ratios.
+     */
+    String oneShot(Path root, String prompt, int tokens, int pairs) throws IOException {
+        Path launcher = root.resolve("bin/paradec");
+        if (!Files.isExecutable(launcher)) return "";
+        List<String> paradec = List.of(launcher.toString(), "generate", "-m", model.toString(), "-p", prompt, "-n", Integer.toString(tokens),
+                "-t", Integer.toString(threads), "--temp", "0");
+        List<String> llama = with(List.of(bin.resolve("llama-completion").toString(), "-m", model.toString(), "-p", prompt,
+                "-n", Integer.toString(tokens), "-t", Integer.toString(threads), "--temp", "0", "-no-cnv"));
+        double[] a = new double[pairs];
+        double[] b = new double[pairs];
+        double[] ratio = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            // alternate which side goes first, so neither always meets a cold or a warm page cache
+            if (i % 2 == 0) {
+                a[i] = wallSeconds(paradec);
+                b[i] = wallSeconds(llama);
+            } else {
+                b[i] = wallSeconds(llama);
+                a[i] = wallSeconds(paradec);
+            }
+            ratio[i] = a[i] / b[i];
+        }
+        return String.format(java.util.Locale.ROOT, "\nOne-shot, whole process (%d interleaved pairs, %d tokens, the first prompt, %d threads): "
+                        + "`bin/paradec generate` %.3f s [%.3f-%.3f], `llama-completion` %.3f s [%.3f-%.3f]: %.2fx [%.2f-%.2f] its time "
+                        + "(median of paired ratios).\n",
+                pairs, tokens, threads, Report.median(a), Report.min(a), Report.max(a), Report.median(b), Report.min(b), Report.max(b),
+                Report.median(ratio), Report.min(ratio), Report.max(ratio));
+    }
+
+    private static double wallSeconds(List<String> command) throws IOException {
+        long t = System.nanoTime();
+        exec(command);
+        return (System.nanoTime() - t) / 1e9;
+    }
+
     static String execUntil(List<String> command, Pattern wanted) throws IOException {
         String log = "";
         for (int attempt = 1; attempt <= 3; attempt++) {

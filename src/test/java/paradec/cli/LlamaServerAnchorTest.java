@@ -25,6 +25,22 @@ class LlamaServerAnchorTest {
         }
     }
 
+    /** The whole-process anchor: bin/paradec generate and llama-completion both run, each timed with its own wall clock. */
+    @Test
+    void oneShotTimesBothWholeProcesses() throws Exception {
+        Path model = TestModels.root().resolve("models/code-ar.gguf");
+        String line = new LlamaCppTools(TestModels.root(), model, 1).oneShot(TestModels.root(), "def add(a, b):", 8, 3);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "`bin/paradec generate` ([0-9.]+) s \\[([0-9.]+)-([0-9.]+)\\], `llama-completion` ([0-9.]+) s \\[([0-9.]+)-([0-9.]+)\\]: ([0-9.]+)x").matcher(line);
+        assertTrue(m.find(), line);
+        double paradec = Double.parseDouble(m.group(1));
+        double llama = Double.parseDouble(m.group(4));
+        assertTrue(paradec > 0 && llama > 0, line);
+        assertTrue(Double.parseDouble(m.group(2)) <= paradec && paradec <= Double.parseDouble(m.group(3)), line);
+        assertTrue(Double.parseDouble(m.group(5)) <= llama && llama <= Double.parseDouble(m.group(6)), line);
+        assertTrue(line.contains("3 interleaved pairs, 8 tokens"), line);
+    }
+
     /** llama-server's draft-simple with the shipped drafter: it comes up, drafts with code-draft, and counts accepted drafts. */
     @Test
     void draftSimpleServerDraftsWithTheSameDraftModel() throws Exception {
