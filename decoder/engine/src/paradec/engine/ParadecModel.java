@@ -458,11 +458,22 @@ public final class ParadecModel implements AutoCloseable {
     private synchronized Model causalView() {
         checkOpen();
         if (causalView == null) {
+            Path view = null;
             try {
+                view = paradec.gguf.CausalView.ensure(model.path(), viewDir());
                 // the same placement as the model (GPU layers, RPC servers), since it replaces the model's compute
-                causalView = Model.load(paradec.gguf.CausalView.ensure(model.path(), viewDir()), params.withProgress(null));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("could not write or load the causal view of " + model.path(), e);
+                causalView = Model.load(view, params.withProgress(null));
+            } catch (IOException | LlamaException e) {
+                // a view damaged on disk (a full disk, another tool) is written once more before giving up
+                try {
+                    if (view == null) throw e;
+                    Files.deleteIfExists(view);
+                    causalView = Model.load(paradec.gguf.CausalView.ensure(model.path(), viewDir()), params.withProgress(null));
+                } catch (IOException | LlamaException again) {
+                    again.addSuppressed(e);
+                    throw new java.io.UncheckedIOException("could not write or load the causal view of " + model.path(),
+                            again instanceof IOException io ? io : new IOException(again.getMessage(), again));
+                }
             }
         }
         return causalView;

@@ -137,6 +137,25 @@ class PrefixCacheTest {
         }
     }
 
+    /** A view damaged on disk is written again, never loaded as it is: the same tokens as the diffusion path. */
+    @Test
+    void aDamagedViewIsWrittenAgain() throws IOException {
+        Path file = dir.resolve("damaged-llada.gguf");
+        Synth.write(SynthSpec.tiny("llada", 13), file);
+        Path views = dir.resolve("cache").resolve("views");
+        Path view = CausalView.pathOf(file, views);
+        Files.createDirectories(views);
+        Files.write(view, new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0, 1});
+        Files.setLastModifiedTime(view, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        try (ParadecModel m = ParadecModel.load(file, ModelParams.defaults(), 1)) {
+            int[] prompt = m.tokenize("x = 1");
+            GenerationResult viewed = m.generate(prompt, request("llada", 0));
+            assertEquals(true, viewed.extras().get("causal_view"), viewed.extras().toString());
+            assertArrayEquals(onDiffusionPath(() -> m.generate(prompt, request("llada", 0))).tokens(), viewed.tokens());
+            assertEquals(Files.size(file), Files.size(view), "written again");
+        }
+    }
+
     @Test
     void refreshedPerBlockItComputesFewerPositions() {
         int[] prompt = llada.tokenize("import os\n");
