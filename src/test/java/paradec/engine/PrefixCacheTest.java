@@ -63,21 +63,6 @@ class PrefixCacheTest {
         return GenerationRequest.of(policy).diffusion(DiffusionSettings.of(48, 16, 48)).diffusionCache(cache);
     }
 
-    @Test
-    void refreshedAtEveryStepTheCacheIsExact() {
-        for (ParadecModel m : List.of(llada, synthLlada, dream)) {
-            int[] prompt = m.tokenize("def fibonacci(n):");
-            for (String policy : List.of("llada", "fast-dllm", "entropy", "dico", "klass")) {
-                GenerationResult plain = onDiffusionPath(() -> m.generate(prompt, request(policy, 0)));
-                assertEquals(false, plain.extras().get("causal_view"));
-                GenerationResult cached = m.generate(prompt, request(policy, 1));
-                assertArrayEquals(plain.tokens(), cached.tokens(), m.model().path() + " " + policy);
-                assertEquals(plain.extra("steps", -1), cached.extra("steps", -2));
-                assertEquals(cached.extra("steps", -1), cached.extra("full_passes", -2), "one full pass per step");
-            }
-        }
-    }
-
     static <T> T onDiffusionPath(java.util.function.Supplier<T> run) {
         String saved = System.getProperty(ParadecModel.VIEW_PROPERTY);
         System.setProperty(ParadecModel.VIEW_PROPERTY, "never");
@@ -90,23 +75,29 @@ class PrefixCacheTest {
     }
 
     /**
-     * Without a cache, the steps run on the view by default (it computes only the block's logits rows):
-     * the same tokens and positions as the diffusion path, for every policy, with shifted logits too.
+     * The exact computations agree token for token, for every policy, with shifted logits too: llama.cpp's
+     * diffusion path, the uncached steps on the view (the default: only the block's logits rows) and the prefix
+     * cache refreshed at every step.
      */
     @Test
-    void uncachedStepsRunOnTheViewWithTheDiffusionPathsTokens() {
+    void refreshedAtEveryStepTheCacheIsExactAndUncachedStepsRunOnTheView() {
         for (ParadecModel m : List.of(llada, synthLlada, dream)) {
             int[] prompt = m.tokenize("def fibonacci(n):");
             for (String policy : List.of("llada", "fast-dllm", "entropy", "dico", "klass")) {
                 GenerationResult path = onDiffusionPath(() -> m.generate(prompt, request(policy, 0)));
                 GenerationResult view = m.generate(prompt, request(policy, 0));
-                assertEquals(false, path.extras().get("causal_view"));
+                GenerationResult cached = m.generate(prompt, request(policy, 1));
+                String label = m.model().path() + " " + policy;
+                assertEquals(false, path.extras().get("causal_view"), label);
                 assertEquals(true, view.extras().get("causal_view"), view.extras().toString());
                 assertEquals("none", view.extras().get("kv_cache"));
-                assertArrayEquals(path.tokens(), view.tokens(), m.model().path() + " " + policy);
+                assertArrayEquals(path.tokens(), view.tokens(), label);
+                assertArrayEquals(path.tokens(), cached.tokens(), label);
                 assertEquals(path.forwardCalls(), view.forwardCalls());
                 assertEquals(path.extra("positions_computed", -1), view.extra("positions_computed", -2));
                 assertEquals(view.forwardCalls(), view.extra("full_passes", -1), "a full pass every call");
+                assertEquals(path.extra("steps", -1), cached.extra("steps", -2));
+                assertEquals(cached.extra("steps", -1), cached.extra("full_passes", -2), "one full pass per step");
             }
         }
     }
