@@ -107,9 +107,10 @@ public final class CausalView {
     }
 
     /**
-     * Where {@link #ensure} keeps the view of {@code model}: named by its file name, a hash of its folder, its size
-     * and a hash of its first, middle and last mebibytes. The first alone is mostly the header, which a fine-tuned model shares with its base (the
-     * same tokenizer, the same shapes): the view of one would have served the other.
+     * Where {@link #ensure} keeps the view of {@code model}: named by its file name, a hash of its folder, its
+     * size and a hash of its first, middle and last mebibytes. The first alone is mostly the header, which a
+     * fine-tuned model shares with its base (the same tokenizer, the same shapes): the view of one would have
+     * served the other.
      */
     public static Path pathOf(Path model, Path cacheDir) throws IOException {
         long size = Files.size(model);

@@ -446,15 +446,16 @@ public final class ParadecModel implements AutoCloseable {
         }
     }
 
-    /**
-     * The model's causal view (same weights, KV memory, bidirectional attention), written once into the
-     * cache folder ({@code paradec.cache.dir}, default ~/.cache/paradec/views) and loaded on first use.
-     */
+    /** Where causal views are kept: {@code paradec.cache.dir}/views, default ~/.cache/paradec/views. */
     private static Path viewDir() {
         String dir = System.getProperty("paradec.cache.dir");
         return (dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "paradec")).resolve("views");
     }
 
+    /**
+     * The model's causal view (same weights, KV memory, bidirectional attention), written once into the
+     * cache folder ({@link #viewDir}) and loaded on first use.
+     */
     private synchronized Model causalView() {
         checkOpen();
         if (causalView == null) {
