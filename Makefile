@@ -111,7 +111,8 @@ $(SYNTH_AR): $(JAR) | $(LLAMA_SRC)/CMakeLists.txt
 bindings: | $(LLAMA_SRC)/CMakeLists.txt
 	bindings/regenerate.sh
 
-# JDK 25 AOT caches (JEP 483/514/515: classes loaded and linked, method profiles) from training runs of the demo;
+# JDK 25 AOT caches (JEP 483/514/515: classes loaded and linked, method profiles) from training runs (the demo and a
+# short diffusion generation: `paradec aot-training`; a short bench for the long-running commands);
 # bin/paradec uses them when newer than the jar. One for the one-shot commands (no incubator module, so the
 # classes are linked ahead of time too) and one for the long-running ones (bench, serve, eval: the Vector API).
 AOT_VECTOR := target/paradec-vector.aot
@@ -120,7 +121,7 @@ aot: $(AOT) $(AOT_VECTOR)
 $(AOT): $(JAR) | $(NATIVE_LIB)
 	@v=$$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $(JDK)/release); \
 	if [ "$${v:-0}" -ge 25 ]; then \
-	  rm -f $@; PARADEC_AOT_OUTPUT=$@ $(PARADEC) demo -n 32 >/dev/null 2>&1 || rm -f $@; \
+	  rm -f $@; PARADEC_AOT_OUTPUT=$@ $(PARADEC) aot-training >/dev/null 2>&1 || rm -f $@; \
 	else echo "JDK $$v: the AOT cache needs JDK 25 or newer; bin/paradec runs without it"; fi
 
 # trained on a short bench (the vector kernels, the bench's own paths); eval and serve share its classes

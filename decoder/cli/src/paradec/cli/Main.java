@@ -177,6 +177,7 @@ public final class Main {
     private static int command(String[] rest, PrintStream out, PrintStream err) throws UsageException, IOException {
         return switch (rest[0]) {
             case "generate" -> GenerateCommand.run(rest, out, err);
+            case "aot-training" -> aotTraining(out, err);
             case "tokenize" -> TokenizeCommand.run(rest, out);
             case "bench" -> BenchCommand.run(rest, out, err);
             case "demo" -> DemoCommand.run(rest, out, err);
@@ -187,6 +188,24 @@ public final class Main {
             case "inspect", "synth", "export" -> GgufTool.run(rest, out, err);
             default -> throw new UsageException("unknown command '" + rest[0] + "' (try --help)");
         };
+    }
+
+    /**
+     * The run `make aot` records the one-shot commands' AOT cache from (not in the usage: build tooling): the demo,
+     * then a short diffusion generation without and with the prefix cache, so a diffusion run's classes are in the
+     * cache too (they were ~150 classes loaded from the jars in every one-shot diffusion run).
+     */
+    private static int aotTraining(PrintStream out, PrintStream err) throws UsageException, IOException {
+        int rc = DemoCommand.run(new String[] {"demo", "-n", "32"}, out, err);
+        Path dlm = root().resolve("models/code-dlm.gguf");
+        if (rc != OK || !java.nio.file.Files.isRegularFile(dlm)) return rc;
+        PrintStream discard = new PrintStream(java.io.OutputStream.nullOutputStream());
+        for (String cache : List.of("none", "prefix")) {
+            rc = GenerateCommand.run(new String[] {"generate", "-m", dlm.toString(), "-p", DemoCommand.PROMPT, "--gen-length", "32",
+                    "--decoder", "llada", "--kv-cache", cache, "--json"}, discard, err);
+            if (rc != OK) return rc;
+        }
+        return OK;
     }
 
     /** The repository root: where models/ and build/ live. */
