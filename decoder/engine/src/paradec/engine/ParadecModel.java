@@ -480,8 +480,13 @@ public final class ParadecModel implements AutoCloseable {
         return causalView;
     }
 
-    /** Model files up to this size get their causal view written for exact steps without being asked. */
-    static final long VIEW_WRITE_LIMIT = 2L << 30;
+    /**
+     * Model files up to this size run exact steps on their causal view without being asked. The view is a second
+     * model in memory (llama.cpp maps and reads each file whole: a one-shot run at 126k vocabulary took 253 MB
+     * against 209 MB for a 35.6 MB model), so a bigger model takes the diffusion path unless asked
+     * ({@code always}); there the transformer body, not the rows, is most of a decode anyway.
+     */
+    static final long VIEW_SIZE_LIMIT = 1L << 30;
     /** System property: {@code auto} (default), {@code always} or {@code never} run exact diffusion steps on the causal view. */
     public static final String VIEW_PROPERTY = "paradec.diffusion.view";
     private boolean viewUnusable;
@@ -490,9 +495,9 @@ public final class ParadecModel implements AutoCloseable {
      * A context on the causal view for exact (uncached) diffusion steps, or null to take the diffusion
      * path. A diffusion architecture runs through llama.cpp's encoder path, which computes the logits of
      * every position; the view computes only the rows a step reads (the current block), and at a 126k
-     * vocabulary the output projection is most of a decode. {@code auto} writes a missing view only for
-     * a model up to {@link #VIEW_WRITE_LIMIT} bytes (a bigger one uses its view once {@code --kv-cache
-     * prefix} has written it); a view that cannot be written or loaded leaves the diffusion path in use.
+     * vocabulary the output projection is most of a decode. {@code auto} takes the view for a model up to
+     * {@link #VIEW_SIZE_LIMIT} bytes, {@code always} for any; a view that cannot be written or loaded leaves the
+     * diffusion path in use.
      */
     private PrefixCachedDenoisingModel exactStepsOnView(int length) {
         String mode = System.getProperty(VIEW_PROPERTY, "auto");
@@ -501,7 +506,7 @@ public final class ParadecModel implements AutoCloseable {
             if (causalView == null && !mode.equals("always")) {
                 try {
                     if (!paradec.gguf.CausalView.TWINS.containsKey(model.metadata("general.architecture"))) return null;
-                    if (Files.size(model.path()) > VIEW_WRITE_LIMIT && !paradec.gguf.CausalView.isCached(model.path(), viewDir())) return null;
+                    if (Files.size(model.path()) > VIEW_SIZE_LIMIT) return null;
                 } catch (IOException e) {
                     return null;
                 }
