@@ -102,6 +102,24 @@ class PrefixCacheTest {
         }
     }
 
+    /** The other policies, classifier-free guidance and seeded sampling: the view's uncached steps give the path's tokens. */
+    @Test
+    void everyOtherPolicyGuidanceAndSamplingAgreeOnTheView() {
+        int[] prompt = synthLlada.tokenize("def fibonacci(n):");
+        DiffusionSettings base = DiffusionSettings.of(32, 16, 32);
+        List<GenerationRequest> requests = new java.util.ArrayList<>();
+        for (String policy : List.of("random", "origin", "margin", "fast-dllm-factor", "eb")) requests.add(GenerationRequest.of(policy).diffusion(base));
+        requests.add(GenerationRequest.of("llada").diffusion(base.withCfgScale(1.5)));
+        requests.add(GenerationRequest.of("llada").diffusion(base.withTemperature(0.7).withSeed(5)));
+        for (GenerationRequest q : requests) {
+            GenerationResult path = onDiffusionPath(() -> synthLlada.generate(prompt, q));
+            GenerationResult view = synthLlada.generate(prompt, q);
+            assertEquals(true, view.extras().get("causal_view"), view.extras().toString());
+            assertArrayEquals(path.tokens(), view.tokens(), q.toString());
+            assertEquals(path.forwardCalls(), view.forwardCalls(), q.toString());
+        }
+    }
+
     /** A full pass on the view gives the diffusion path's rows bit for bit (it only skips the rows no one reads). */
     @Test
     void theViewsRowsAreTheDiffusionPathsBitForBit() throws IOException {
