@@ -23,22 +23,25 @@ import java.util.Locale;
  * </ul>
  */
 public enum EvalTask {
-    ADD("models/lab/tasks-add-heldout.tsv", 8),
-    SORT("models/lab/tasks-sort-heldout.tsv", 16),
-    PATH("models/lab/tasks-path-heldout.tsv", 12),
-    INC("models/lab/tasks-inc-heldout.tsv", 72),
-    PLAN("models/lab/tasks-plan-heldout.tsv", 18),
-    CODE("models/lab/code-heldout.tsv", 32);
+    ADD("models/lab/tasks-add-heldout.tsv", 8, EvalTask::isNumberChar),
+    SORT("models/lab/tasks-sort-heldout.tsv", 16, EvalTask::isNumberChar),
+    PATH("models/lab/tasks-path-heldout.tsv", 12, EvalTask::isNumberChar),
+    INC("models/lab/tasks-inc-heldout.tsv", 72, EvalTask::isNumberChar),
+    PLAN("models/lab/tasks-plan-heldout.tsv", 18, EvalTask::isPlanChar),
+    CODE("models/lab/code-heldout.tsv", 32, null);
 
     /** Source text whose perplexity {@code --task code} reports, next to the problems file. */
     public static final String CODE_TEXT = "models/lab/code-heldout.txt";
 
     private final String heldOutFile;
     private final int generationLength;
+    /** The characters of an exact task's answer (null: scored by prefix match). */
+    private final CharPredicate answerChar;
 
-    EvalTask(String heldOutFile, int generationLength) {
+    EvalTask(String heldOutFile, int generationLength, CharPredicate answerChar) {
         this.heldOutFile = heldOutFile;
         this.generationLength = generationLength;
+        this.answerChar = answerChar;
     }
 
     /** The task of a command-line name ({@code add}, {@code sort}, {@code path}, {@code inc}, {@code plan}, {@code code}). */
@@ -72,13 +75,13 @@ public enum EvalTask {
 
     /** Whether a problem is solved exactly or not at all (every task but {@code code}). */
     public boolean exact() {
-        return this != CODE;
+        return answerChar != null;
     }
 
     /** The score in [0, 1] of one generated text against the expected answer. */
     public double score(String output, String expected) {
         if (!exact()) return prefixMatch(output, expected);
-        return (this == PLAN ? answerMatches(output, expected, EvalTask::isPlanChar) : answerMatches(output, expected)) ? 1 : 0;
+        return answerMatches(output, expected, answerChar) ? 1 : 0;
     }
 
     /**
@@ -94,6 +97,11 @@ public enum EvalTask {
         return answer.strip().split(",", -1).length;
     }
 
+    /** Characters of a numeric answer: digits and the commas between numbers. */
+    static boolean isNumberChar(char c) {
+        return Character.isDigit(c) || c == ',';
+    }
+
     /** Characters of a plan answer: node letters and the commas between edges. */
     static boolean isPlanChar(char c) {
         return (c >= 'a' && c <= 'z') || c == ',';
@@ -104,7 +112,7 @@ public enum EvalTask {
      * exactly {@code expected}. Leading zeros count: they are part of the lab's fixed-width formats.
      */
     public static boolean answerMatches(String output, String expected) {
-        return answerMatches(output, expected, c -> Character.isDigit(c) || c == ',');
+        return answerMatches(output, expected, EvalTask::isNumberChar);
     }
 
     /** {@link #answerMatches(String, String)} where the answer's run is of the characters {@code answerChar} accepts. */
