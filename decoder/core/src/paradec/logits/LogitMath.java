@@ -24,7 +24,7 @@ import java.util.Objects;
  * passes: pass 1 finds the two best values, pass 2 sums {@code exp(x - max)} and
  * {@code (x - max) exp(x - max)} in doubles, giving {@code H = log Z - E[x - max]}. There is a scalar and
  * a Vector API implementation, and they give bit-identical results: pass 2 keeps {@value #SUM_LANES}
- * running sums in both (lane {@code i % 4} takes element {@code i}), adds them up in one fixed order, and
+ * running sums in both (lane {@code i % 8} takes element {@code i}), adds them up in one fixed order, and
  * takes {@code exp} from {@link #exp}, a polynomial made of the same additions and multiplications in
  * both. So a JVM may use either at any time without a near-tie ever resolving differently: it runs the
  * plain loops while the Vector API is still cold (interpreted, it allocates every vector; see
