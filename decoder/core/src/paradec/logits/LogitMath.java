@@ -21,13 +21,19 @@ import java.util.Objects;
  * </ul>
  *
  * <p>{@link #stats} is the hot path (every masked row, every step, 32k-150k vocab). It makes two
- * passes: pass 1 finds the two best values, pass 2 sums {@code exp(x - max)} and
- * {@code (x - max) exp(x - max)} in doubles, giving {@code H = log Z - E[x - max]}. There is a scalar and
- * a Vector API implementation, and they give bit-identical results: pass 2 keeps {@value #SUM_LANES}
- * running sums in both (lane {@code i % 8} takes element {@code i}), adds them up in one fixed order, and
- * takes {@code exp} from {@link #exp}, a polynomial made of the same additions and multiplications in
- * both. So a JVM may use either at any time without a near-tie ever resolving differently: it runs the
- * plain loops while the Vector API is still cold (interpreted, it allocates every vector; see
+ * passes: pass 1 finds the two best values, pass 2 sums {@code e^t} and {@code t e^t} over {@code t = x - max},
+ * giving {@code H = log Z - E[t]}. Pass 2 works in single precision where that cannot move a decision by more
+ * than {@value #RELATIVE_ERROR_BOUND} (relative, on {@code Z}; see {@link #RELATIVE_ERROR_BOUND}): each element's
+ * {@code e^t} from {@link #expf}, a float polynomial, added in float into one of {@value #SUM_LANES} lanes for
+ * {@value #CHUNK} elements at a time, then each lane's chunk sum added into a double. The logits themselves are
+ * floats, and llama.cpp's own samplers work in float throughout. {@link #statsExact} keeps the double-precision
+ * sums ({@code -Dparadec.logits.exactSums=true} makes {@link #stats} use them), and tests hold the two to the bound
+ * and to the same tokens under every policy.
+ *
+ * <p>There is a scalar and a Vector API implementation, and they give bit-identical results: the same lanes
+ * (lane {@code i % 16} takes element {@code i}), the same fused multiply-adds in the same order, the lanes added
+ * up in one fixed order. So a JVM may use either at any time without a near-tie ever resolving differently: it runs
+ * the plain loops while the Vector API is still cold (interpreted, it allocates every vector; see
  * {@link #VECTOR_AFTER}), then the vectors. Without {@code jdk.incubator.vector}, or with
  * {@code -Dparadec.logits.scalar=true}, the plain loops run throughout (see {@code LogitMathBench}).
  */
@@ -40,10 +46,28 @@ public final class LogitMath {
     static final double EXP_FLOOR = -700.0;
     /**
      * Pass 2's running sums per row, the same in the scalar and the vector code (see the class doc): one
-     * 512-bit vector of doubles, or two of 256 bits. Fixed, so that every JVM, with the Vector API or not, on
+     * 512-bit vector of floats, or two of 256 bits. Fixed, so that every JVM, with the Vector API or not, on
      * any hardware, adds in the same order.
      */
-    static final int SUM_LANES = 8;
+    static final int SUM_LANES = 16;
+    /** Elements whose {@code e^t} a lane adds in float before its double takes the chunk's sum: 64 a lane. */
+    static final int CHUNK = 1024;
+    /**
+     * Shifted logits are clamped here before {@link #expf}: e^-80 ~ 2e-35 adds nothing next to the maximum's 1,
+     * stays a normal float, and clamping keeps -inf (and {@code -inf * 0 = NaN}) out of the sums.
+     */
+    static final float EXPF_FLOOR = -80f;
+    /**
+     * How far pass 2's {@code Z} may lie from the exact sum of the row's {@code e^t}, relative: 64 float additions
+     * a lane a chunk (64 x 2^-24 = 3.8e-6 at worst), {@link #expf} (under 3e-7, tested), and {@code t = x - max}
+     * rounded to float (under 2^-24 |t| for each term, at most 7e-7 over a row of 151,936). The confidences,
+     * probabilities and entropies of two rows, or of a row and a threshold, that differ by more than twice this
+     * are ordered as the exact sums would order them.
+     */
+    public static final double RELATIVE_ERROR_BOUND = 5e-6;
+    /** {@link #stats} takes {@link #statsExact}'s double sums ({@code -Dparadec.logits.exactSums=true}). */
+    private static volatile boolean exactSums = Boolean.getBoolean("paradec.logits.exactSums");
+
     /**
      * Logits the plain loops take before the vector kernels do, per JVM ({@code -Dparadec.logits.vectorAfter=N}):
      * until C2 has compiled them the Vector API's kernels run far slower than plain loops, which a one-shot
@@ -97,7 +121,8 @@ public final class LogitMath {
      * @throws IndexOutOfBoundsException if the segment holds fewer than {@code n} floats
      */
     public static RowStats stats(MemorySegment row, int n, int excludedToken) {
-        if (SCALAR || !VectorKernels.PASS_TWO || coldVectors(n)) return statsScalar(row, n, excludedToken);
+        if (exactSums) return statsExact(row, n, excludedToken);
+        if (SCALAR || !VectorKernels.WIDE_ENOUGH || coldVectors(n)) return statsScalar(row, n, excludedToken);
         return statsVector(row, n, excludedToken);
     }
 
@@ -109,6 +134,15 @@ public final class LogitMath {
     public static void useVectorsNow() {
         scalarBudget = 0;
         scalarArgmaxBudget = 0;
+    }
+
+    /**
+     * Makes {@link #stats} use {@link #statsExact}'s double-precision sums (true) or the float ones (false) from
+     * now on, in this JVM: the property {@code paradec.logits.exactSums} at run time, for tests that compare the
+     * two and for diagnosing a decision that might sit within {@link #RELATIVE_ERROR_BOUND}.
+     */
+    public static void useExactSums(boolean exact) {
+        exactSums = exact;
     }
 
     /** Sets how many logits the plain loops still take (tests: the same generation on either path). */
@@ -133,6 +167,21 @@ public final class LogitMath {
     public static RowStats statsScalar(MemorySegment row, int n, int excludedToken) {
         check(row, n, excludedToken);
         float[] x = copy(row, n);
+        long top = topTwo(x, n, excludedToken);
+        int i1 = (int) (top >> 32);
+        int i2 = (int) top;
+        float v1 = x[i1];
+        float v2 = i2 < 0 ? Float.NEGATIVE_INFINITY : x[i2];
+        float shift = shift(row, v1, excludedToken);
+        double[] zw = sums(x, n, shift);
+        return finish(i1, v1, i2, v2, shift, zw[0], zw[1]);
+    }
+
+    /**
+     * Pass 1 in a plain loop: the best id in the high half, the second best (or -1) in the low half; ties to the
+     * lowest id. Every id but the excluded one is a candidate, also at -inf or NaN, where the loop's order decides.
+     */
+    static long topTwo(float[] x, int n, int excludedToken) {
         int i1 = -1;
         int i2 = -1;
         float v1 = Float.NEGATIVE_INFINITY;
@@ -152,12 +201,74 @@ public final class LogitMath {
                 v2 = v;
             }
         }
-        double shift = shift(row, v1, excludedToken);
-        // eight sums, as VectorKernels keeps them in eight lanes: the same additions in the same order
+        return ((long) i1 << 32) | (i2 & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Pass 2 in plain loops: {@code {Z, W}}, the sums of {@code e^t} and {@code t e^t} over {@code t = x - shift}
+     * (see the class doc for the lanes and chunks; {@code VectorKernels} adds in the same order).
+     */
+    static double[] sums(float[] x, int n, float shift) {
         int bound = n - n % SUM_LANES;
+        double[] z = new double[SUM_LANES];
+        double[] w = new double[SUM_LANES];
+        float[] zc = new float[SUM_LANES];
+        float[] wc = new float[SUM_LANES];
+        for (int c = 0; c < bound; c += CHUNK) {
+            int end = Math.min(c + CHUNK, bound);
+            for (int i = c; i < end; i += SUM_LANES) {
+                for (int l = 0; l < SUM_LANES; l++) {
+                    float t = Math.max(x[i + l] - shift, EXPF_FLOOR);
+                    float e = expf(t);
+                    zc[l] += e;
+                    wc[l] = Math.fma(t, e, wc[l]);
+                }
+            }
+            addChunk(z, zc);
+            addChunk(w, wc);
+        }
+        double zSum = inLaneOrder(z);
+        double wSum = inLaneOrder(w);
+        for (int i = bound; i < n; i++) {
+            float t = Math.max(x[i] - shift, EXPF_FLOOR);
+            float e = expf(t);
+            zSum += e;
+            wSum += (double) t * e;
+        }
+        return new double[] {zSum, wSum};
+    }
+
+    /** Adds a chunk's float lane sums into the row's double ones and clears them for the next chunk. */
+    static void addChunk(double[] sums, float[] chunk) {
+        for (int l = 0; l < SUM_LANES; l++) {
+            sums[l] += chunk[l];
+            chunk[l] = 0f;
+        }
+    }
+
+    static double inLaneOrder(double[] sums) {
+        double s = 0;
+        for (double v : sums) s += v;
+        return s;
+    }
+
+    /**
+     * {@link #stats} with pass 2 in double precision throughout: {@code e^t} from {@link #exp} (within 1e-15 of
+     * {@link Math#exp}), eight running double sums. The reference the float sums are held to; plain loops only.
+     */
+    public static RowStats statsExact(MemorySegment row, int n, int excludedToken) {
+        check(row, n, excludedToken);
+        float[] x = copy(row, n);
+        long top = topTwo(x, n, excludedToken);
+        int i1 = (int) (top >> 32);
+        int i2 = (int) top;
+        float v1 = x[i1];
+        float v2 = i2 < 0 ? Float.NEGATIVE_INFINITY : x[i2];
+        double shift = Math.max(v1, excludedToken >= 0 ? x[excludedToken] : v1);
+        int bound = n - n % 8;
         double z0 = 0, z1 = 0, z2 = 0, z3 = 0, z4 = 0, z5 = 0, z6 = 0, z7 = 0;
         double w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0;
-        for (int i = 0; i < bound; i += SUM_LANES) {
+        for (int i = 0; i < bound; i += 8) {
             double t0 = shifted(x, i, shift), t1 = shifted(x, i + 1, shift), t2 = shifted(x, i + 2, shift), t3 = shifted(x, i + 3, shift);
             double t4 = shifted(x, i + 4, shift), t5 = shifted(x, i + 5, shift), t6 = shifted(x, i + 6, shift), t7 = shifted(x, i + 7, shift);
             double e0 = exp(t0), e1 = exp(t1), e2 = exp(t2), e3 = exp(t3), e4 = exp(t4), e5 = exp(t5), e6 = exp(t6), e7 = exp(t7);
@@ -259,6 +370,35 @@ public final class LogitMath {
         return p * Double.longBitsToDouble((Double.doubleToRawLongBits(k) - EXP_BITS_OFFSET) << 52);
     }
 
+    // e^t = 2^k e^r as in exp, in float: |r| <= ln(2) / 2, e^r by its Taylor series to r^7 (truncation under
+    // 6e-9, the rest is float rounding), every step a fused multiply-add, so VectorKernels gets the same bits
+    static final float LOG2E_F = 1.44269504f;
+    static final float LN2_HI_F = 0.693145751953125f; // 16 significant bits: n * LN2_HI_F is exact for |n| <= 128
+    static final float LN2_LO_F = 1.42860677e-6f;
+    /** 1.5 * 2^23: adding it rounds to an integer, which then sits in the low bits of the float. */
+    static final float ROUND_F = 0x1.8p23f;
+    static final int EXPF_BITS_OFFSET = Float.floatToRawIntBits(ROUND_F) - 127;
+    static final float F2 = 1f / 2, F3 = 1f / 6, F4 = 1f / 24, F5 = 1f / 120, F6 = 1f / 720, F7 = 1f / 5040;
+
+    /**
+     * {@code e^t} for {@code t} in [{@value #EXPF_FLOOR}, 0], within 3e-7 of {@link Math#exp} (relative): pass 2's
+     * exp, the same bits in the scalar and the vector code. Outside that range the result is unspecified.
+     */
+    static float expf(float t) {
+        float k = Math.fma(t, LOG2E_F, ROUND_F);
+        float n = k - ROUND_F;
+        float r = Math.fma(-n, LN2_HI_F, t);
+        r = Math.fma(-n, LN2_LO_F, r);
+        float p = Math.fma(F7, r, F6);
+        p = Math.fma(p, r, F5);
+        p = Math.fma(p, r, F4);
+        p = Math.fma(p, r, F3);
+        p = Math.fma(p, r, F2);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(k) - EXPF_BITS_OFFSET) << 23);
+    }
+
     static void check(MemorySegment row, int n, int excludedToken) {
         Objects.requireNonNull(row, "row");
         if (n < 1) {
@@ -277,8 +417,8 @@ public final class LogitMath {
     }
 
     /** Softmax shift: the overall maximum, which may be the excluded token's logit. */
-    static double shift(MemorySegment row, float best, int excludedToken) {
-        double s = best;
+    static float shift(MemorySegment row, float best, int excludedToken) {
+        float s = best;
         if (excludedToken >= 0) {
             s = Math.max(s, row.getAtIndex(ValueLayout.JAVA_FLOAT, excludedToken));
         }

@@ -3,10 +3,8 @@ package paradec.logits;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,187 +15,175 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
+    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
-    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     /**
-     * Pass 2 keeps the {@link LogitMath#SUM_LANES} (8) sums in one 512-bit vector, or in two of 256 bits on
+     * Pass 2 keeps the {@link LogitMath#SUM_LANES} (16) sums in one 512-bit vector, or in two of 256 bits on
      * hardware without 512-bit vectors: the same bits either way.
      */
-    static final boolean EIGHT_LANES = DoubleVector.SPECIES_PREFERRED.length() >= 8;
+    static final boolean SIXTEEN_LANES = FS.length() >= 16;
     /**
-     * Whether pass 2 runs on vectors: only where at least four doubles fit the hardware's vectors; narrower
+     * Whether the vector kernels run at all: only where at least eight floats fit the hardware's vectors; narrower
      * hardware would run the 256-bit species in Java fallback code, slower than the plain loops that give the same bits.
      */
-    static final boolean PASS_TWO = DoubleVector.SPECIES_PREFERRED.length() >= 4;
+    static final boolean WIDE_ENOUGH = FS.length() >= 8;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private VectorKernels() {}
 
     /** {@link LogitMath#stats(MemorySegment, int, int)} on vectors; arguments already checked. */
     static RowStats stats(MemorySegment row, int n, int excludedToken) {
-        // pass 1: lane-wise best and second best values (duplicates kept, so ties survive)
-        FloatVector m1 = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-        FloatVector m2 = m1;
+        // pass 1: in each lane the best and second best value and where the lane first saw them (ids rise along a
+        // lane, so a strict comparison keeps the lowest id of equal values)
         int lanes = FS.length();
         int bound = FS.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += lanes) {
+        FloatVector m1 = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        FloatVector m2 = m1;
+        IntVector at1 = IntVector.broadcast(IS, -1);
+        IntVector at2 = at1;
+        IntVector index = IntVector.zero(IS).addIndex(1);
+        VectorMask<Float> nan = FS.maskAll(false);
+        for (int i = 0; i < bound; i += lanes) {
             FloatVector v = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER);
             if (excludedToken >= i && excludedToken < i + lanes) {
                 v = v.blend(Float.NEGATIVE_INFINITY, VectorMask.fromLong(FS, 1L << (excludedToken - i)));
             }
-            m2 = m2.max(m1.min(v));
-            m1 = m1.max(v);
+            VectorMask<Float> first = v.compare(VectorOperators.GT, m1);
+            VectorMask<Float> second = v.compare(VectorOperators.GT, m2).andNot(first);
+            VectorMask<Integer> firstAt = first.cast(IS);
+            m2 = m2.blend(m1, first).blend(v, second);
+            at2 = at2.blend(at1, firstAt).blend(index, second.cast(IS));
+            m1 = m1.blend(v, first);
+            at1 = at1.blend(index, firstAt);
+            nan = nan.or(v.test(VectorOperators.IS_NAN));
+            index = index.add(lanes);
         }
+        if (nan.anyTrue()) return LogitMath.statsScalar(row, n, excludedToken);
+        // the row's best is the best of the lanes' bests; its second the best of every other lane candidate
+        float[] v1s = m1.toArray();
+        float[] v2s = m2.toArray();
+        int[] id1s = at1.toArray();
+        int[] id2s = at2.toArray();
         float a = Float.NEGATIVE_INFINITY;
-        float b = Float.NEGATIVE_INFINITY;
+        int i1 = -1;
         for (int k = 0; k < lanes; k++) {
-            float x = m1.lane(k);
-            if (x > a) {
-                b = a;
-                a = x;
-            } else if (x > b) {
-                b = x;
+            if (id1s[k] >= 0 && (i1 < 0 || v1s[k] > a || v1s[k] == a && id1s[k] < i1)) {
+                a = v1s[k];
+                i1 = id1s[k];
             }
-            b = Math.max(b, m2.lane(k));
         }
-        for (; i < n; i++) {
-            if (i == excludedToken) {
-                continue;
+        float b = Float.NEGATIVE_INFINITY;
+        int i2 = -1;
+        for (int k = 0; k < 2 * lanes; k++) {
+            int id = k < lanes ? id1s[k] : id2s[k - lanes];
+            float x = k < lanes ? v1s[k] : v2s[k - lanes];
+            if (id >= 0 && id != i1 && (i2 < 0 || x > b || x == b && id < i2)) {
+                b = x;
+                i2 = id;
             }
+        }
+        for (int i = bound; i < n; i++) {
+            if (i == excludedToken) continue;
             float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (x != x) return LogitMath.statsScalar(row, n, excludedToken);
             if (x > a) {
                 b = a;
+                i2 = i1;
                 a = x;
+                i1 = i;
             } else if (x > b) {
                 b = x;
+                i2 = i;
             }
         }
-        int i1 = firstIndexOf(row, n, a, excludedToken, -1);
-        int i2 = firstIndexOf(row, n, b, excludedToken, i1);
+        // lanes never take -inf: a row with fewer than two values above it goes the plain loop's way
+        if (i1 < 0 || i2 < 0) return LogitMath.statsScalar(row, n, excludedToken);
 
-        // pass 2: double-precision sums of exp(x - shift) and (x - shift) exp(x - shift), in the same eight
-        // lanes and the same order as LogitMath.statsScalar, with the same exp: the same bits
-        double shift = LogitMath.shift(row, a, excludedToken);
+        float shift = LogitMath.shift(row, a, excludedToken);
         int sumBound = n - n % LogitMath.SUM_LANES;
-        double[] sums = sums(row, sumBound, shift, EIGHT_LANES);
-        double z = sums[0];
-        double w = sums[1];
+        double[] z = new double[LogitMath.SUM_LANES];
+        double[] w = new double[LogitMath.SUM_LANES];
+        sums(row, sumBound, shift, SIXTEEN_LANES, z, w);
+        double zSum = LogitMath.inLaneOrder(z);
+        double wSum = LogitMath.inLaneOrder(w);
         for (int j = sumBound; j < n; j++) {
-            double t = Math.max(row.getAtIndex(ValueLayout.JAVA_FLOAT, j) - shift, LogitMath.EXP_FLOOR);
-            double e = LogitMath.exp(t);
-            z += e;
-            w += t * e;
+            float t = Math.max(row.getAtIndex(ValueLayout.JAVA_FLOAT, j) - shift, LogitMath.EXPF_FLOOR);
+            float e = LogitMath.expf(t);
+            zSum += e;
+            wSum += (double) t * e;
         }
-        return LogitMath.finish(i1, a, i2, b, shift, z, w);
+        return LogitMath.finish(i1, a, i2, b, shift, zSum, wSum);
     }
 
     /**
-     * Pass 2's sums {z, w} over the first {@code bound} logits ({@code bound} a multiple of 8), each of eight
-     * lanes added up in lane order, on one vector of eight doubles or two of four.
+     * Pass 2's lane sums of {@code e^t} and {@code t e^t} over the first {@code bound} logits ({@code bound} a
+     * multiple of 16) into {@code z} and {@code w}, chunk by chunk as {@link LogitMath#sums} adds them, on one
+     * vector of sixteen floats or two of eight.
      */
-    static double[] sums(MemorySegment row, int bound, double shift, boolean eightLanes) {
-        return eightLanes ? sums8(row, bound, shift) : sums4(row, bound, shift);
-    }
-
-    private static double[] sums8(MemorySegment row, int bound, double shift) {
-        DoubleVector zAcc = DoubleVector.zero(D8);
-        DoubleVector wAcc = DoubleVector.zero(D8);
-        for (int j = 0; j < bound; j += 8) {
-            DoubleVector t = shifted8(row, j, shift);
-            DoubleVector e = exp(t);
-            zAcc = zAcc.add(e);
-            wAcc = wAcc.add(t.mul(e));
-        }
-        return new double[] {inOrder(zAcc, 0), inOrder(wAcc, 0)};
-    }
-
-    /** The eight sums in two vectors of four doubles (lanes 0-3 and 4-7). */
-    private static double[] sums4(MemorySegment row, int bound, double shift) {
-        DoubleVector zLo = DoubleVector.zero(D4);
-        DoubleVector zHi = zLo;
-        DoubleVector wLo = zLo;
-        DoubleVector wHi = zLo;
-        for (int j = 0; j < bound; j += 8) {
-            DoubleVector t = shifted4(row, j, shift);
-            DoubleVector e = exp(t);
-            zLo = zLo.add(e);
-            wLo = wLo.add(t.mul(e));
-            t = shifted4(row, j + 4, shift);
-            e = exp(t);
-            zHi = zHi.add(e);
-            wHi = wHi.add(t.mul(e));
-        }
-        return new double[] {inOrder(zHi, inOrder(zLo, 0)), inOrder(wHi, inOrder(wLo, 0))};
-    }
-
-    /** {@code start} plus the vector's lanes, added one by one in lane order (as the scalar code adds its sums). */
-    private static double inOrder(DoubleVector v, double start) {
-        double[] lanes = v.toDoubleArray();
-        double s = start;
-        for (double x : lanes) s += x;
-        return s;
-    }
-
-    // one method per shape: the Vector API compiles to vector instructions only where the species is a constant
-    private static DoubleVector shifted8(MemorySegment row, int j, double shift) {
-        FloatVector f = FloatVector.fromMemorySegment(F8, row, (long) j * Float.BYTES, ORDER);
-        return ((DoubleVector) f.convertShape(VectorOperators.F2D, D8, 0)).sub(shift).max(LogitMath.EXP_FLOOR);
-    }
-
-    private static DoubleVector shifted4(MemorySegment row, int j, double shift) {
-        FloatVector f = FloatVector.fromMemorySegment(F4, row, (long) j * Float.BYTES, ORDER);
-        return ((DoubleVector) f.convertShape(VectorOperators.F2D, D4, 0)).sub(shift).max(LogitMath.EXP_FLOOR);
-    }
-
-    /** {@link LogitMath#exp} lane by lane: the same operations in the same order. */
-    private static DoubleVector exp(DoubleVector t) {
-        DoubleVector k = t.mul(LogitMath.LOG2E).add(LogitMath.ROUND);
-        DoubleVector n = k.sub(LogitMath.ROUND);
-        DoubleVector r = t.sub(n.mul(LogitMath.LN2_HI)).sub(n.mul(LogitMath.LN2_LO));
-        double[] c = LogitMath.TAYLOR;
-        // unrolled by hand: a vector carried around a Java loop can end up boxed in every iteration
-        DoubleVector p = r.mul(c[12]).add(c[11]);
-        p = p.mul(r).add(c[10]);
-        p = p.mul(r).add(c[9]);
-        p = p.mul(r).add(c[8]);
-        p = p.mul(r).add(c[7]);
-        p = p.mul(r).add(c[6]);
-        p = p.mul(r).add(c[5]);
-        p = p.mul(r).add(c[4]);
-        p = p.mul(r).add(c[3]);
-        p = p.mul(r).add(c[2]);
-        p = p.mul(r).add(c[1]);
-        p = p.mul(r).add(c[0]);
-        LongVector bits = (LongVector) k.reinterpretAsLongs();
-        return p.mul(bits.sub(LogitMath.EXP_BITS_OFFSET).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
-    }
-
-    /** Lowest index holding {@code value}, skipping two ids; -1 if none. */
-    private static int firstIndexOf(MemorySegment row, int n, float value, int skipA, int skipB) {
-        int lanes = FS.length();
-        int bound = FS.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += lanes) {
-            VectorMask<Float> eq = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER)
-                    .compare(VectorOperators.EQ, value);
-            if (eq.anyTrue()) {
-                for (int k = eq.firstTrue(); k < lanes; k++) {
-                    int id = i + k;
-                    if (eq.laneIsSet(k) && id != skipA && id != skipB) {
-                        return id;
-                    }
+    static void sums(MemorySegment row, int bound, float shift, boolean sixteenLanes, double[] z, double[] w) {
+        float[] chunk = new float[LogitMath.SUM_LANES];
+        for (int c = 0; c < bound; c += LogitMath.CHUNK) {
+            int end = Math.min(c + LogitMath.CHUNK, bound);
+            if (sixteenLanes) {
+                FloatVector zc = FloatVector.zero(F16);
+                FloatVector wc = zc;
+                for (int j = c; j < end; j += 16) {
+                    FloatVector t = shifted(F16, row, j, shift);
+                    FloatVector e = expf(t);
+                    zc = zc.add(e);
+                    wc = t.fma(e, wc);
                 }
+                zc.intoArray(chunk, 0);
+                LogitMath.addChunk(z, chunk);
+                wc.intoArray(chunk, 0);
+                LogitMath.addChunk(w, chunk);
+            } else {
+                FloatVector zLo = FloatVector.zero(F8);
+                FloatVector zHi = zLo;
+                FloatVector wLo = zLo;
+                FloatVector wHi = zLo;
+                for (int j = c; j < end; j += 16) {
+                    FloatVector t = shifted(F8, row, j, shift);
+                    FloatVector e = expf(t);
+                    zLo = zLo.add(e);
+                    wLo = t.fma(e, wLo);
+                    t = shifted(F8, row, j + 8, shift);
+                    e = expf(t);
+                    zHi = zHi.add(e);
+                    wHi = t.fma(e, wHi);
+                }
+                zLo.intoArray(chunk, 0);
+                zHi.intoArray(chunk, 8);
+                LogitMath.addChunk(z, chunk);
+                wLo.intoArray(chunk, 0);
+                wHi.intoArray(chunk, 8);
+                LogitMath.addChunk(w, chunk);
             }
         }
-        for (; i < n; i++) {
-            if (i != skipA && i != skipB && row.getAtIndex(ValueLayout.JAVA_FLOAT, i) == value) {
-                return i;
-            }
-        }
-        return -1;
+    }
+
+    private static FloatVector shifted(VectorSpecies<Float> species, MemorySegment row, int j, float shift) {
+        return FloatVector.fromMemorySegment(species, row, (long) j * Float.BYTES, ORDER).sub(shift)
+                .max(LogitMath.EXPF_FLOOR);
+    }
+
+    /** {@link LogitMath#expf} lane by lane: the same fused multiply-adds in the same order. */
+    private static FloatVector expf(FloatVector t) {
+        FloatVector k = t.fma(LogitMath.LOG2E_F, LogitMath.ROUND_F);
+        FloatVector n = k.sub(LogitMath.ROUND_F);
+        FloatVector minusN = n.neg();
+        FloatVector r = minusN.fma(t.broadcast(LogitMath.LN2_HI_F), t);
+        r = minusN.fma(t.broadcast(LogitMath.LN2_LO_F), r);
+        FloatVector p = r.fma(LogitMath.F7, LogitMath.F6);
+        p = p.fma(r, t.broadcast(LogitMath.F5));
+        p = p.fma(r, t.broadcast(LogitMath.F4));
+        p = p.fma(r, t.broadcast(LogitMath.F3));
+        p = p.fma(r, t.broadcast(LogitMath.F2));
+        FloatVector one = t.broadcast(1f);
+        p = p.fma(r, one);
+        p = p.fma(r, one);
+        IntVector bits = (IntVector) k.reinterpretAsInts();
+        return p.mul(bits.sub(LogitMath.EXPF_BITS_OFFSET).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());

@@ -7,7 +7,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Times {@link LogitMath#statsScalar} against {@link LogitMath#statsVector} on native memory.
+ * Times {@link LogitMath#statsExact} (double sums), {@link LogitMath#statsScalar} and {@link LogitMath#statsVector}
+ * (float sums) on native memory.
  * Not a unit test. Arguments: {@code [rows] [vocab] [repeats]}, default 256 x 32000 x 15.
  * Run with {@code --add-modules jdk.incubator.vector}.
  */
@@ -28,10 +29,16 @@ public final class LogitMathBench {
             }
             LogitsView view = Logits.of(all, rows, vocab);
             double sink = 0;
+            long[] exact = new long[repeats];
             long[] scalar = new long[repeats];
             long[] vector = new long[repeats];
             for (int rep = 0; rep < repeats; rep++) {
+                long tx = System.nanoTime();
+                for (int r = 0; r < rows; r++) {
+                    sink += LogitMath.statsExact(view.row(r), vocab, 1).confidence();
+                }
                 long t0 = System.nanoTime();
+                exact[rep] = (t0 - tx) / rows;
                 for (int r = 0; r < rows; r++) {
                     sink += LogitMath.statsScalar(view.row(r), vocab, 1).confidence();
                 }
@@ -43,9 +50,11 @@ public final class LogitMathBench {
                 scalar[rep] = (t1 - t0) / rows;
                 vector[rep] = (t2 - t1) / rows;
             }
+            Arrays.sort(exact);
             Arrays.sort(scalar);
             Arrays.sort(vector);
             System.out.printf("rows=%d vocab=%d repeats=%d%n", rows, vocab, repeats);
+            System.out.printf("exact (double sums, plain loops) median %d ns/row%n", exact[repeats / 2]);
             System.out.printf("scalar median %d ns/row%n", scalar[repeats / 2]);
             System.out.printf("vector median %d ns/row%n", vector[repeats / 2]);
             System.out.printf("speedup %.2fx (sink %.3f)%n", (double) scalar[repeats / 2] / vector[repeats / 2], sink);

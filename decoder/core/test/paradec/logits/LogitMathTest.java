@@ -56,11 +56,13 @@ class LogitMathTest {
         assertEquals(want.margin(), got.margin(), 0f, what + " margin");
         assertRel(want.confidence(), got.confidence(), what + " confidence");
         assertRel(want.secondProbability(), got.secondProbability(), what + " p2");
-        assertEquals(want.entropy(), got.entropy(), 1e-9 * Math.max(1, want.entropy()), what + " entropy");
+        assertEquals(want.entropy(), got.entropy(), 2 * LogitMath.RELATIVE_ERROR_BOUND * Math.max(1, want.entropy()),
+                what + " entropy");
     }
 
+    /** Within the float sums' bound: Z's relative error moves every probability by as much, relative. */
     private static void assertRel(double want, double got, String what) {
-        assertEquals(want, got, 1e-9 * Math.max(Math.abs(want), 1e-300), what);
+        assertEquals(want, got, 1.01 * LogitMath.RELATIVE_ERROR_BOUND * Math.max(Math.abs(want), 1e-300), what);
     }
 
     private static float[] randomRow(SplittableRandom rnd, int n, int kind) {
@@ -115,17 +117,64 @@ class LogitMathTest {
     }
 
     @Test
-    void eightLanesAndTwoTimesFourGiveTheSameSums() {
+    void sixteenLanesAndTwoTimesEightGiveThePlainLoopsSums() {
         // the hardware picks one of the two vector layouts; both must add exactly as the plain loops do
         SplittableRandom rnd = new SplittableRandom(5);
-        for (int n : new int[] {8, 64, 4000, 32_000}) {
+        for (int n : new int[] {16, 64, 4000, 32_000, 151_936}) {
             float[] x = randomRow(rnd, n, 0);
-            double shift = 12.0;
-            double[] eight = VectorKernels.sums(seg(x), n, shift, true);
-            double[] four = VectorKernels.sums(seg(x), n, shift, false);
-            assertEquals(eight[0], four[0], 0.0, "z, n=" + n);
-            assertEquals(eight[1], four[1], 0.0, "w, n=" + n);
+            float shift = 12f;
+            double[][] sums = new double[4][LogitMath.SUM_LANES];
+            VectorKernels.sums(seg(x), n, shift, true, sums[0], sums[1]);
+            VectorKernels.sums(seg(x), n, shift, false, sums[2], sums[3]);
+            double[] plain = LogitMath.sums(x, n, shift);
+            assertEquals(plain[0], LogitMath.inLaneOrder(sums[0]), 0.0, "z, 16 lanes, n=" + n);
+            assertEquals(plain[1], LogitMath.inLaneOrder(sums[1]), 0.0, "w, 16 lanes, n=" + n);
+            assertEquals(plain[0], LogitMath.inLaneOrder(sums[2]), 0.0, "z, 2 x 8 lanes, n=" + n);
+            assertEquals(plain[1], LogitMath.inLaneOrder(sums[3]), 0.0, "w, 2 x 8 lanes, n=" + n);
         }
+    }
+
+    @Test
+    void floatSumsStayWithinTheirBoundOfTheExactOnes() {
+        // the bound is what makes the float sums safe: every kind of row, up to the largest vocabulary in use
+        SplittableRandom rnd = new SplittableRandom(13);
+        double worst = 0;
+        for (int n : new int[] {17, 1024, 1040, 32_000, 126_464, 151_936}) {
+            for (int kind = 0; kind < 7; kind++) {
+                float[] x = kind < 5 ? randomRow(rnd, n, kind) : flatRow(rnd, n, kind == 5 ? 0.01 : 30);
+                int ex = rnd.nextInt(n);
+                RowStats exact = LogitMath.statsExact(seg(x), n, ex);
+                RowStats fast = LogitMath.statsScalar(seg(x), n, ex);
+                String what = "n=" + n + " kind=" + kind;
+                assertClose(exact, fast, what);
+                assertClose(naive(x, ex), exact, what + " exact");
+                if (exact.confidence() > 0) {
+                    worst = Math.max(worst, Math.abs(fast.confidence() / exact.confidence() - 1));
+                }
+            }
+        }
+        assertTrue(worst > 0, "float and double sums never differed: the comparison tests nothing");
+    }
+
+    /** A row of nearly equal logits (spread {@code sd}): Z is a sum of many terms of one size, the float sums' worst case. */
+    private static float[] flatRow(SplittableRandom rnd, int n, double sd) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextGaussian() * sd);
+        return x;
+    }
+
+    @Test
+    void expfIsCloseToMathExpOverItsRange() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        double worst = 0;
+        for (int i = 0; i < 400_000; i++) {
+            float t = i < 1000 ? -i * 0.08f : (float) rnd.nextDouble(LogitMath.EXPF_FLOOR, 0);
+            double want = Math.exp(t);
+            worst = Math.max(worst, Math.abs(LogitMath.expf(t) - want) / want);
+        }
+        assertTrue(worst < 3e-7, "relative error " + worst);
+        assertEquals(1f, LogitMath.expf(0f));
+        assertEquals(1f, LogitMath.expf(-0f));
     }
 
     @Test
