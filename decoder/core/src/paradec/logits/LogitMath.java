@@ -218,8 +218,22 @@ public final class LogitMath {
             int end = Math.min(c + CHUNK, bound);
             for (int i = c; i < end; i += SUM_LANES) {
                 for (int l = 0; l < SUM_LANES; l++) {
-                    float t = Math.max(x[i + l] - shift, EXPF_FLOOR);
-                    float e = expf(t);
+                    // expf and the clamp written out: C1, which compiles one-shot runs, inlines neither a method
+                    // of expf's size nor Math.max(float, float), and a call per logit cost 1.7x here (C2: 1.4x)
+                    float t = x[i + l] - shift;
+                    if (t < EXPF_FLOOR) t = EXPF_FLOOR;
+                    float k = Math.fma(t, LOG2E_F, ROUND_F);
+                    float n2 = k - ROUND_F;
+                    float r = Math.fma(-n2, LN2_HI_F, t);
+                    r = Math.fma(-n2, LN2_LO_F, r);
+                    float p = Math.fma(F7, r, F6);
+                    p = Math.fma(p, r, F5);
+                    p = Math.fma(p, r, F4);
+                    p = Math.fma(p, r, F3);
+                    p = Math.fma(p, r, F2);
+                    p = Math.fma(p, r, 1f);
+                    p = Math.fma(p, r, 1f);
+                    float e = p * Float.intBitsToFloat((Float.floatToRawIntBits(k) - EXPF_BITS_OFFSET) << 23);
                     zc[l] += e;
                     wc[l] = Math.fma(t, e, wc[l]);
                 }
