@@ -40,11 +40,6 @@ import java.util.Objects;
 public final class LogitMath {
 
     /**
-     * Shifted logits are clamped here before {@link #exp}: e^-700 ~ 1e-304 adds nothing next to the
-     * maximum's 1, and clamping keeps -inf (and {@code -inf * 0 = NaN}) out of the sums.
-     */
-    static final double EXP_FLOOR = -700.0;
-    /**
      * Pass 2's running sums per row, the same in the scalar and the vector code (see the class doc): one
      * 512-bit vector of floats, or two of 256 bits. Fixed, so that every JVM, with the Vector API or not, on
      * any hardware, adds in the same order.
@@ -165,6 +160,18 @@ public final class LogitMath {
 
     /** Plain-loop implementation of {@link #stats(MemorySegment, int, int)}. */
     public static RowStats statsScalar(MemorySegment row, int n, int excludedToken) {
+        return plainStats(row, n, excludedToken, false);
+    }
+
+    /**
+     * {@link #stats} with pass 2 in double precision throughout, {@code e^t} from {@link Math#exp}, added one by
+     * one: the reference the float sums are held to. Plain loops only.
+     */
+    public static RowStats statsExact(MemorySegment row, int n, int excludedToken) {
+        return plainStats(row, n, excludedToken, true);
+    }
+
+    private static RowStats plainStats(MemorySegment row, int n, int excludedToken, boolean exact) {
         check(row, n, excludedToken);
         float[] x = copy(row, n);
         long top = topTwo(x, n, excludedToken);
@@ -173,8 +180,21 @@ public final class LogitMath {
         float v1 = x[i1];
         float v2 = i2 < 0 ? Float.NEGATIVE_INFINITY : x[i2];
         float shift = shift(row, v1, excludedToken);
-        double[] zw = sums(x, n, shift);
+        double[] zw = exact ? exactSums(x, n, shift) : sums(x, n, shift);
         return finish(i1, v1, i2, v2, shift, zw[0], zw[1]);
+    }
+
+    private static double[] exactSums(float[] x, int n, float shift) {
+        double z = 0;
+        double w = 0;
+        for (int i = 0; i < n; i++) {
+            double t = (double) x[i] - shift;
+            double e = Math.exp(t);
+            z += e;
+            // -inf logits add nothing (and -inf * 0 would be NaN)
+            if (e > 0) w += t * e;
+        }
+        return new double[] {z, w};
     }
 
     /**
@@ -267,40 +287,6 @@ public final class LogitMath {
     }
 
     /**
-     * {@link #stats} with pass 2 in double precision throughout: {@code e^t} from {@link #exp} (within 1e-15 of
-     * {@link Math#exp}), eight running double sums. The reference the float sums are held to; plain loops only.
-     */
-    public static RowStats statsExact(MemorySegment row, int n, int excludedToken) {
-        check(row, n, excludedToken);
-        float[] x = copy(row, n);
-        long top = topTwo(x, n, excludedToken);
-        int i1 = (int) (top >> 32);
-        int i2 = (int) top;
-        float v1 = x[i1];
-        float v2 = i2 < 0 ? Float.NEGATIVE_INFINITY : x[i2];
-        double shift = Math.max(v1, excludedToken >= 0 ? x[excludedToken] : v1);
-        int bound = n - n % 8;
-        double z0 = 0, z1 = 0, z2 = 0, z3 = 0, z4 = 0, z5 = 0, z6 = 0, z7 = 0;
-        double w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0;
-        for (int i = 0; i < bound; i += 8) {
-            double t0 = shifted(x, i, shift), t1 = shifted(x, i + 1, shift), t2 = shifted(x, i + 2, shift), t3 = shifted(x, i + 3, shift);
-            double t4 = shifted(x, i + 4, shift), t5 = shifted(x, i + 5, shift), t6 = shifted(x, i + 6, shift), t7 = shifted(x, i + 7, shift);
-            double e0 = exp(t0), e1 = exp(t1), e2 = exp(t2), e3 = exp(t3), e4 = exp(t4), e5 = exp(t5), e6 = exp(t6), e7 = exp(t7);
-            z0 += e0; z1 += e1; z2 += e2; z3 += e3; z4 += e4; z5 += e5; z6 += e6; z7 += e7;
-            w0 += t0 * e0; w1 += t1 * e1; w2 += t2 * e2; w3 += t3 * e3; w4 += t4 * e4; w5 += t5 * e5; w6 += t6 * e6; w7 += t7 * e7;
-        }
-        double zSum = 0 + z0 + z1 + z2 + z3 + z4 + z5 + z6 + z7;
-        double wSum = 0 + w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7;
-        for (int i = bound; i < n; i++) {
-            double t = shifted(x, i, shift);
-            double e = exp(t);
-            zSum += e;
-            wSum += t * e;
-        }
-        return finish(i1, v1, i2, v2, shift, zSum, wSum);
-    }
-
-    /**
      * Vector API implementation of {@link #stats(MemorySegment, int, int)}; the same bits as the scalar one.
      *
      * @throws UnsupportedOperationException when the JVM runs without {@code jdk.incubator.vector}
@@ -314,10 +300,6 @@ public final class LogitMath {
     /** Whether the vectorised kernels run: the Vector API module is present and not switched off. */
     public static boolean vectorised() {
         return !SCALAR;
-    }
-
-    private static double shifted(float[] x, int i, double shift) {
-        return Math.max(x[i] - shift, EXP_FLOOR);
     }
 
     /** Per-thread copy of the row being read: the plain loops read an array (see {@link #copy}). */
@@ -338,54 +320,9 @@ public final class LogitMath {
         return buf;
     }
 
-    // e^t = 2^k e^r with k = round(t / ln 2) and |r| <= ln(2) / 2; e^r by its Taylor series to r^12
-    // (relative error below 2e-16 on that interval). Only +, - and * (never fused) and bit moves, so the
-    // vector version in VectorKernels gives the same bits lane by lane.
-    static final double LOG2E = 1.4426950408889634;
-    static final double LN2_HI = 6.93147180369123816490e-01; // ln 2's high bits: k * LN2_HI is exact
-    static final double LN2_LO = 1.90821492927058770002e-10;
-    /** 1.5 * 2^52: adding it rounds to an integer, which then sits in the low bits of the sum. */
-    static final double ROUND = 0x1.8p52;
-    /** Subtracted from the bits of {@code t / ln 2 + ROUND} before the shift, leaving the exponent {@code k + 1023}. */
-    static final long EXP_BITS_OFFSET = Double.doubleToRawLongBits(ROUND) - 1023;
-    static final double[] TAYLOR = new double[13];
-
-    static {
-        double f = 1;
-        for (int i = 0; i < TAYLOR.length; i++) {
-            if (i > 0) f *= i;
-            TAYLOR[i] = 1 / f;
-        }
-    }
-
-    private static final double C2 = TAYLOR[2], C3 = TAYLOR[3], C4 = TAYLOR[4], C5 = TAYLOR[5], C6 = TAYLOR[6],
-            C7 = TAYLOR[7], C8 = TAYLOR[8], C9 = TAYLOR[9], C10 = TAYLOR[10], C11 = TAYLOR[11], C12 = TAYLOR[12];
-
-    /**
-     * {@code e^t} for {@code t} in [{@value #EXP_FLOOR}, 700], within 1e-15 of {@link Math#exp}: the exp of both
-     * {@link #stats} implementations (see the class doc). Outside that range the result is unspecified.
-     */
-    static double exp(double t) {
-        double k = t * LOG2E + ROUND;
-        double n = k - ROUND;
-        double r = t - n * LN2_HI - n * LN2_LO;
-        double p = C12 * r + C11;
-        p = p * r + C10;
-        p = p * r + C9;
-        p = p * r + C8;
-        p = p * r + C7;
-        p = p * r + C6;
-        p = p * r + C5;
-        p = p * r + C4;
-        p = p * r + C3;
-        p = p * r + C2;
-        p = p * r + 1;
-        p = p * r + 1;
-        return p * Double.longBitsToDouble((Double.doubleToRawLongBits(k) - EXP_BITS_OFFSET) << 52);
-    }
-
-    // e^t = 2^k e^r as in exp, in float: |r| <= ln(2) / 2, e^r by its Taylor series to r^7 (truncation under
-    // 6e-9, the rest is float rounding), every step a fused multiply-add, so VectorKernels gets the same bits
+    // e^t = 2^k e^r with k = round(t / ln 2), in float: |r| <= ln(2) / 2, e^r by its Taylor series to r^7
+    // (truncation under 6e-9, the rest is float rounding), every step a fused multiply-add, so VectorKernels
+    // gets the same bits
     static final float LOG2E_F = 1.44269504f;
     static final float LN2_HI_F = 0.693145751953125f; // 16 significant bits: n * LN2_HI_F is exact for |n| <= 128
     static final float LN2_LO_F = 1.42860677e-6f;
