@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Row statistics over raw logits held in a {@link MemorySegment} ({@code JAVA_FLOAT}, native order).
  *
- * <p>All probabilities are softmax at temperature 1 over the full row, in double precision. Rules
+ * <p>All probabilities are softmax at temperature 1 over the full row, returned as doubles. Rules
  * shared by every method:
  * <ul>
  *   <li>Ties: the lowest token id wins the argmax; the second place goes to the lowest other id
@@ -55,9 +55,10 @@ public final class LogitMath {
     /**
      * How far pass 2's {@code Z} may lie from the exact sum of the row's {@code e^t}, relative: 64 float additions
      * a lane a chunk (64 x 2^-24 = 3.8e-6 at worst), {@link #expf} (under 3e-7, tested), and {@code t = x - max}
-     * rounded to float (under 2^-24 |t| for each term, at most 7e-7 over a row of 151,936). The confidences,
-     * probabilities and entropies of two rows, or of a row and a threshold, that differ by more than twice this
-     * are ordered as the exact sums would order them.
+     * rounded to float (under 2^-24 |t| for each term, at most 7e-7 over a row of 151,936). The confidences and
+     * probabilities of two rows, or of a row and a threshold, that differ by more than twice this (relative) are
+     * ordered as the exact sums would order them; an entropy carries this bound times {@code 1 + E|t|}, absolute
+     * ({@code W} is summed the same way).
      */
     public static final double RELATIVE_ERROR_BOUND = 5e-6;
     /** {@link #stats} takes {@link #statsExact}'s double sums ({@code -Dparadec.logits.exactSums=true}). */
