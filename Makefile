@@ -83,7 +83,7 @@ gpu-carry: jar | $(LLAMA_SRC)/CMakeLists.txt
 	rm -rf $(GPU_CARRY) && mkdir -p $(GPU_CARRY)
 	git -C $(LLAMA_SRC) archive HEAD --format=tar.gz -o $(ROOT)/$(GPU_CARRY)/llama-src.tar.gz -- . ':!models' ':!docs' ':!tools/server/webui'
 	git -C $(LLAMA_SRC) rev-parse HEAD > $(GPU_CARRY)/llama-src.commit
-	$(JDK)/bin/jlink --add-modules java.base,java.net.http,jdk.httpserver,jdk.incubator.vector \
+	$(JDK)/bin/jlink --add-modules java.base,java.net.http,jdk.httpserver,jdk.incubator.vector,java.management \
 	  --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output $(GPU_CARRY)/jre
 	@du -sh $(GPU_CARRY) target/paradec.jar target/lib | tr '\n' ' '; echo
 

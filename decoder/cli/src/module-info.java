@@ -8,5 +8,7 @@ module paradec.cli {
     // trace-view -o OUT.png: the SVG parsed with java.xml, drawn with Java2D (headless), written by ImageIO
     requires java.desktop;
     requires java.xml;
+    // bench waits for the JIT to settle where the JVM can tell (absent from a jlink'ed runtime without it)
+    requires static java.management;
     exports paradec.server;
 }
