@@ -245,8 +245,8 @@ public final class LogitMath {
                     if (t < EXPF_FLOOR) t = EXPF_FLOOR;
                     float k = Math.fma(t, LOG2E_F, ROUND_F);
                     float n2 = k - ROUND_F;
-                    float r = Math.fma(-n2, LN2_HI_F, t);
-                    r = Math.fma(-n2, LN2_LO_F, r);
+                    float r = Math.fma(n2, NEG_LN2_HI_F, t);
+                    r = Math.fma(n2, NEG_LN2_LO_F, r);
                     float p = Math.fma(F7, r, F6);
                     p = Math.fma(p, r, F5);
                     p = Math.fma(p, r, F4);
@@ -327,6 +327,8 @@ public final class LogitMath {
     static final float LOG2E_F = 1.44269504f;
     static final float LN2_HI_F = 0.693145751953125f; // 16 significant bits: n * LN2_HI_F is exact for |n| <= 128
     static final float LN2_LO_F = 1.42860677e-6f;
+    // negated once here, so that r = t - n ln 2 is two fused multiply-adds without a negation
+    static final float NEG_LN2_HI_F = -LN2_HI_F, NEG_LN2_LO_F = -LN2_LO_F;
     /** 1.5 * 2^23: adding it rounds to an integer, which then sits in the low bits of the float. */
     static final float ROUND_F = 0x1.8p23f;
     static final int EXPF_BITS_OFFSET = Float.floatToRawIntBits(ROUND_F) - 127;
@@ -339,8 +341,8 @@ public final class LogitMath {
     static float expf(float t) {
         float k = Math.fma(t, LOG2E_F, ROUND_F);
         float n = k - ROUND_F;
-        float r = Math.fma(-n, LN2_HI_F, t);
-        r = Math.fma(-n, LN2_LO_F, r);
+        float r = Math.fma(n, NEG_LN2_HI_F, t);
+        r = Math.fma(n, NEG_LN2_LO_F, r);
         float p = Math.fma(F7, r, F6);
         p = Math.fma(p, r, F5);
         p = Math.fma(p, r, F4);

@@ -42,7 +42,6 @@ final class VectorKernels {
         IntVector at1 = IntVector.broadcast(IS, -1);
         IntVector at2 = at1;
         IntVector index = IntVector.zero(IS).addIndex(1);
-        VectorMask<Float> nan = FS.maskAll(false);
         for (int i = 0; i < bound; i += lanes) {
             FloatVector v = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER);
             if (excludedToken >= i && excludedToken < i + lanes) {
@@ -55,10 +54,8 @@ final class VectorKernels {
             at2 = at2.blend(at1, firstAt).blend(index, second.cast(IS));
             m1 = m1.blend(v, first);
             at1 = at1.blend(index, firstAt);
-            nan = nan.or(v.test(VectorOperators.IS_NAN));
             index = index.add(lanes);
         }
-        if (nan.anyTrue()) return LogitMath.statsScalar(row, n, excludedToken);
         // the row's best is the best of the lanes' bests; its second the best of every other lane candidate
         float[] v1s = m1.toArray();
         float[] v2s = m2.toArray();
@@ -112,6 +109,9 @@ final class VectorKernels {
             zSum += e;
             wSum += (double) t * e;
         }
+        // a NaN anywhere in the row (pass 1 never picks one: comparisons with NaN are false) or an infinite maximum
+        // ends in a NaN sum: such rows go the plain loop's way, as the whole row would
+        if (zSum != zSum) return LogitMath.statsScalar(row, n, excludedToken);
         return LogitMath.finish(i1, a, i2, b, shift, zSum, wSum);
     }
 
@@ -162,18 +162,19 @@ final class VectorKernels {
         }
     }
 
+    /** The logits less the shift, clamped as the plain loop clamps them (a compare and a blend: Java's max, which
+     * must order NaN and -0.0, costs several instructions a vector). */
     private static FloatVector shifted(VectorSpecies<Float> species, MemorySegment row, int j, float shift) {
-        return FloatVector.fromMemorySegment(species, row, (long) j * Float.BYTES, ORDER).sub(shift)
-                .max(LogitMath.EXPF_FLOOR);
+        FloatVector t = FloatVector.fromMemorySegment(species, row, (long) j * Float.BYTES, ORDER).sub(shift);
+        return t.blend(LogitMath.EXPF_FLOOR, t.compare(VectorOperators.LT, LogitMath.EXPF_FLOOR));
     }
 
     /** {@link LogitMath#expf} lane by lane: the same fused multiply-adds in the same order. */
     private static FloatVector expf(FloatVector t) {
         FloatVector k = t.fma(LogitMath.LOG2E_F, LogitMath.ROUND_F);
         FloatVector n = k.sub(LogitMath.ROUND_F);
-        FloatVector minusN = n.neg();
-        FloatVector r = minusN.fma(t.broadcast(LogitMath.LN2_HI_F), t);
-        r = minusN.fma(t.broadcast(LogitMath.LN2_LO_F), r);
+        FloatVector r = n.fma(t.broadcast(LogitMath.NEG_LN2_HI_F), t);
+        r = n.fma(t.broadcast(LogitMath.NEG_LN2_LO_F), r);
         FloatVector p = r.fma(LogitMath.F7, LogitMath.F6);
         p = p.fma(r, t.broadcast(LogitMath.F5));
         p = p.fma(r, t.broadcast(LogitMath.F4));

@@ -204,6 +204,34 @@ class LogitMathTest {
     }
 
     @Test
+    void rowsWithNaNOrInfinityGiveThePlainLoopsStatisticsOnVectors() {
+        // the vector kernel finds such rows by their NaN sum and hands them to the plain loop: the same record
+        SplittableRandom rnd = new SplittableRandom(21);
+        for (int n : new int[] {40, 4000, 32_003}) {
+            for (int kind = 0; kind < 5; kind++) {
+                float[] x = randomRow(rnd, n, 0);
+                int at = rnd.nextInt(n);
+                int excluded = kind == 3 ? at : rnd.nextInt(n);
+                switch (kind) {
+                    case 0 -> x[at] = Float.NaN;
+                    case 1 -> {
+                        x[0] = Float.NaN; // the plain loop takes a first NaN as its best
+                        x[n - 1] = Float.NaN; // in the tail past the vector loop
+                    }
+                    case 2 -> x[at] = Float.POSITIVE_INFINITY;
+                    case 3 -> x[at] = Float.NaN; // the excluded token itself: still in Z
+                    default -> {
+                        x[at] = Float.NaN;
+                        x[(at + 1) % n] = Float.POSITIVE_INFINITY;
+                    }
+                }
+                RowStats plain = LogitMath.statsScalar(seg(x), n, excluded);
+                assertEquals(plain, LogitMath.statsVector(seg(x), n, excluded), "kind " + kind + ", n=" + n);
+            }
+        }
+    }
+
+    @Test
     void tiesGoToLowestId() {
         float[] x = new float[40];
         x[5] = 3f;
