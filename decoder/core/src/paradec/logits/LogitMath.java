@@ -92,8 +92,13 @@ public final class LogitMath {
     // (not logged: a System.Logger started java.util.logging, ~15 ms of a one-shot run that runs without it
     // on purpose; vectorised() tells)
     private static final boolean SCALAR = Boolean.getBoolean("paradec.logits.scalar") || !VECTOR_API;
-    /** Rows shorter than this take the scalar argmax (see {@link #argmax}); {@code -Dparadec.logits.vectorArgmaxMin=N}. */
-    static final int VECTOR_ARGMAX_MIN = Integer.getInteger("paradec.logits.vectorArgmaxMin", 16_384);
+    /**
+     * Rows shorter than this take the scalar argmax (see {@link #argmax}); {@code -Dparadec.logits.vectorArgmaxMin=N}.
+     * Low: a young JVM takes the plain loops first anyway ({@link #VECTOR_ARGMAX_AFTER}), and once compiled the
+     * vectors win from a few hundred logits on (warm, per row: 4,000 logits 0.7-1.1 against 6.3-7.1 us; 256 logits
+     * 0.3 against 1.2 us).
+     */
+    static final int VECTOR_ARGMAX_MIN = Integer.getInteger("paradec.logits.vectorArgmaxMin", 256);
 
     private LogitMath() {
     }
@@ -395,8 +400,7 @@ public final class LogitMath {
      */
     public static int argmax(MemorySegment row, int n) {
         check(row, n, -1);
-        // below a few thousand entries the scalar loop costs microseconds once compiled, while the Vector API
-        // runs boxed until C2 compiles it: in a one-shot run the vector path made the first 128 tokens ~0.3 s slower
+        // the Vector API runs boxed until C2 compiles it: a young JVM takes the plain loop (coldArgmax), tiny rows too
         if (SCALAR || n < VECTOR_ARGMAX_MIN || coldArgmax(n)) return argmaxExcluding(row, n, -1);
         int id = VectorKernels.argmax(row, n);
         // NaN rows compare unequal everywhere: fall back to the scalar rule
