@@ -34,27 +34,32 @@ final class VectorKernels {
     /** {@link LogitMath#stats(MemorySegment, int, int)} on vectors; arguments already checked. */
     static RowStats stats(MemorySegment row, int n, int excludedToken) {
         // pass 1: in each lane the best and second best value and where the lane first saw them (ids rise along a
-        // lane, so a strict comparison keeps the lowest id of equal values)
+        // lane, so a strict comparison keeps the lowest id of equal values). Past a row's first vectors few
+        // values beat a lane's second best (about 2 ln(n / 16) a lane), so most vectors cost a load, a compare
+        // and a branch, and only those that beat one pay for the blends
         int lanes = FS.length();
         int bound = FS.loopBound(n);
         FloatVector m1 = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         FloatVector m2 = m1;
         IntVector at1 = IntVector.broadcast(IS, -1);
         IntVector at2 = at1;
-        IntVector index = IntVector.zero(IS).addIndex(1);
+        IntVector lane = IntVector.zero(IS).addIndex(1);
         for (int i = 0; i < bound; i += lanes) {
             FloatVector v = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER);
             if (excludedToken >= i && excludedToken < i + lanes) {
                 v = v.blend(Float.NEGATIVE_INFINITY, VectorMask.fromLong(FS, 1L << (excludedToken - i)));
             }
-            VectorMask<Float> first = v.compare(VectorOperators.GT, m1);
-            VectorMask<Float> second = v.compare(VectorOperators.GT, m2).andNot(first);
-            VectorMask<Integer> firstAt = first.cast(IS);
-            m2 = m2.blend(m1, first).blend(v, second);
-            at2 = at2.blend(at1, firstAt).blend(index, second.cast(IS));
-            m1 = m1.blend(v, first);
-            at1 = at1.blend(index, firstAt);
-            index = index.add(lanes);
+            VectorMask<Float> aboveSecond = v.compare(VectorOperators.GT, m2);
+            if (aboveSecond.anyTrue()) {
+                IntVector index = lane.add(i);
+                VectorMask<Float> first = v.compare(VectorOperators.GT, m1);
+                VectorMask<Float> second = aboveSecond.andNot(first);
+                VectorMask<Integer> firstAt = first.cast(IS);
+                m2 = m2.blend(m1, first).blend(v, second);
+                at2 = at2.blend(at1, firstAt).blend(index, second.cast(IS));
+                m1 = m1.blend(v, first);
+                at1 = at1.blend(index, firstAt);
+            }
         }
         // the row's best is the best of the lanes' bests; its second the best of every other lane candidate
         float[] v1s = m1.toArray();
@@ -175,11 +180,9 @@ final class VectorKernels {
         FloatVector n = k.sub(LogitMath.ROUND_F);
         FloatVector r = n.fma(t.broadcast(LogitMath.NEG_LN2_HI_F), t);
         r = n.fma(t.broadcast(LogitMath.NEG_LN2_LO_F), r);
-        FloatVector p = r.fma(LogitMath.F7, LogitMath.F6);
-        p = p.fma(r, t.broadcast(LogitMath.F5));
-        p = p.fma(r, t.broadcast(LogitMath.F4));
-        p = p.fma(r, t.broadcast(LogitMath.F3));
-        p = p.fma(r, t.broadcast(LogitMath.F2));
+        FloatVector p = r.fma(LogitMath.C5, LogitMath.C4);
+        p = p.fma(r, t.broadcast(LogitMath.C3));
+        p = p.fma(r, t.broadcast(LogitMath.C2));
         FloatVector one = t.broadcast(1f);
         p = p.fma(r, one);
         p = p.fma(r, one);
@@ -200,16 +203,18 @@ final class VectorKernels {
         int bound = FS.loopBound(n);
         FloatVector m = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
         IntVector at = IntVector.broadcast(IS, -1);
-        IntVector index = IntVector.zero(IS).addIndex(1);
+        IntVector lane = IntVector.zero(IS).addIndex(1);
         VectorMask<Float> nan = FS.maskAll(false);
         int i = 0;
         for (; i < bound; i += lanes) {
             FloatVector v = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER);
             VectorMask<Float> above = v.compare(VectorOperators.GT, m);
-            m = m.blend(v, above);
-            at = at.blend(index, above.cast(IS));
+            // a lane's maximum moves about ln(n / 16) times: most vectors skip the blends
+            if (above.anyTrue()) {
+                m = m.blend(v, above);
+                at = at.blend(lane.add(i), above.cast(IS));
+            }
             nan = nan.or(v.test(VectorOperators.IS_NAN));
-            index = index.add(lanes);
         }
         if (nan.anyTrue()) return -1;
         float best = m.reduceLanes(VectorOperators.MAX);
