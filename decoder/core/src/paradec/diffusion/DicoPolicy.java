@@ -67,6 +67,11 @@ public final class DicoPolicy implements UnmaskingPolicy {
     }
 
     @Override
+    public boolean readsEntropy() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "dico";
     }

@@ -88,7 +88,7 @@ public final class DiffusionGenerator {
                 int maskedNow = state.maskedCount(start, end);
                 int k = schedule.tokensAt(inBlock, stepsPerBlock, maskedAtStart, maskedNow);
                 StepContext ctx = new StepContext(logits, state, b, start, end, inBlock,
-                        Math.max(1, stepsPerBlock - inBlock), k, policyRng);
+                        Math.max(1, stepsPerBlock - inBlock), k, policyRng, policy.readsEntropy());
                 int[] chosen = policy.select(ctx);
                 checkSelection(chosen, state, start, end, policy);
                 int[] rel = new int[chosen.length];

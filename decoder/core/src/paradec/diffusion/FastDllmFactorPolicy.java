@@ -36,6 +36,11 @@ public final class FastDllmFactorPolicy implements UnmaskingPolicy {
     }
 
     @Override
+    public boolean readsEntropy() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "fast-dllm-factor";
     }

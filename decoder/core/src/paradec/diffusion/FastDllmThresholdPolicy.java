@@ -41,6 +41,11 @@ public final class FastDllmThresholdPolicy implements UnmaskingPolicy {
     }
 
     @Override
+    public boolean readsEntropy() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "fast-dllm-threshold";
     }

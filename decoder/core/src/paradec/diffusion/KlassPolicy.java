@@ -192,6 +192,11 @@ public final class KlassPolicy implements UnmaskingPolicy {
     }
 
     @Override
+    public boolean readsEntropy() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "klass";
     }

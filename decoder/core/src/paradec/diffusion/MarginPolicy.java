@@ -8,6 +8,11 @@ public final class MarginPolicy implements UnmaskingPolicy {
     }
 
     @Override
+    public boolean readsEntropy() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "margin";
     }

@@ -15,6 +15,11 @@ public final class OriginPolicy implements UnmaskingPolicy {
     }
 
     @Override
+    public boolean readsEntropy() {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "origin";
     }

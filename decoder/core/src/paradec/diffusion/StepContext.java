@@ -25,6 +25,7 @@ public final class StepContext {
     private final int scheduledCount;
     private final RandomGenerator rng;
     private final RowStats[] cache;
+    private final boolean entropy;
     private int[] masked;
 
     /**
@@ -34,6 +35,16 @@ public final class StepContext {
      */
     public StepContext(LogitsView logits, MaskState state, int blockIndex, int blockStart, int blockEnd,
                        int stepInBlock, int stepsRemaining, int scheduledCount, RandomGenerator rng) {
+        this(logits, state, blockIndex, blockStart, blockEnd, stepInBlock, stepsRemaining, scheduledCount, rng, true);
+    }
+
+    /**
+     * @param entropy whether {@link #stats} computes {@link RowStats#entropy()} (NaN otherwise; see
+     *                {@link UnmaskingPolicy#readsEntropy()})
+     */
+    public StepContext(LogitsView logits, MaskState state, int blockIndex, int blockStart, int blockEnd,
+                       int stepInBlock, int stepsRemaining, int scheduledCount, RandomGenerator rng, boolean entropy) {
+        this.entropy = entropy;
         this.logits = Objects.requireNonNull(logits, "logits");
         this.state = Objects.requireNonNull(state, "state");
         this.rng = Objects.requireNonNull(rng, "rng");
@@ -102,7 +113,8 @@ public final class StepContext {
     }
 
     /**
-     * Statistics of the row for {@code pos}, mask token excluded, cached for this step.
+     * Statistics of the row for {@code pos}, mask token excluded, cached for this step; the entropy is NaN
+     * unless this step's policy reads it ({@link UnmaskingPolicy#readsEntropy()}).
      *
      * @throws IndexOutOfBoundsException if {@code pos} is outside the current block
      */
@@ -112,7 +124,7 @@ public final class StepContext {
         }
         RowStats s = cache[pos - blockStart];
         if (s == null) {
-            s = LogitMath.stats(logits.row(pos), logits.vocabSize(), state.maskToken());
+            s = LogitMath.stats(logits.row(pos), logits.vocabSize(), state.maskToken(), entropy);
             cache[pos - blockStart] = s;
         }
         return s;

@@ -14,6 +14,15 @@ public interface UnmaskingPolicy {
      */
     int[] select(StepContext step);
 
+    /**
+     * Whether {@link #select} reads {@link paradec.logits.RowStats#entropy()}. A policy that answers false spares
+     * the statistics of every row one multiply-add per logit, and sees NaN entropies. True by default, so a policy
+     * that does not say stays correct.
+     */
+    default boolean readsEntropy() {
+        return true;
+    }
+
     /** Called before the first step of every block (block 0 starts a new generation). */
     default void startBlock(int blockIndex, int blockStart, int blockEnd) {
     }

@@ -54,7 +54,8 @@ public final class LogitMath {
     static final float EXPF_FLOOR = -80f;
     /**
      * How far pass 2's {@code Z} may lie from the exact sum of the row's {@code e^t}, relative: 64 float additions
-     * a lane a chunk (64 x 2^-24 = 3.8e-6 at worst), {@link #expf} (under 2e-7, tested), and {@code t = x - max}
+     * a lane a chunk (64 x 2^-24 = 3.8e-6 at worst), {@link #expf} (under 2.2e-7 where {@code t >= -20}, tested; the
+     * terms below weigh under 0.04% of {@code Z} together, whose error under 4e-7 adds nothing measurable), and {@code t = x - max}
      * rounded to float (under 2^-24 |t| for each term, at most 7e-7 over a row of 151,936). The confidences and
      * probabilities of two rows, or of a row and a threshold, that differ by more than twice this (relative) are
      * ordered as the exact sums would order them; an entropy carries this bound times {@code 1 + E|t|}, absolute
@@ -122,9 +123,21 @@ public final class LogitMath {
      * @throws IndexOutOfBoundsException if the segment holds fewer than {@code n} floats
      */
     public static RowStats stats(MemorySegment row, int n, int excludedToken) {
+        return stats(row, n, excludedToken, true);
+    }
+
+    /**
+     * {@link #stats(MemorySegment, int, int)} with the entropy left out when {@code entropy} is false: the
+     * statistics then skip one multiply-add per logit, and {@link RowStats#entropy()} is NaN. Everything else is
+     * the same, to the bit.
+     *
+     * @throws IllegalArgumentException  as {@link #stats(MemorySegment, int, int)}
+     * @throws IndexOutOfBoundsException as {@link #stats(MemorySegment, int, int)}
+     */
+    public static RowStats stats(MemorySegment row, int n, int excludedToken, boolean entropy) {
         if (exactSums) return statsExact(row, n, excludedToken);
-        if (SCALAR || !VectorKernels.WIDE_ENOUGH || coldVectors(n)) return statsScalar(row, n, excludedToken);
-        return statsVector(row, n, excludedToken);
+        if (SCALAR || !VectorKernels.WIDE_ENOUGH || coldVectors(n)) return statsScalar(row, n, excludedToken, entropy);
+        return statsVector(row, n, excludedToken, entropy);
     }
 
     /**
@@ -166,7 +179,12 @@ public final class LogitMath {
 
     /** Plain-loop implementation of {@link #stats(MemorySegment, int, int)}. */
     public static RowStats statsScalar(MemorySegment row, int n, int excludedToken) {
-        return plainStats(row, n, excludedToken, false);
+        return plainStats(row, n, excludedToken, false, true);
+    }
+
+    /** Plain-loop implementation of {@link #stats(MemorySegment, int, int, boolean)}. */
+    public static RowStats statsScalar(MemorySegment row, int n, int excludedToken, boolean entropy) {
+        return plainStats(row, n, excludedToken, false, entropy);
     }
 
     /**
@@ -174,10 +192,10 @@ public final class LogitMath {
      * one: the reference the float sums are held to. Plain loops only.
      */
     public static RowStats statsExact(MemorySegment row, int n, int excludedToken) {
-        return plainStats(row, n, excludedToken, true);
+        return plainStats(row, n, excludedToken, true, true);
     }
 
-    private static RowStats plainStats(MemorySegment row, int n, int excludedToken, boolean exact) {
+    private static RowStats plainStats(MemorySegment row, int n, int excludedToken, boolean exact, boolean entropy) {
         check(row, n, excludedToken);
         float[] x = copy(row, n);
         long top = topTwo(x, n, excludedToken);
@@ -186,8 +204,8 @@ public final class LogitMath {
         float v1 = x[i1];
         float v2 = i2 < 0 ? Float.NEGATIVE_INFINITY : x[i2];
         float shift = shift(row, v1, excludedToken);
-        double[] zw = exact ? exactSums(x, n, shift) : sums(x, n, shift);
-        return finish(i1, v1, i2, v2, shift, zw[0], zw[1]);
+        double[] zw = exact ? exactSums(x, n, shift) : sums(x, n, shift, entropy);
+        return finish(i1, v1, i2, v2, shift, zw[0], entropy ? zw[1] : Double.NaN);
     }
 
     private static double[] exactSums(float[] x, int n, float shift) {
@@ -234,7 +252,7 @@ public final class LogitMath {
      * Pass 2 in plain loops: {@code {Z, W}}, the sums of {@code e^t} and {@code t e^t} over {@code t = x - shift}
      * (see the class doc for the lanes and chunks; {@code VectorKernels} adds in the same order).
      */
-    static double[] sums(float[] x, int n, float shift) {
+    static double[] sums(float[] x, int n, float shift, boolean entropy) {
         int bound = n - n % SUM_LANES;
         double[] z = new double[SUM_LANES];
         double[] w = new double[SUM_LANES];
@@ -250,8 +268,7 @@ public final class LogitMath {
                     if (t < EXPF_FLOOR) t = EXPF_FLOOR;
                     float k = Math.fma(t, LOG2E_F, ROUND_F);
                     float n2 = k - ROUND_F;
-                    float r = Math.fma(n2, NEG_LN2_HI_F, t);
-                    r = Math.fma(n2, NEG_LN2_LO_F, r);
+                    float r = Math.fma(n2, NEG_LN2_F, t);
                     float p = Math.fma(C5, r, C4);
                     p = Math.fma(p, r, C3);
                     p = Math.fma(p, r, C2);
@@ -259,7 +276,7 @@ public final class LogitMath {
                     p = Math.fma(p, r, 1f);
                     float e = p * Float.intBitsToFloat((Float.floatToRawIntBits(k) - EXPF_BITS_OFFSET) << 23);
                     zc[l] += e;
-                    wc[l] = Math.fma(t, e, wc[l]);
+                    if (entropy) wc[l] = Math.fma(t, e, wc[l]);
                 }
             }
             addChunk(z, zc);
@@ -271,7 +288,7 @@ public final class LogitMath {
             float t = Math.max(x[i] - shift, EXPF_FLOOR);
             float e = expf(t);
             zSum += e;
-            wSum += (double) t * e;
+            if (entropy) wSum += (double) t * e;
         }
         return new double[] {zSum, wSum};
     }
@@ -296,9 +313,18 @@ public final class LogitMath {
      * @throws UnsupportedOperationException when the JVM runs without {@code jdk.incubator.vector}
      */
     public static RowStats statsVector(MemorySegment row, int n, int excludedToken) {
+        return statsVector(row, n, excludedToken, true);
+    }
+
+    /**
+     * Vector API implementation of {@link #stats(MemorySegment, int, int, boolean)}; the same bits as the scalar one.
+     *
+     * @throws UnsupportedOperationException when the JVM runs without {@code jdk.incubator.vector}
+     */
+    public static RowStats statsVector(MemorySegment row, int n, int excludedToken, boolean entropy) {
         if (!VECTOR_API) throw new UnsupportedOperationException("the Vector API (jdk.incubator.vector) is not in this JVM");
         check(row, n, excludedToken);
-        return VectorKernels.stats(row, n, excludedToken);
+        return VectorKernels.stats(row, n, excludedToken, entropy);
     }
 
     /** Whether the vectorised kernels run: the Vector API module is present and not switched off. */
@@ -328,26 +354,26 @@ public final class LogitMath {
     // 1 + r + C2 r^2 + ... + C5 r^5 whose C2..C5 minimise the largest relative error over that range (a weighted
     // least-squares fit iterated to the minimax, then rounded to float: ~1.1e-7, ~1.6e-7 with float rounding,
     // where Taylor's degree 5 leaves 3.2e-6 and degree 7 costs two more multiply-adds a vector), every step a
-    // fused multiply-add, so VectorKernels gets the same bits
+    // fused multiply-add, so VectorKernels gets the same bits. r = t - k ln 2 is one fused multiply-add with ln 2
+    // rounded to float (off by 1.9e-9): r is then off by |k| 1.9e-9, under 6e-8 where t >= -20 (|k| <= 29), the
+    // terms that make up Z, and under 2.3e-7 at the floor, where a term weighs e^-80 of the maximum's. The usual
+    // two-constant split would be exact there and costs one more multiply-add a vector.
     static final float LOG2E_F = 1.44269504f;
-    static final float LN2_HI_F = 0.693145751953125f; // 16 significant bits: n * LN2_HI_F is exact for |n| <= 128
-    static final float LN2_LO_F = 1.42860677e-6f;
-    // negated once here, so that r = t - n ln 2 is two fused multiply-adds without a negation
-    static final float NEG_LN2_HI_F = -LN2_HI_F, NEG_LN2_LO_F = -LN2_LO_F;
+    // negated once here, so that r = t - k ln 2 needs no negation
+    static final float NEG_LN2_F = -0.6931472f;
     /** 1.5 * 2^23: adding it rounds to an integer, which then sits in the low bits of the float. */
     static final float ROUND_F = 0x1.8p23f;
     static final int EXPF_BITS_OFFSET = Float.floatToRawIntBits(ROUND_F) - 127;
     static final float C2 = 0x1.fffdfcp-2f, C3 = 0x1.5557aep-3f, C4 = 0x1.5729f8p-5f, C5 = 0x1.106296p-7f;
 
     /**
-     * {@code e^t} for {@code t} in [{@value #EXPF_FLOOR}, 0], within 2e-7 of {@link Math#exp} (relative): pass 2's
+     * {@code e^t} for {@code t} in [{@value #EXPF_FLOOR}, 0], within 2.2e-7 of {@link Math#exp} (relative) where {@code t >= -20}, 4e-7 below: pass 2's
      * exp, the same bits in the scalar and the vector code. Outside that range the result is unspecified.
      */
     static float expf(float t) {
         float k = Math.fma(t, LOG2E_F, ROUND_F);
         float n = k - ROUND_F;
-        float r = Math.fma(n, NEG_LN2_HI_F, t);
-        r = Math.fma(n, NEG_LN2_LO_F, r);
+        float r = Math.fma(n, NEG_LN2_F, t);
         float p = Math.fma(C5, r, C4);
         p = Math.fma(p, r, C3);
         p = Math.fma(p, r, C2);
@@ -386,7 +412,7 @@ public final class LogitMath {
         double c = Math.exp(v1 - shift) / z;
         double p2 = i2 < 0 ? 0.0 : Math.exp(v2 - shift) / z;
         float margin = i2 < 0 ? Float.POSITIVE_INFINITY : v1 - v2;
-        // H = log Z - E[x - shift]; rounding can make a one-hot row slightly negative
+        // H = log Z - E[x - shift]; rounding can make a one-hot row slightly negative (w NaN: no entropy asked, H NaN)
         double h = Math.max(0.0, Math.log(z) - w / z);
         return new RowStats(i1, c, i2, p2, margin, h);
     }

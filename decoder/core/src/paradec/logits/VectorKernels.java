@@ -31,8 +31,8 @@ final class VectorKernels {
 
     private VectorKernels() {}
 
-    /** {@link LogitMath#stats(MemorySegment, int, int)} on vectors; arguments already checked. */
-    static RowStats stats(MemorySegment row, int n, int excludedToken) {
+    /** {@link LogitMath#stats(MemorySegment, int, int, boolean)} on vectors; arguments already checked. */
+    static RowStats stats(MemorySegment row, int n, int excludedToken, boolean entropy) {
         // pass 1: in each lane the best and second best value and where the lane first saw them (ids rise along a
         // lane, so a strict comparison keeps the lowest id of equal values). Past a row's first vectors few
         // values beat a lane's second best (about 2 ln(n / 16) a lane), so most vectors cost a load, a compare
@@ -87,7 +87,7 @@ final class VectorKernels {
         for (int i = bound; i < n; i++) {
             if (i == excludedToken) continue;
             float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (x != x) return LogitMath.statsScalar(row, n, excludedToken);
+            if (x != x) return LogitMath.statsScalar(row, n, excludedToken, entropy);
             if (x > a) {
                 b = a;
                 i2 = i1;
@@ -99,33 +99,33 @@ final class VectorKernels {
             }
         }
         // lanes never take -inf: a row with fewer than two values above it goes the plain loop's way
-        if (i1 < 0 || i2 < 0) return LogitMath.statsScalar(row, n, excludedToken);
+        if (i1 < 0 || i2 < 0) return LogitMath.statsScalar(row, n, excludedToken, entropy);
 
         float shift = LogitMath.shift(row, a, excludedToken);
         int sumBound = n - n % LogitMath.SUM_LANES;
         double[] z = new double[LogitMath.SUM_LANES];
         double[] w = new double[LogitMath.SUM_LANES];
-        sums(row, sumBound, shift, SIXTEEN_LANES, z, w);
+        sums(row, sumBound, shift, SIXTEEN_LANES, entropy, z, w);
         double zSum = LogitMath.inLaneOrder(z);
         double wSum = LogitMath.inLaneOrder(w);
         for (int j = sumBound; j < n; j++) {
             float t = Math.max(row.getAtIndex(ValueLayout.JAVA_FLOAT, j) - shift, LogitMath.EXPF_FLOOR);
             float e = LogitMath.expf(t);
             zSum += e;
-            wSum += (double) t * e;
+            if (entropy) wSum += (double) t * e;
         }
         // a NaN anywhere in the row (pass 1 never picks one: comparisons with NaN are false) or an infinite maximum
         // ends in a NaN sum: such rows go the plain loop's way, as the whole row would
-        if (zSum != zSum) return LogitMath.statsScalar(row, n, excludedToken);
-        return LogitMath.finish(i1, a, i2, b, shift, zSum, wSum);
+        if (zSum != zSum) return LogitMath.statsScalar(row, n, excludedToken, entropy);
+        return LogitMath.finish(i1, a, i2, b, shift, zSum, entropy ? wSum : Double.NaN);
     }
 
     /**
      * Pass 2's lane sums of {@code e^t} and {@code t e^t} over the first {@code bound} logits ({@code bound} a
-     * multiple of 16) into {@code z} and {@code w}, chunk by chunk as {@link LogitMath#sums} adds them, on one
-     * vector of sixteen floats or two of eight.
+     * multiple of 16) into {@code z} and {@code w} ({@code w} untouched without {@code entropy}), chunk by chunk
+     * as {@link LogitMath#sums} adds them, on one vector of sixteen floats or two of eight.
      */
-    static void sums(MemorySegment row, int bound, float shift, boolean sixteenLanes, double[] z, double[] w) {
+    static void sums(MemorySegment row, int bound, float shift, boolean sixteenLanes, boolean entropy, double[] z, double[] w) {
         float[] chunk = new float[LogitMath.SUM_LANES];
         for (int c = 0; c < bound; c += LogitMath.CHUNK) {
             int end = Math.min(c + LogitMath.CHUNK, bound);
@@ -136,7 +136,8 @@ final class VectorKernels {
                     FloatVector t = shifted(F16, row, j, shift);
                     FloatVector e = expf(t);
                     zc = zc.add(e);
-                    wc = t.fma(e, wc);
+                    // loop-invariant: C2 compiles a loop for each value
+                    if (entropy) wc = t.fma(e, wc);
                 }
                 zc.intoArray(chunk, 0);
                 LogitMath.addChunk(z, chunk);
@@ -151,11 +152,11 @@ final class VectorKernels {
                     FloatVector t = shifted(F8, row, j, shift);
                     FloatVector e = expf(t);
                     zLo = zLo.add(e);
-                    wLo = t.fma(e, wLo);
+                    if (entropy) wLo = t.fma(e, wLo);
                     t = shifted(F8, row, j + 8, shift);
                     e = expf(t);
                     zHi = zHi.add(e);
-                    wHi = t.fma(e, wHi);
+                    if (entropy) wHi = t.fma(e, wHi);
                 }
                 zLo.intoArray(chunk, 0);
                 zHi.intoArray(chunk, 8);
@@ -178,8 +179,7 @@ final class VectorKernels {
     private static FloatVector expf(FloatVector t) {
         FloatVector k = t.fma(LogitMath.LOG2E_F, LogitMath.ROUND_F);
         FloatVector n = k.sub(LogitMath.ROUND_F);
-        FloatVector r = n.fma(t.broadcast(LogitMath.NEG_LN2_HI_F), t);
-        r = n.fma(t.broadcast(LogitMath.NEG_LN2_LO_F), r);
+        FloatVector r = n.fma(t.broadcast(LogitMath.NEG_LN2_F), t);
         FloatVector p = r.fma(LogitMath.C5, LogitMath.C4);
         p = p.fma(r, t.broadcast(LogitMath.C3));
         p = p.fma(r, t.broadcast(LogitMath.C2));

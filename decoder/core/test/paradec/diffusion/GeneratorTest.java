@@ -229,6 +229,47 @@ class GeneratorTest {
     }
 
     @Test
+    void policiesThatSkipTheEntropyDecideAsWithIt() {
+        // a policy that says it never reads the entropy sees NaN there: were it to read it after all, the run with
+        // entropies forced on (a fresh instance: policies keep state across steps) would differ
+        FakeModel weak = new FakeModel(PROMPT.length, target(32), strength(32, 0.5), 0.3f);
+        DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
+        List<UnmaskingPolicy> fresh = policies();
+        int skipping = 0;
+        for (int i = 0; i < fresh.size(); i++) {
+            UnmaskingPolicy p = policies().get(i);
+            if (p.readsEntropy()) continue;
+            skipping++;
+            Recorder lean = new Recorder();
+            Recorder full = new Recorder();
+            new DiffusionGenerator().generate(weak, PROMPT, s, p, null, lean);
+            new DiffusionGenerator().generate(weak, PROMPT, s, wrap(fresh.get(i)), null, full);
+            assertEquals(committed(full), committed(lean), p.name() + ": positions committed step by step");
+        }
+        assertEquals(8, skipping, "policies that skip the entropy");
+        assertTrue(new EntropyPolicy().readsEntropy() && new EbSamplerPolicy().readsEntropy());
+    }
+
+    private static List<List<Integer>> committed(Recorder r) {
+        return r.steps.stream().map(st -> Arrays.stream(st.committedPositions()).boxed().toList()).toList();
+    }
+
+    /** The policy with its entropy switch forced on. */
+    private static UnmaskingPolicy wrap(UnmaskingPolicy p) {
+        return new UnmaskingPolicy() {
+            @Override
+            public int[] select(StepContext step) {
+                return p.select(step);
+            }
+
+            @Override
+            public void startBlock(int blockIndex, int blockStart, int blockEnd) {
+                p.startBlock(blockIndex, blockStart, blockEnd);
+            }
+        };
+    }
+
+    @Test
     void greedyIsDeterministicAndSamplingIsSeeded() {
         DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
         int[] a = gen(easy(32), PROMPT, s, new RandomPolicy()).tokens();
