@@ -66,7 +66,8 @@ final class DecoderSpec {
                     .withTemperature(o.getDouble(0, 0, 100, "--temp"))
                     .withCfgScale(o.getDouble(0, 0, 100, "--cfg"))
                     .withSeed(o.getLong(0, "--seed"))
-                    .withTrimAtEog(true);
+                    .withTrimAtEog(true)
+                    .withSuffixWindow(o.getInt(-1, -1, 1 << 16, "--suffix-window"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -88,7 +89,7 @@ final class DecoderSpec {
         m.put("--draft-steps", java.util.List.of("specdiff"));
         m.put("--top-k", ParadecModel.AR_DECODERS);
         m.put("--top-p", ParadecModel.AR_DECODERS);
-        for (String d : java.util.List.of("--gen-length", "--block-length", "--steps", "--cfg", "--kv-cache", "--cache-refresh")) m.put(d, diffusion);
+        for (String d : java.util.List.of("--gen-length", "--block-length", "--steps", "--cfg", "--kv-cache", "--cache-refresh", "--suffix-window")) m.put(d, diffusion);
         m.put("--threshold", java.util.List.of("fast-dllm", "klass"));
         m.put("--factor", java.util.List.of("fast-dllm-factor", "dico"));
         m.put("--dico", java.util.List.of("dico"));

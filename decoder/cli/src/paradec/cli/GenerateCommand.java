@@ -54,7 +54,8 @@ final class GenerateCommand {
             Options.Opt.value("--dico", "NAME=V,...", "the authors'", "DiCo's parameters by name (DicoParams: seeds, tauE, tauLow, ...)"),
             Options.Opt.value("--cfg", "C", "0 = off", "diffusion: classifier-free guidance scale"),
             Options.Opt.value("--kv-cache", "none|prefix", "none", "diffusion: prefix KV cache (a full pass every block)"),
-            Options.Opt.value("--cache-refresh", "N", "every block only", "diffusion with --kv-cache prefix: a full pass every N steps too"));
+            Options.Opt.value("--cache-refresh", "N", "every block only", "diffusion with --kv-cache prefix: a full pass every N steps too"),
+            Options.Opt.value("--suffix-window", "W", "-1 = all", "diffusion: masked positions past the block the model sees (fewer: faster, approximate)"));
 
     static final List<Options.Opt> OPTIONS = Options.table(MODEL, List.of(
             Options.Opt.value("-p|--prompt", "TEXT", null, "the prompt (with --chat: the user's message)"),

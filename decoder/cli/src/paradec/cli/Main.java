@@ -30,7 +30,7 @@ public final class Main {
                          [--ctx N] [--threads N] [--gpu-layers N] [--window N|auto] [--ngram N] [--guesses G]
                          [--init-from FILE] [--trace FILE] [--gen-length L] [--block-length B] [--steps S]
                          [--threshold T] [--factor F] [--cfg C] [--kv-cache none|prefix] [--cache-refresh N]
-                         [--stop TEXT] [--chat] [--system TEXT] [-f|--prompt-file FILE] [--json] [--verbose]
+                         [--suffix-window W] [--stop TEXT] [--chat] [--system TEXT] [-f|--prompt-file FILE] [--json] [--verbose]
                          (--chat: -p is the user's message, through the model's chat template; --system adds a
                          system message; a model without a template gets the plain fallback: the texts, a blank
                          line between)
@@ -39,12 +39,13 @@ public final class Main {
                          [--rpc HOST:PORT[,...]] [--tensor-split A,B,...] [--rpc-timeout S]
                          (--rpc: layers on ggml-rpc servers, all of them unless --gpu-layers says; also on bench,
                          eval and serve; see docs/rpc.md)
-                         (--kv-cache prefix: diffusion prefix KV cache, a full pass every block and every N steps)
+                         (--kv-cache prefix: diffusion prefix KV cache, a full pass every block and every N steps;
+                         --suffix-window W: the model sees W masked positions past the block, not the whole suffix)
                          (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL[,MODEL...]] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
                          [--against-llama-cpp] [--out FILE] [--gen-length L[,L...]] [--tokens-per-step K]
-                         [--kv-cache prefix] [--cache-refresh N]
+                         [--kv-cache prefix] [--cache-refresh N] [--suffix-window W]
                          (several models or lengths: one section each and a summary table; --tokens-per-step:
                          diffusion steps = length / K at every length; --kv-cache prefix: each policy with and without)
               serve      [-m MODEL] [--host 127.0.0.1] [--port 8080] [--threads N] [--parallel 2] [--queue 16xparallel]
@@ -58,7 +59,7 @@ public final class Main {
                          --ids draws ids instead; the summary is generate --json's numbers)
               demo       [-m MODEL] [-p PROMPT] [-n N]   (AR, Jacobi and lookahead side by side)
               eval       --task add|sort|path|inc|plan|code -m MODEL [--decoder D] [--n N] [--heldout FILE] [--distance D] [--json]
-                         [--kv-cache none|prefix] [--cache-refresh N]
+                         [--kv-cache none|prefix] [--cache-refresh N] [--suffix-window W]
                          (held-out accuracy, forward calls, tokens/s; code: continuation match, perplexity)
               perplexity -m MODEL --pairs FILE [--json]
                          (a causal model's perplexity of each prompt TAB continuation line's continuation given its

@@ -68,7 +68,7 @@ public final class DiffusionGenerator {
         StepSchedule schedule = s.stepSchedule();
         SplittableRandom policyRng = new SplittableRandom(s.seed());
         SplittableRandom sampleRng = policyRng.split();
-        Forward fwd = new Forward(model, s.cfgScale(), state, s.blockLength(), vocab);
+        Forward fwd = new Forward(model, s.cfgScale(), state, s.blockLength(), vocab, s.suffixWindow());
         double[] probs = s.temperature() > 0 ? new double[vocab] : null;
         int stepsPerBlock = s.stepsPerBlock();
         int step = 0;
@@ -144,6 +144,7 @@ public final class DiffusionGenerator {
         Map<String, Object> extras = new LinkedHashMap<>();
         extras.put("steps", step);
         extras.put("stopped_early", stoppedEarly);
+        if (s.suffixWindow() >= 0) extras.put("suffix_window", s.suffixWindow());
         policy.stats().forEach((k, v) -> extras.put("policy." + k, v));
         return new GenerationResult(policy.name(), prompt.length, out, "", reason, fwd.calls, total, fwd.nanos, extras);
     }
@@ -284,11 +285,13 @@ public final class DiffusionGenerator {
         private final int vocab;
         private final float[] guided;
         private final int[] uncondTokens;
+        private final int suffixWindow;
         int calls;
         long nanos;
 
-        Forward(DenoisingModel model, double cfg, MaskState state, int blockLength, int vocab) {
+        Forward(DenoisingModel model, double cfg, MaskState state, int blockLength, int vocab, int suffixWindow) {
             this.model = model;
+            this.suffixWindow = suffixWindow;
             this.cfg = cfg;
             this.state = state;
             this.vocab = vocab;
@@ -325,6 +328,8 @@ public final class DiffusionGenerator {
         }
 
         private LogitsView call(int[] tokens, int from, int to) {
+            // a suffix window: the model sees the sequence up to W positions past the block, nothing after
+            if (suffixWindow >= 0 && (long) to + suffixWindow < tokens.length) tokens = Arrays.copyOf(tokens, to + suffixWindow);
             long t = System.nanoTime();
             LogitsView v = model.forward(tokens, from, to);
             nanos += System.nanoTime() - t;

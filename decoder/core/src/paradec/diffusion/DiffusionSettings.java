@@ -13,9 +13,14 @@ package paradec.diffusion;
  * @param schedule    LINEAR (LLaDA) or DREAM timestep schedule for schedule-driven policies
  * @param dreamEps    eps of the Dream schedule (default 1e-3)
  * @param trimAtEog   cut the returned tokens before the first end-of-generation token
+ * @param suffixWindow masked positions after the current block that the model sees: -1 (the default) all of
+ *                    them, the exact computation; W >= 0 only the first W, the rest of the sequence left out of
+ *                    every forward call (an approximation: far masked positions carry little, and each step
+ *                    then computes the block and W positions instead of the whole suffix; llama.cpp cannot
+ *                    cache the suffix, see the prefix cache)
  */
 public record DiffusionSettings(int genLength, int blockLength, int steps, double temperature, double cfgScale,
-                                long seed, ScheduleKind schedule, double dreamEps, boolean trimAtEog) {
+                                long seed, ScheduleKind schedule, double dreamEps, boolean trimAtEog, int suffixWindow) {
 
     /** Which {@link StepSchedule} drives the schedule-driven policies. */
     public enum ScheduleKind { LINEAR, DREAM }
@@ -35,6 +40,15 @@ public record DiffusionSettings(int genLength, int blockLength, int steps, doubl
         if (!(dreamEps > 0 && dreamEps < 1)) {
             throw new IllegalArgumentException("dreamEps must be in (0, 1), got " + dreamEps);
         }
+        if (suffixWindow < -1) {
+            throw new IllegalArgumentException("suffixWindow must be -1 (the whole suffix) or >= 0, got " + suffixWindow);
+        }
+    }
+
+    /** The settings without a suffix window (the model sees the whole sequence). */
+    public DiffusionSettings(int genLength, int blockLength, int steps, double temperature, double cfgScale,
+                             long seed, ScheduleKind schedule, double dreamEps, boolean trimAtEog) {
+        this(genLength, blockLength, steps, temperature, cfgScale, seed, schedule, dreamEps, trimAtEog, -1);
     }
 
     /** genLength 128, blockLength 32, steps 128, greedy, no CFG, seed 0, linear schedule. */
@@ -49,27 +63,32 @@ public record DiffusionSettings(int genLength, int blockLength, int steps, doubl
     }
 
     public DiffusionSettings withLayout(int genLength, int blockLength, int steps) {
-        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, seed, schedule, dreamEps, trimAtEog);
+        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, seed, schedule, dreamEps, trimAtEog, suffixWindow);
     }
 
     public DiffusionSettings withTemperature(double t) {
-        return new DiffusionSettings(genLength, blockLength, steps, t, cfgScale, seed, schedule, dreamEps, trimAtEog);
+        return new DiffusionSettings(genLength, blockLength, steps, t, cfgScale, seed, schedule, dreamEps, trimAtEog, suffixWindow);
     }
 
     public DiffusionSettings withCfgScale(double cfg) {
-        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfg, seed, schedule, dreamEps, trimAtEog);
+        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfg, seed, schedule, dreamEps, trimAtEog, suffixWindow);
     }
 
     public DiffusionSettings withSeed(long s) {
-        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, s, schedule, dreamEps, trimAtEog);
+        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, s, schedule, dreamEps, trimAtEog, suffixWindow);
     }
 
     public DiffusionSettings withSchedule(ScheduleKind k) {
-        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, seed, k, dreamEps, trimAtEog);
+        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, seed, k, dreamEps, trimAtEog, suffixWindow);
     }
 
     public DiffusionSettings withTrimAtEog(boolean trim) {
-        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, seed, schedule, dreamEps, trim);
+        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, seed, schedule, dreamEps, trim, suffixWindow);
+    }
+
+    /** The same settings with the given suffix window (-1: the whole suffix). */
+    public DiffusionSettings withSuffixWindow(int window) {
+        return new DiffusionSettings(genLength, blockLength, steps, temperature, cfgScale, seed, schedule, dreamEps, trimAtEog, window);
     }
 
     public int numBlocks() {

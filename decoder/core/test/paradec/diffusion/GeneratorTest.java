@@ -270,6 +270,27 @@ class GeneratorTest {
     }
 
     @Test
+    void aSuffixWindowShowsTheModelOnlyThatManyPositionsPastTheBlock() {
+        DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
+        for (int window : new int[] {0, 5, 24, 1000}) {
+            FakeModel m = easy(32);
+            GenerationResult r = gen(m, PROMPT, s.withSuffixWindow(window), new LowConfidencePolicy());
+            assertArrayEquals(target(32), r.tokens(), "window " + window);
+            assertEquals(window, (int) r.extras().get("suffix_window"));
+            for (int i = 0; i < m.seen.size(); i++) {
+                int to = m.ranges.get(i)[1];
+                assertEquals(Math.min(PROMPT.length + 32, to + window), m.seen.get(i).length, "call " + i + ", window " + window);
+            }
+        }
+        // the default: every call sees the whole sequence
+        FakeModel whole = easy(32);
+        GenerationResult r = gen(whole, PROMPT, s, new LowConfidencePolicy());
+        assertFalse(r.extras().containsKey("suffix_window"));
+        for (int[] t : whole.seen) assertEquals(PROMPT.length + 32, t.length);
+        assertThrows(IllegalArgumentException.class, () -> s.withSuffixWindow(-2));
+    }
+
+    @Test
     void greedyIsDeterministicAndSamplingIsSeeded() {
         DiffusionSettings s = DiffusionSettings.of(32, 8, 32);
         int[] a = gen(easy(32), PROMPT, s, new RandomPolicy()).tokens();

@@ -24,6 +24,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
     private final Model model;
     private final Context context;
     private final Batch batch;
+    private long computedPositions;
     private final Vocab vocab;
     private final int mask;
     private final boolean shiftLogits;
@@ -82,6 +83,11 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
         return vocab.isEndOfGeneration(token);
     }
 
+    /** Positions computed over all forward calls: the whole sequence each call (as long as the generator passes). */
+    public long computedPositions() {
+        return computedPositions;
+    }
+
     @Override
     public LogitsView forward(int[] tokens, int from, int to) {
         PositionRows.checkForward(tokens, from, to, maxLength);
@@ -91,6 +97,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
         // all outputs: the encoder path computes and returns every row anyway (see the class comment)
         for (int i = 0; i < tokens.length; i++) batch.add(tokens[i], i, true, 0);
         context.decode(batch);
+        computedPositions += tokens.length;
         return new PositionRows(context.outputLogits(), tokens.length, context.vocabSize(), from, to, shift, 0, 0);
     }
 

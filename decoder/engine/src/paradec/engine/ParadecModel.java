@@ -433,12 +433,13 @@ public final class ParadecModel implements AutoCloseable {
         }
         LlamaDenoisingModel dlm = takeDenoising(length);
         try (Context.Lease lease = dlm.context().acquire()) {
+            long before = dlm.computedPositions();
             GenerationResult r = new DiffusionGenerator().generate(dlm, prompt, settings, policy.get(), listener, request.trace());
             java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>(r.extras());
             extras.put("kv_cache", "none");
             extras.put("causal_view", false);
-            // without a cache every forward call computes the whole sequence
-            extras.put("positions_computed", r.forwardCalls() * (long) length);
+            // without a cache every forward call computes the whole sequence it is given (a suffix window shortens it)
+            extras.put("positions_computed", dlm.computedPositions() - before);
             return new GenerationResult(r.decoder(), r.promptTokens(), r.tokens(), r.text(), r.stopReason(), r.forwardCalls(),
                     r.wallNanos(), r.nativeNanos(), extras);
         } finally {

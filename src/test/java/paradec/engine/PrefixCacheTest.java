@@ -102,6 +102,32 @@ class PrefixCacheTest {
         }
     }
 
+    /**
+     * A suffix window (the model sees W masked positions past the block) is one computation whichever way it runs:
+     * llama.cpp's diffusion path, the view's uncached steps and the prefix cache refreshed at every step give the
+     * same tokens, shifted logits too, and compute fewer positions than without the window.
+     */
+    @Test
+    void aSuffixWindowIsOneComputationOnThePathTheViewAndTheExactCache() {
+        for (ParadecModel m : List.of(llada, dream)) {
+            int[] prompt = m.tokenize("def fibonacci(n):");
+            for (int window : new int[] {0, 7}) {
+                DiffusionSettings s = DiffusionSettings.of(48, 16, 48).withSuffixWindow(window);
+                GenerationRequest q = GenerationRequest.of("llada").diffusion(s);
+                GenerationResult path = onDiffusionPath(() -> m.generate(prompt, q));
+                GenerationResult view = m.generate(prompt, q);
+                GenerationResult cached = m.generate(prompt, q.diffusionCache(1));
+                GenerationResult whole = m.generate(prompt, request("llada", 0));
+                String label = m.model().path() + " window " + window;
+                assertArrayEquals(path.tokens(), view.tokens(), label);
+                assertArrayEquals(path.tokens(), cached.tokens(), label);
+                assertEquals(window, view.extra("suffix_window", -1));
+                assertEquals(path.extra("positions_computed", -1), view.extra("positions_computed", -2), label);
+                assertTrue(view.extra("positions_computed", Long.MAX_VALUE) < whole.extra("positions_computed", 0L), label);
+            }
+        }
+    }
+
     /** The other policies, classifier-free guidance and seeded sampling: the view's uncached steps give the path's tokens. */
     @Test
     void everyOtherPolicyGuidanceAndSamplingAgreeOnTheView() {
