@@ -424,7 +424,9 @@ final class LlamaCppTools {
                 p.destroyForcibly();
                 throw new IOException(command.get(0) + " did not finish in 600 s");
             }
-            String text = Files.readString(log, StandardCharsets.UTF_8);
+            // lenient: a tool prints its model's tokens, and a random or byte-level model's need not be UTF-8
+            // (readString would throw MalformedInputException and end the whole bench)
+            String text = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) throw new IOException(command.get(0) + " exited with " + p.exitValue() + ":\n" + tail(text));
             return text;
         } catch (InterruptedException e) {
