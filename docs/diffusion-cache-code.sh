@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# code-dlm with and without the diffusion prefix KV cache: agreement with the uncached output, quality of the
-# output (its perplexity under code-ar given the prompt) and work (positions computed), per refresh setting.
+# code-dlm with and without the diffusion prefix KV cache and the suffix window: agreement with the uncached output,
+# quality of the output (its perplexity under code-ar given the prompt) and work (positions computed), per setting.
 # The first 20 held-out code prompts (models/lab/code-heldout.tsv), generation length 128 (prompt + 128 fits
 # code-dlm's 256-token context for all of them), blocks of 32, greedy, one thread. Prints a markdown table.
 #   docs/diffusion-cache-code.sh > /tmp/table.md
@@ -29,10 +29,16 @@ for k, line in enumerate(lines[:n]):
 PY
 for ((k = 0; k < PROMPTS; k++)); do
   for dec in llada fast-dllm dico; do
-    for s in none "prefix 1" "prefix 2" "prefix 4" prefix; do
-      set -- $s
-      args=(--kv-cache "$1"); [ -n "${2:-}" ] && args+=(--cache-refresh "$2")
-      out=$(printf '%s/%s_%s_%02d.json' "$work" "$dec" "${s// /}" $k)
+    for s in none prefix1 prefix2 prefix4 prefix nonew0 prefixw8 prefixw0; do
+      case $s in
+        none) args=(--kv-cache none) ;;
+        prefix[0-9]) args=(--kv-cache prefix --cache-refresh "${s#prefix}") ;;
+        prefix) args=(--kv-cache prefix) ;;
+        nonew0) args=(--kv-cache none --suffix-window 0) ;;
+        prefixw8) args=(--kv-cache prefix --suffix-window 8) ;;
+        prefixw0) args=(--kv-cache prefix --suffix-window 0) ;;
+      esac
+      out=$(printf '%s/%s_%s_%02d.json' "$work" "$dec" "$s" $k)
       [ -s "$out" ] && continue
       bin/paradec generate -m models/code-dlm.gguf -f "$(printf '%s/prompt%02d.txt' "$work" $k)" -n 128 --block-length 32 \
         --decoder $dec --temp 0 --threads 1 "${args[@]}" --json > "$out.tmp" 2>/dev/null
@@ -46,7 +52,7 @@ import json, sys
 work, n = sys.argv[1], int(sys.argv[2])
 esc = lambda s: s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 for dec in ("llada", "fast-dllm", "dico"):
-    for s in ("none", "prefix1", "prefix2", "prefix4", "prefix"):
+    for s in ("none", "prefix1", "prefix2", "prefix4", "prefix", "nonew0", "prefixw8", "prefixw0"):
         for k in range(n):
             prompt = open("%s/prompt%02d.txt" % (work, k), encoding="utf-8", newline="").read()
             print(esc(prompt) + "\t" + esc(json.load(open("%s/%s_%s_%02d.json" % (work, dec, s, k)))["text"]))
@@ -60,7 +66,9 @@ import json, math, sys
 work, n = sys.argv[1], int(sys.argv[2])
 per_pair = json.load(open(work + "/perplexity.json"))["per_pair"]
 label = {"none": "no cache", "prefix1": "prefix, refresh every step (exact)", "prefix2": "prefix, refresh every 2 steps",
-         "prefix4": "prefix, refresh every 4 steps", "prefix": "prefix, refresh per block"}
+         "prefix4": "prefix, refresh every 4 steps", "prefix": "prefix, refresh per block",
+         "nonew0": "no cache, suffix window 0", "prefixw8": "prefix per block, suffix window 8",
+         "prefixw0": "prefix per block, suffix window 0"}
 ppl = lambda rows: math.exp(sum(r["nll"] for r in rows) / max(1, sum(r["tokens"] for r in rows)))
 print("| decoder | KV cache | tokens as no cache | outputs identical to no cache | code-ar perplexity of the output | "
       "distinct tokens per output (mean) | positions computed | vs no cache | forward calls |")
@@ -82,6 +90,6 @@ same = lambda dec: sum(json.load(open("%s/%s_%s_%02d.json" % (work, dec, s, k)))
                        == json.load(open("%s/llada_%s_%02d.json" % (work, s, k)))["tokens"] for s in label for k in range(n))
 print()
 print("Outputs of fast-dllm and of dico token for token equal to llada's under the same cache setting: %d and %d of %d."
-      % (same("fast-dllm"), same("dico"), 5 * n))
+      % (same("fast-dllm"), same("dico"), len(label) * n))
 print("The held-out file's own continuations of the same %d prompts: code-ar perplexity %.1f." % (n, ppl(per_pair[i:i + n])))
 PY
