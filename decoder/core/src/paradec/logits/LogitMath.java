@@ -127,15 +127,15 @@ public final class LogitMath {
     }
 
     /**
-     * {@link #stats(MemorySegment, int, int)} with the entropy left out when {@code entropy} is false: the
-     * statistics then skip one multiply-add per logit, and {@link RowStats#entropy()} is NaN. Everything else is
-     * the same, to the bit.
+     * {@link #stats(MemorySegment, int, int)} with the entropy left out when {@code entropy} is false: the vector
+     * kernels then skip one multiply-add per logit, and {@link RowStats#entropy()} is NaN. Everything else is the
+     * same, to the bit.
      *
      * @throws IllegalArgumentException  as {@link #stats(MemorySegment, int, int)}
      * @throws IndexOutOfBoundsException as {@link #stats(MemorySegment, int, int)}
      */
     public static RowStats stats(MemorySegment row, int n, int excludedToken, boolean entropy) {
-        if (exactSums) return statsExact(row, n, excludedToken);
+        if (exactSums) return plainStats(row, n, excludedToken, true, entropy);
         if (SCALAR || !VectorKernels.WIDE_ENOUGH || coldVectors(n)) return statsScalar(row, n, excludedToken, entropy);
         return statsVector(row, n, excludedToken, entropy);
     }
@@ -204,7 +204,8 @@ public final class LogitMath {
         float v1 = x[i1];
         float v2 = i2 < 0 ? Float.NEGATIVE_INFINITY : x[i2];
         float shift = shift(row, v1, excludedToken);
-        double[] zw = exact ? exactSums(x, n, shift) : sums(x, n, shift, entropy);
+        // the plain loops sum W either way: a test per logit would cost C1's code (one-shot runs) more than the sum
+        double[] zw = exact ? exactSums(x, n, shift) : sums(x, n, shift);
         return finish(i1, v1, i2, v2, shift, zw[0], entropy ? zw[1] : Double.NaN);
     }
 
@@ -252,7 +253,7 @@ public final class LogitMath {
      * Pass 2 in plain loops: {@code {Z, W}}, the sums of {@code e^t} and {@code t e^t} over {@code t = x - shift}
      * (see the class doc for the lanes and chunks; {@code VectorKernels} adds in the same order).
      */
-    static double[] sums(float[] x, int n, float shift, boolean entropy) {
+    static double[] sums(float[] x, int n, float shift) {
         int bound = n - n % SUM_LANES;
         double[] z = new double[SUM_LANES];
         double[] w = new double[SUM_LANES];
@@ -276,7 +277,7 @@ public final class LogitMath {
                     p = Math.fma(p, r, 1f);
                     float e = p * Float.intBitsToFloat((Float.floatToRawIntBits(k) - EXPF_BITS_OFFSET) << 23);
                     zc[l] += e;
-                    if (entropy) wc[l] = Math.fma(t, e, wc[l]);
+                    wc[l] = Math.fma(t, e, wc[l]);
                 }
             }
             addChunk(z, zc);
@@ -288,7 +289,7 @@ public final class LogitMath {
             float t = Math.max(x[i] - shift, EXPF_FLOOR);
             float e = expf(t);
             zSum += e;
-            if (entropy) wSum += (double) t * e;
+            wSum += (double) t * e;
         }
         return new double[] {zSum, wSum};
     }

@@ -83,7 +83,7 @@ public final class LlamaDenoisingModel implements DenoisingModel, AutoCloseable 
         return vocab.isEndOfGeneration(token);
     }
 
-    /** Positions computed over all forward calls: the whole sequence each call (as long as the generator passes). */
+    /** Positions computed over all forward calls: each call computes the whole sequence it is given. */
     public long computedPositions() {
         return computedPositions;
     }
