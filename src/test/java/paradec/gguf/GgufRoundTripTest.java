@@ -62,6 +62,37 @@ class GgufRoundTripTest {
     }
 
     @Test
+    void stringArraysReadAcrossTheReadersChunksAsWritten() throws Exception {
+        // the reader copies a string array into the heap 1 MiB at a time: strings straddle chunk ends, one is longer
+        // than a chunk, multi-byte UTF-8 sits anywhere
+        List<String> strings = new ArrayList<>();
+        java.util.Random random = new java.util.Random(5);
+        for (long bytes = 0; bytes < 3 << 20; ) {
+            int n = random.nextInt(40);
+            String s = "ü".repeat(n / 2) + "x".repeat(n - n / 2) + strings.size();
+            strings.add(s);
+            bytes += 8 + s.getBytes(StandardCharsets.UTF_8).length;
+        }
+        strings.add(1000, "y".repeat(1_500_000));
+        strings.add("the last one");
+        GgufWriter w = new GgufWriter();
+        w.put("a.big", GgufValue.array(GgufType.STRING, strings));
+        Path p = w.write(dir.resolve("strings.gguf"));
+        try (GgufFile f = GgufFile.open(p)) {
+            assertEquals(strings, f.getArray("a.big"));
+        }
+        // the array ends the file: a cut inside its last string is refused naming that element
+        byte[] all = java.nio.file.Files.readAllBytes(p);
+        Path cut = java.nio.file.Files.write(dir.resolve("cut.gguf"), java.util.Arrays.copyOf(all, all.length - 3));
+        GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufFile.open(cut));
+        assertTrue(e.getMessage().contains("'a.big'[" + (strings.size() - 1) + "]"), e.getMessage());
+        Path cutLength = java.nio.file.Files.write(dir.resolve("cut2.gguf"),
+                java.util.Arrays.copyOf(all, all.length - "the last one".length() - 4));
+        e = assertThrows(GgufFormatException.class, () -> GgufFile.open(cutLength));
+        assertTrue(e.getMessage().contains("length of 'a.big'[" + (strings.size() - 1) + "]"), e.getMessage());
+    }
+
+    @Test
     void everyValueTypeRoundTrips() throws Exception {
         GgufWriter w = new GgufWriter();
         everyType().forEach(w::put);
