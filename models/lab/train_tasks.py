@@ -103,7 +103,7 @@ def group(task, n, rng, banned, arch, V):
     return torch.tensor(P), torch.tensor(A)
 
 
-def dlm_loss(model, p, ans, gen, mask_id, reweight="focal"):
+def dlm_loss(model, p, ans, gen, mask_id, reweight="focal", time_weight="inverse"):
     B, G = ans.shape
     t = EPS + (1 - EPS) * torch.rand(B, 1, generator=gen)
     masked = torch.rand(B, G, generator=gen) < t
@@ -118,6 +118,8 @@ def dlm_loss(model, p, ans, gen, mask_id, reweight="focal"):
         v = ALPHA * (1 - torch.exp(-u.detach())) ** BETA
         if reweight == "focal-mean1":
             v = v / (v * masked).sum().clamp_min(1e-8) * masked.sum().clamp_min(1)
+    if time_weight == "flat":
+        return (v * u * masked).sum() / masked.sum().clamp_min(1)
     return (v * u * masked / t).sum() / (B * G)
 
 
@@ -197,6 +199,9 @@ def main():
     ap.add_argument("--eval-every", type=int, default=EVAL_EVERY, help="steps between held-out checks in loss.csv")
     ap.add_argument("--reweight", choices=["focal", "none", "focal-mean1"], default="focal",
                     help="llada: the token weight v (focal: tasks-dlm's; none: plain SFT; focal-mean1: focal / its mean)")
+    ap.add_argument("--time-weight", choices=["inverse", "flat"], default="inverse",
+                    help="llada: inverse: the ELBO's 1/t per sequence, summed over positions; flat: the mean over "
+                         "the step's masked positions (same optimum, no 1/t spikes)")
     ap.add_argument("--init-from", default=None, help="a previous run's OUT directory to continue from")
     ap.add_argument("--final-n", type=int, default=500, help="held-out problems of the final exact match, per task")
     ap.add_argument("--name", default=None, help="general.name of the checkpoint (default paradec-tasks-dlm/-ar)")
@@ -245,7 +250,7 @@ def main():
         for _ in range(GROUPS):
             task = task_names[int(rng.choice(len(task_names), p=weights))]
             p, ans = group(task, a.batch, rng, banned, a.arch, V)
-            loss = (dlm_loss(model, p, ans, gen, V.mask_id, a.reweight) if a.arch == "llada" else ar_loss(model, p, ans)) / GROUPS
+            loss = (dlm_loss(model, p, ans, gen, V.mask_id, a.reweight, a.time_weight) if a.arch == "llada" else ar_loss(model, p, ans)) / GROUPS
             loss.backward()
             lv += loss.item()
             problems += len(p)
@@ -283,9 +288,10 @@ def main():
         hits = [exact_match(model, a.arch, {t: (task, probs[i:i + EVAL_N])}, min(EVAL_N, n - i), V)[t] * min(EVAL_N, n - i)
                 for i in range(0, n, EVAL_N)]
         final[t] = round(sum(hits) / n, 4)
-    weighting = {"focal": f"(1/t) * {ALPHA} * (1 - exp(-u))^{BETA} (MDM token reweighting)",
-                 "none": "(1/t) (plain LLaDA SFT, no token reweighting)",
-                 "focal-mean1": f"(1/t) * v, v = (1 - exp(-u))^{BETA} / its mean over the step's masked positions "
+    tw = "(1/t)" if a.time_weight == "inverse" else "1 (flat in t: the mean over the step's masked positions)"
+    weighting = {"focal": f"{tw} * {ALPHA} * (1 - exp(-u))^{BETA} (MDM token reweighting)",
+                 "none": f"{tw} (plain LLaDA SFT, no token reweighting)",
+                 "focal-mean1": f"{tw} * v, v = (1 - exp(-u))^{BETA} / its mean over the step's masked positions "
                                 "(MDM token reweighting, focal form, mean 1)"}[a.reweight]
     objective = ("masked diffusion SFT: answer positions masked with prob t~U(1e-3,1), CE u weighted " + weighting
                  if a.arch == "llada" else "causal LM: cross-entropy on the answer tokens and </s>")
@@ -293,7 +299,8 @@ def main():
                "groups": GROUPS, "tasks": task_names, "task_weights": weights.round(3).tolist(),
                "gen_lens": tasks.GEN_LENS, "train_seconds": round(train_s, 1), "objective": objective,
                "final_train_loss_ema": round(ema, 5), "heldout_exact_match_500": final, "final_n": a.final_n,
-               "reweight": a.reweight if a.arch == "llada" else None, "minutes_cap": a.minutes, "steps_cap": a.steps,
+               "reweight": a.reweight if a.arch == "llada" else None,
+               "time_weight": a.time_weight if a.arch == "llada" else None, "minutes_cap": a.minutes, "steps_cap": a.steps,
                "train_seed": a.seed, "heldout_seed": tasks.HELDOUT_SEED, "heldout_pool": tasks.HELDOUT_POOL,
                "lr": a.lr, "threads": a.threads, "init_from": a.init_from, "torch": torch.__version__, "device": str(dev),
                "config": cfg.to_dict()}
