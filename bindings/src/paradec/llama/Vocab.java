@@ -178,11 +178,13 @@ public final class Vocab {
         static SpmCoverage of(Vocab v, boolean spm) {
             if (!spm) return ANY_TEXT;
             // the usual case, 256 byte tokens, is told from the attributes alone, without reading every token's text
+            // (they sit at the start of the usual SPM vocabulary: the count ends there, not after 32k native calls)
             int byteTokens = 0;
             for (int t = 0; t < v.size; t++) {
-                if ((LlamaLib.llama_vocab_get_attr(v.handle(), t) & LlamaLib.LLAMA_TOKEN_ATTR_BYTE()) != 0) byteTokens++;
+                if ((LlamaLib.llama_vocab_get_attr(v.handle(), t) & LlamaLib.LLAMA_TOKEN_ATTR_BYTE()) != 0 && ++byteTokens >= 256) {
+                    return ANY_TEXT;
+                }
             }
-            if (byteTokens >= 256) return ANY_TEXT;
             Map<String, Integer> ids = new HashMap<>();
             Set<Integer> characters = new HashSet<>();
             List<String> always = new ArrayList<>();
