@@ -37,7 +37,7 @@ LAB_AR_STEPS := 1200
 LAB_AR_STEPS2 := 600
 LAB_DLM_STEPS := 2000
 LAB_TASK_STEPS := 8000
-LAB_PLAN_STEPS := 2000
+LAB_PLAN_STEPS := 6000
 endif
 LAB_TRAIN := --device $(LAB_DEVICE)
 
@@ -212,15 +212,17 @@ models/code-draft.gguf: $(LAB)/code-draft/ckpt/weights.npz $(JAR) models/lab/dra
 
 # plan-ar (llama), plan-dlm (llada, plain SFT) and plan-mdm (llada with MDM token reweighting): issue #15's planning task
 # by distance (models/lab/tasks.py's plan: star graph, letter nodes, distances 2..6). The same network (tasks-dlm's:
-# 0.86M parameters), the same step cap (LAB_PLAN_STEPS), time cap (LAB_PLAN_MINUTES), batch and learning rate for all
-# three, one thread at nice 19 (two can run side by side); Q8_0 through `paradec export --q8_0` (0.9 MB each).
-# loss.csv holds held-out exact match per distance every 200 steps (the training curves of docs/planning-by-distance.md).
-LAB_PLAN_MINUTES ?= 22
+# 0.86M parameters), the same step cap (LAB_PLAN_STEPS: 6,000 steps, ~50 minutes with the three side by side on two
+# cores; the time cap LAB_PLAN_MINUTES is a safety net), batch and learning rate for all three, one thread each at
+# nice 19; the diffusion loss is the mean over the masked positions (--time-weight flat: with LLaDA's 1/t neither
+# diffusion model had learnt the task in 2,400 steps, docs/planning-by-distance.md); Q8_0 through `paradec export
+# --q8_0` (0.9 MB each). loss.csv holds held-out exact match per distance every 400 steps (the training curves).
+LAB_PLAN_MINUTES ?= 80
 LAB_PLAN_TRAIN = --tasks plan --weights 1 --batch 32 --steps $(LAB_PLAN_STEPS) --minutes $(LAB_PLAN_MINUTES) \
-  --eval-every 200 --final-n 200 --threads 1 $(LAB_TRAIN)
+  --eval-every 400 --final-n 200 --threads 1 $(LAB_TRAIN)
 LAB_PLAN_ARGS_ar := --arch llama
-LAB_PLAN_ARGS_dlm := --arch llada --reweight none
-LAB_PLAN_ARGS_mdm := --arch llada --reweight focal-mean1
+LAB_PLAN_ARGS_dlm := --arch llada --reweight none --time-weight flat
+LAB_PLAN_ARGS_mdm := --arch llada --reweight focal-mean1 --time-weight flat
 
 plan-models: models/plan-ar.gguf models/plan-dlm.gguf models/plan-mdm.gguf
 # (a pattern rule's prerequisite would otherwise be deleted as an intermediate file after the export)

@@ -23,7 +23,7 @@ MODELS = [("plan-ar", ["ar"]),
           ("plan-dlm", ["llada", "random", "origin", "entropy", "margin", "fast-dllm", "eb", "klass", "dico"]),
           ("plan-mdm", ["llada", "random", "origin", "entropy", "margin", "fast-dllm", "eb", "klass", "dico"])]
 DISTANCES = range(2, 7)
-MARKS = {k: (f"<!-- {k}:begin -->", f"<!-- {k}:end -->") for k in ("table", "curves", "notes")}
+MARKS = {k: (f"<!-- {k}:begin -->", f"<!-- {k}:end -->") for k in ("table", "curves", "notes", "earlier")}
 
 
 def accuracy(paradec, model, decoder, d, n, threads):
@@ -87,8 +87,10 @@ def curves(png):
     axes[-1].legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     fig.savefig(png)
+    every = [int(r["step"]) for r in runs["plan-ar"][0][2][:2]]
+    every = every[1] - every[0] if len(every) == 2 else every[0]
     lines = [MARKS["curves"][0], "", "Held-out exact match during training (PyTorch: greedy for plan-ar, vanilla "
-             "low-confidence unmasking for the diffusion models; 100 problems per distance, every 200 steps; "
+             f"low-confidence unmasking for the diffusion models; 100 problems per distance, every {every} steps; "
              "`loss.csv` of `make plan-models`, and of the second-budget runs `build/lab/plan-M-x2` where they "
              "exist); the dashed line is the 50% of guessing the first edge.", "",
              f"![accuracy by distance during training]({os.path.basename(png)})", "",
@@ -127,6 +129,7 @@ def main():
         print("no build/lab/plan-*/loss.csv: keeping the curves section", file=sys.stderr)
     lines += ["## Training curves", ""] + cur + ["", "## Reading", "",
               section(old, "notes") or "\n".join([MARKS["notes"][0], "(to be written)", MARKS["notes"][1]]), "",
+              *([section(old, "earlier"), ""] if section(old, "earlier") else []),
               "## Before the plan task", "",
               "The shipped tasks-ar and tasks-dlm (trained on addition, sorting and the digit-node path task together) "
               "were at 45/43/28% (AR) and 50/8/2% (vanilla LLaDA) on the path task at d = 2/3/4 (`bin/paradec eval "
@@ -149,10 +152,10 @@ def table(a):
              "Reasoning and Planning\"): a star graph of 2 arms of length d from the start node, its edges listed in "
              "random order, then start>goal; the answer is the path's edges from start to goal, in order "
              "(`models/lab/tasks.py`, task `plan`: letter nodes, d = 2..6). Choosing the first edge needs looking d "
-             "nodes ahead; guessing it gives 50%. Three models of the same size (0.86M parameters) trained under the "
-             "same step and time caps (the time cap ends each run first here: the steps taken are in the curves' "
-             "budgets), batch and learning rate on one CPU thread (`make plan-models`): **plan-ar** "
-             "(llama, teacher forcing), **plan-dlm** (llada, LLaDA SFT) and **plan-mdm** (llada, LLaDA SFT with MDM "
+             "nodes ahead; guessing it gives 50%. Three models of the same size (0.86M parameters) trained with the "
+             "same step cap (the steps each took are in the curves' budgets), batch and learning rate on one CPU "
+             "thread each (`make plan-models`): **plan-ar** (llama, teacher forcing), **plan-dlm** (llada, LLaDA SFT, "
+             "the loss averaged over the masked positions: `--time-weight flat`) and **plan-mdm** (the same with MDM "
              "token reweighting: focal weights (1 - p)^2 / mean, `models/lab/train_tasks.py`). Their cards: "
              "`models/plan-{ar,dlm,mdm}.md`.", "",
              f"Exact match on the held-out problems of each distance (`models/lab/tasks-plan-heldout.tsv`, never "

@@ -74,8 +74,8 @@ def main(run, prefix):
         "scratch by paradec's model lab (`models/lab/train_tasks.py --tasks plan`) on issue #15's planning task by "
         "distance: the star-graph path-finding task of seed 000 (Ye et al., \"Beyond Autoregression\", ICLR 2025) "
         "with letter nodes and planning distances 2..6. One of three models of the same size, trained under the "
-        "same step and time caps (on this shared machine the time cap ends each run first, so the steps taken "
-        "differ by up to ~15%), batch and learning rate: plan-ar (AR, teacher forcing), plan-dlm (LLaDA SFT without "
+        "" + (f"same step cap ({s['steps']} steps; the time cap did not bind), " if s["steps"] >= s.get("steps_cap", 0)
+               else "same step and time caps (the time cap ended this run first), ") + "batch and learning rate: plan-ar (AR, teacher forcing), plan-dlm (LLaDA SFT without "
         "token reweighting) and plan-mdm (LLaDA SFT with MDM's adaptive token reweighting). Their accuracy by "
         "distance under every decoder and their training curves are in `docs/planning-by-distance.md`.",
     ] if plan else [
@@ -102,6 +102,12 @@ def main(run, prefix):
         "seed 000, the same problems tasks-dlm learns, so AR and diffusion can be compared on them. Its decoders",
         "are AR, Jacobi and lookahead (lossless: they must score the same).",
     ])
+    flat = s.get("time_weight") == "flat"
+    flat_or_inverse = (
+        "the loss is the mean cross-entropy over the step's masked positions (flat in t: LLaDA's 1/t weight, which "
+        "gives a sequence drawn with t near 1e-3 up to 1000x the weight of the others, is left out; the denoiser it "
+        "converges to is the same, since each t's optimum is the true posterior whatever the weight)" if flat else
+        "a masked position's cross-entropy is weighted 1/t")
     objective = (
         "LLaDA SFT with MDM token reweighting: the prompt is never masked; each of the task's answer positions "
         "(the answer, then `</s>` padding) is masked with probability t ~ U(1e-3, 1); a masked position's "
@@ -110,10 +116,11 @@ def main(run, prefix):
         "Autoregression\", ICLR 2025) in its focal-loss form, so hard subgoals (carries, the first edge of a "
         "path) weigh more than learnt ones (the padding)" if dlm and not plan else
         "LLaDA SFT without token reweighting: the prompt is never masked; each of the 18 answer positions (the "
-        "path's edges, then `</s>` padding) is masked with probability t ~ U(1e-3, 1); a masked position's "
-        "cross-entropy is weighted 1/t" if dlm and s.get("reweight") == "none" else
+        "path's edges, then `</s>` padding) is masked with probability t ~ U(1e-3, 1); " + flat_or_inverse
+        if dlm and s.get("reweight") == "none" else
         "LLaDA SFT with MDM token reweighting: as plan-dlm (each answer position masked with probability t ~ "
-        "U(1e-3, 1), cross-entropy u weighted 1/t), times v = (1 - p)^2 / mean, where p = exp(-u) is the model's "
+        "U(1e-3, 1), " + ("cross-entropy u averaged over the step's masked positions" if flat else
+                          "cross-entropy u weighted 1/t") + "), times v = (1 - p)^2 / mean, where p = exp(-u) is the model's "
         "probability of the true token (u detached): focal loss's weight with gamma 2, which grows with the "
         "token's difficulty, divided by its mean over the step's masked positions so the loss keeps plain SFT's "
         "scale and only the split of the gradient between tokens changes (hard subgoals such as the edges "

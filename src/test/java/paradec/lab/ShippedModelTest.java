@@ -125,6 +125,18 @@ class ShippedModelTest {
         };
     }
 
+    /**
+     * The bound on a row's largest logit difference: {@link #tolerance} or, for an 8-bit file, 2% of the row's largest
+     * |logit| if that is more. ggml's Q8_0 product rounds the activations to 8 bits as well as the weights, which the
+     * reference (weights rounded, activations exact) does not, and that error grows with the logits' scale: plan-ar
+     * after 6,000 steps, max |logit| 13.9, differs by 0.24 (1.7%) where its argmaxes all agree.
+     */
+    static double rowTolerance(Model model, double maxAbsLogit) {
+        String ft = model.metadata("general.file_type");
+        boolean floats = ft != null && (ft.trim().equals("0") || ft.trim().equals("1"));
+        return floats ? tolerance(model) : Math.max(tolerance(model), 0.02 * maxAbsLogit);
+    }
+
     /** The blocks of NAME.logits.tsv: each starts at a "prompt" line; key -> fields after the key. */
     static List<java.util.Map<String, String[]>> blocks(List<String[]> rows) {
         List<java.util.Map<String, String[]>> out = new ArrayList<>();
@@ -175,11 +187,14 @@ class ShippedModelTest {
                 // AR: the last prompt position; diffusion: the first masked position
                 MemorySegment row = ctx.logits(masks > 0 ? promptIds.length : promptIds.length - 1);
                 double maxDiff = 0;
+                double scale = 0;
                 for (int v = 0; v < nVocab; v++) {
                     maxDiff = Math.max(maxDiff, Math.abs(row.getAtIndex(ValueLayout.JAVA_FLOAT, v) - ref[v]));
+                    scale = Math.max(scale, Math.abs(ref[v]));
                 }
-                System.out.printf("%s %s: max |logit diff| %.5f (tolerance %.3f)%n", name, blk.get("prompt")[0], maxDiff, tol);
-                assertTrue(maxDiff < tol, "max |logit diff| " + maxDiff + " for " + prompt);
+                double rowTol = rowTolerance(model, scale);
+                System.out.printf("%s %s: max |logit diff| %.5f (tolerance %.3f)%n", name, blk.get("prompt")[0], maxDiff, rowTol);
+                assertTrue(maxDiff < rowTol, "max |logit diff| " + maxDiff + " for " + prompt);
                 if (masks > 0) {
                     continue;
                 }
