@@ -106,6 +106,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        CompilerThreads.applyProperty();
         int rc = run(args, System.out, System.err);
         System.out.flush();
         System.exit(rc);
