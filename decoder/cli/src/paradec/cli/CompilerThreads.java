@@ -72,14 +72,6 @@ final class CompilerThreads {
         return done;
     }
 
-    /** The nice value of one of this process's threads, from /proc (field 19 of its stat line). */
-    static int niceOf(long tid) throws IOException {
-        String stat = Files.readString(TASKS.resolve(Long.toString(tid)).resolve("stat"));
-        // the name, field 2, is in parentheses and may hold spaces: count fields after its closing one
-        String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-        return Integer.parseInt(after[16]);
-    }
-
     private static final class Setpriority {
         static final Optional<MethodHandle> HANDLE = find();
 

@@ -67,7 +67,7 @@ final class DecoderSpec {
                     .withCfgScale(o.getDouble(0, 0, 100, "--cfg"))
                     .withSeed(o.getLong(0, "--seed"))
                     .withTrimAtEog(true)
-                    .withSuffixWindow(o.getInt(-1, -1, 1 << 16, "--suffix-window"));
+                    .withSuffixWindow(suffixWindow(o));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -189,5 +189,10 @@ final class DecoderSpec {
             }
             default -> throw new UsageException("unknown decoder '" + name + "'");
         };
+    }
+
+    /** {@code --suffix-window W}: -1 (the default) the whole suffix, else 0..65536. */
+    static int suffixWindow(Options o) throws UsageException {
+        return o.getInt(-1, -1, 1 << 16, "--suffix-window");
     }
 }

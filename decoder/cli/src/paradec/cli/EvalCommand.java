@@ -87,7 +87,7 @@ final class EvalCommand {
                     .field("tokens_per_second", tps).field("seconds", totals.nanos() / 1e9);
             if (totals.positions() > 0) w.field("positions_computed", totals.positions());
             if (o.has("--kv-cache")) w.field("kv_cache", o.get("--kv-cache")).field("cache_refresh", o.getOr("block", "--cache-refresh"));
-            if (o.has("--suffix-window")) w.field("suffix_window", o.getInt(-1, -1, 1 << 16, "--suffix-window"));
+            if (o.has("--suffix-window")) w.field("suffix_window", DecoderSpec.suffixWindow(o));
             if (perplexity != null) w.field("perplexity", perplexity.perplexity()).field("perplexity_tokens", perplexity.scored());
             out.println(w.endObject());
         } else {

@@ -42,11 +42,11 @@ class CompilerThreadsTest {
             started.await();
             long targetTid = tidOf("pdx-nice-target");
             long otherTid = tidOf("pdx-nice-other");
-            int otherBefore = CompilerThreads.niceOf(otherTid);
+            int otherBefore = niceOf(otherTid);
             // 19, the highest: raising a thread's nice value is allowed whatever the process's own
             assertEquals(1, CompilerThreads.renice(name -> name.equals("pdx-nice-target"), 19));
-            assertEquals(19, CompilerThreads.niceOf(targetTid));
-            assertEquals(otherBefore, CompilerThreads.niceOf(otherTid));
+            assertEquals(19, niceOf(targetTid));
+            assertEquals(otherBefore, niceOf(otherTid));
         } finally {
             release.countDown();
             target.join();
@@ -82,7 +82,7 @@ class CompilerThreadsTest {
                 try {
                     if (!CompilerThreads.isCompiler(Files.readString(task.resolve("comm")).strip())) continue;
                     long tid = Long.parseLong(task.getFileName().toString());
-                    out.put(tid, CompilerThreads.niceOf(tid));
+                    out.put(tid, niceOf(tid));
                 } catch (java.io.IOException gone) {
                     // the thread ended meanwhile
                 }
@@ -99,5 +99,13 @@ class CompilerThreadsTest {
             }
         }
         throw new AssertionError("no thread named " + name + " in /proc/self/task");
+    }
+
+    /** The nice value of one of this process's threads, from /proc (field 19 of its stat line). */
+    private static int niceOf(long tid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/self/task", Long.toString(tid), "stat"));
+        // the name, field 2, is in parentheses and may hold spaces: count fields after its closing one
+        String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return Integer.parseInt(after[16]);
     }
 }
