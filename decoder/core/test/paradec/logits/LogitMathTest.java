@@ -213,9 +213,10 @@ class LogitMathTest {
 
     @Test
     void vectorArgmaxIsThePlainLoopsArgmax() {
-        // a JVM switches from one to the other mid-generation: the same id for every row, or -1 (plain loop) for NaN
+        // a JVM switches from one to the other mid-generation: the same id for every row, or -1 (plain loop) for a
+        // row the lanes cannot answer (a NaN first value, which the plain loop keeps; no value above -inf)
         SplittableRandom rnd = new SplittableRandom(9);
-        for (int n : new int[] {16, 17, 100, 4099, 151_936}) {
+        for (int n : new int[] {16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 4099, 151_936}) {
             for (int kind = 0; kind < 5; kind++) {
                 float[] x = randomRow(rnd, n, kind);
                 assertEquals(LogitMath.argmaxExcluding(seg(x), n, -1), VectorKernels.argmax(seg(x), n), "n=" + n + " kind=" + kind);
@@ -228,10 +229,27 @@ class LogitMathTest {
             java.util.Arrays.fill(infs, Float.NEGATIVE_INFINITY);
             assertEquals(-1, VectorKernels.argmax(seg(infs), n));
             assertEquals(0, LogitMath.argmax(seg(infs), n));
-            float[] nan = randomRow(rnd, n, 0);
-            nan[n / 2] = Float.NaN;
-            assertEquals(-1, VectorKernels.argmax(seg(nan), n));
-            assertEquals(LogitMath.argmaxExcluding(seg(nan), n, -1), LogitMath.argmax(seg(nan), n));
+            // NaN anywhere but first is skipped by both (it never compares greater): in a step's first or second
+            // vector, in the tail, or where the maximum would be
+            for (int at : new int[] {n / 2, n - 1, Math.min(n - 1, 16), Math.min(n - 1, 40)}) {
+                float[] nan = randomRow(rnd, n, 0);
+                nan[at] = Float.NaN;
+                int plain = LogitMath.argmaxExcluding(seg(nan), n, -1);
+                assertEquals(plain, VectorKernels.argmax(seg(nan), n), "n=" + n + " NaN at " + at);
+                assertEquals(plain, LogitMath.argmax(seg(nan), n));
+            }
+            float[] nanFirst = randomRow(rnd, n, 0);
+            nanFirst[0] = Float.NaN;
+            assertEquals(-1, VectorKernels.argmax(seg(nanFirst), n));
+            assertEquals(0, LogitMath.argmax(seg(nanFirst), n));
+            // ties across the two vectors of one step and across steps: the lowest id
+            if (n >= 64) {
+                float[] ties = new float[n];
+                ties[63] = 5f;
+                ties[17] = 5f;
+                ties[n - 1] = 5f;
+                assertEquals(17, VectorKernels.argmax(seg(ties), n));
+            }
         }
     }
 
