@@ -122,12 +122,14 @@ def main(run_dir, prefix):
     intro = [
         "A small masked-diffusion code model (llama.cpp architecture `llada`: bidirectional attention,",
         "mask token `<|mdm_mask|>`, `diffusion.shift_logits=false`) trained from scratch by paradec's",
-        "model lab (`models/lab/train_dlm.py`) on the Python 3.11 standard library with LLaDA's objective",
-        "(t ~ U(0,1), each token masked with probability t, cross-entropy on masked tokens weighted 1/t).",
-        "Same tokenizer as code-ar plus the mask token. Tiny and badly undertrained (CPU, 2 threads, one",
-        "~19-minute run, under one epoch): its samples are mostly degenerate repetition. It is shipped as a",
-        "correct, loadable llada model for the diffusion decoders' plumbing, not for quality; it needs a",
-        "much longer run (or a GPU) before accuracy comparisons between policies mean anything.",
+        "model lab (`models/lab/train_dlm.py`) on the Python 3.11 standard library with a masked-diffusion",
+        "objective (t ~ U(0,1), each token masked with probability t, cross-entropy on the masked tokens "
+        + ("weighted 1/t, as LLaDA)." if s.get("time_weight", "inverse") == "inverse" else
+           "averaged over the step's masked positions: flat in t, not LLaDA's 1/t, which learned far slower here; "
+           "see docs/planning-by-distance.md)."),
+        f"Same tokenizer as code-ar plus the mask token. Tiny and undertrained (CPU, 2 threads, one "
+        f"~{total_s / 60:.0f}-minute run, {total_tokens / s['train_tokens_corpus']:.1f} epochs). It is shipped for the "
+        "diffusion decoders' plumbing and speed measurements; its text is not good code.",
     ] if dlm else [
         "A small causal code model (llama architecture) trained from scratch by paradec's model lab",
         "(`models/lab/`) on the Python 3.11 standard library. It is the default model of",
@@ -157,14 +159,18 @@ def main(run_dir, prefix):
         "| licence of the data | PSF License (Python Software Foundation License Version 2), see "
         "`/usr/share/doc/libpython3.11-stdlib/copyright` |",
         f"| training | {len(stages)} run(s), each a time-capped AdamW run (betas 0.9/0.95, wd 0.1), batch "
-        f"{s['batch']} x {s['ctx']} tokens, seed {s['seed']}: "
+        f"{s['batch']} x {s['ctx']} tokens"
+        + (f" ({1 - s['long_share']:.0%} of the steps: {s['batch'] * s['ctx'] // s['short_ctx']} x {s['short_ctx']})"
+           if s.get("short_ctx") else "")
+        + f", seed {s['seed']}: "
         + "; ".join(f"run {i + 1}: peak lr {x['lr']}, warm-up then cosine to 10%, {x['steps']} steps, "
                     f"{x['tokens']:,} tokens, {x['train_seconds'] / 60:.1f} min, {x['tokens_per_second']:.0f} tokens/s"
                     for i, x in enumerate(stages))
         + f"; total {total_steps} steps, {total_tokens:,} tokens ({total_tokens / s['train_tokens_corpus']:.2f} epochs) |",
         f"| wall time | {total_s / 60:.1f} min of training on 2 threads of a 2-core machine shared with other "
         f"jobs (Debian python3-torch {torch_pkg} + OpenBLAS 0.3.21) |",
-        (f"| final loss | 1/t-weighted masked cross-entropy (the training objective, an upper bound on NLL): "
+        (f"| final loss | 1/t-weighted masked cross-entropy (an upper bound on NLL"
+         + ("; the training objective" if s.get("time_weight", "inverse") == "inverse" else "") + "): "
          f"train {s['train_loss_eval']:.3f}, held-out {s['heldout_loss']:.3f} nats/token on 64 windows of "
          f"{s['ctx']} tokens |") if dlm else
         (f"| final loss | train {s['train_loss_eval']:.3f} nats/token, held-out {s['heldout_loss']:.3f} "

@@ -30,7 +30,7 @@ MASK_PIECE = "<|mdm_mask|>"
 EPS = 1e-3
 
 
-def mdm_loss(model, x, mask_id, gen):
+def mdm_loss(model, x, mask_id, gen, time_weight="inverse"):
     B, T = x.shape
     t = EPS + (1 - EPS) * torch.rand(B, 1, generator=gen)
     masked = torch.rand(B, T, generator=gen) < t
@@ -39,6 +39,10 @@ def mdm_loss(model, x, mask_id, gen):
     x, masked, t = x.to(dev), masked.to(dev), t.to(dev)
     logits = model(inp.to(dev))
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x.reshape(-1), reduction="none").view(B, T)
+    if time_weight == "flat":
+        # The mean over the batch's masked positions: same optimum as 1/t, without the spikes of sequences with
+        # t near EPS that gradient clipping turns into smaller steps for every other sequence (docs/planning-by-distance.md).
+        return (ce * masked).sum() / masked.sum().clamp(min=1), masked
     return (ce * masked / t).sum() / (B * T), masked
 
 
@@ -71,6 +75,12 @@ def main():
     ap.add_argument("--layers", type=int, default=Config.n_layer)
     ap.add_argument("--heads", type=int, default=Config.n_head)
     ap.add_argument("--ff", type=int, default=Config.n_ff)
+    ap.add_argument("--ctx", type=int, default=Config.n_ctx, help="training window = the model's context length")
+    ap.add_argument("--time-weight", choices=["inverse", "flat"], default="inverse",
+                    help="per-sequence weight of the masked cross-entropy: LLaDA's 1/t, or flat (mean over masked)")
+    ap.add_argument("--short-ctx", type=int, default=0,
+                    help="train most steps on windows this long (the same tokens per step), a --long-share of them at --ctx")
+    ap.add_argument("--long-share", type=float, default=0.25)
     add_device_arg(ap)
     a = ap.parse_args()
     dev = lab_device(a.device)
@@ -85,7 +95,7 @@ def main():
     held = encode_split(sp, os.path.join(a.corpus, "heldout.txt"))
     mask_id = sp.get_piece_size()
     cfg = Config(arch="llada", n_vocab=mask_id + 1, causal=False, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
-                 n_head_kv=a.heads, n_ff=a.ff)
+                 n_head_kv=a.heads, n_ff=a.ff, n_ctx=a.ctx)
     model = Llama(cfg)
     model.init_weights(SEED)
     model.to(dev)
@@ -103,9 +113,14 @@ def main():
         lr_scale = min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
         for g in opt.param_groups:
             g["lr"] = a.lr * lr_scale
-        starts = rng.integers(0, len(train) - T, a.batch)
-        x = torch.from_numpy(np.stack([train[s:s + T] for s in starts]))
-        loss, _ = mdm_loss(model, x, mask_id, gen)
+        # Short windows are ~2x cheaper a token than full ones at ctx 1024 (attention); the full ones teach the
+        # far positions. RoPE is relative, so what a short window teaches carries over.
+        Tw, nw = T, a.batch
+        if a.short_ctx and rng.random() >= a.long_share:
+            Tw, nw = a.short_ctx, a.batch * T // a.short_ctx
+        starts = rng.integers(0, len(train) - Tw, nw)
+        x = torch.from_numpy(np.stack([train[s:s + Tw] for s in starts]))
+        loss, _ = mdm_loss(model, x, mask_id, gen, a.time_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -137,8 +152,11 @@ def main():
     with open(os.path.join(ck, "vocab.tsv"), "a", encoding="utf-8") as fh:
         fh.write(f"{mask_id}\t3\t0.0\t{MASK_PIECE}\n")
     summary = {"params": n_params, "steps": step, "tokens": tokens, "batch": a.batch, "ctx": T,
+               "short_ctx": a.short_ctx or None, "long_share": a.long_share if a.short_ctx else None,
                "train_seconds": round(train_s, 1), "tokens_per_second": round(tokens / train_s, 1),
-               "objective": "masked diffusion, t~U(1e-3,1), CE on masked tokens weighted 1/t",
+               "objective": "masked diffusion, t~U(1e-3,1), CE on masked tokens weighted "
+               + ("1/t" if a.time_weight == "inverse" else "1 (flat in t: the mean over the step's masked positions)"),
+               "time_weight": a.time_weight,
                "final_train_loss_ema": round(ema, 4), "train_loss_eval": round(train_eval, 4),
                "heldout_loss": round(held_loss, 4), "heldout_ppl_bound": round(math.exp(held_loss), 3),
                "train_tokens_corpus": int(len(train)), "heldout_tokens_corpus": int(len(held)),
