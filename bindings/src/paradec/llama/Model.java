@@ -152,7 +152,14 @@ public final class Model implements AutoCloseable {
                 llama_model_params.progress_callback(mparams, cb);
             }
             NativeLibrary.clearError();
-            MemorySegment h = LlamaLib.llama_model_load_from_file(arena.allocateFrom(path.toAbsolutePath().toString()), mparams);
+            MemorySegment cPath = arena.allocateFrom(path.toAbsolutePath().toString());
+            MemorySegment h = LlamaLib.llama_model_load_from_file(cPath, mparams);
+            if (h.equals(MemorySegment.NULL) && !cancelled[0] && !NativeLibrary.logRouted()) {
+                // llama.cpp's reason went unread (its log stays native): route the log from now on, load again to read it
+                NativeLibrary.routeLog();
+                NativeLibrary.clearError();
+                h = LlamaLib.llama_model_load_from_file(cPath, mparams);
+            }
             if (h.equals(MemorySegment.NULL)) {
                 throw new ModelLoadException(cancelled[0]
                         ? path + ": load cancelled by the progress listener"

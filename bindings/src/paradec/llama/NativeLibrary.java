@@ -1,6 +1,7 @@
 package paradec.llama;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,11 @@ import paradec.llama.internal.ggml_log_callback;
  * <p>A build made by {@code make native} carries {@value #BUILD_INFO}, which names the llama.cpp
  * commit it was built from; a build of another commit than the one the bindings were generated for
  * ({@value #LLAMA_CPP_COMMIT}) is refused with a clear message instead of calling into a different ABI.
+ *
+ * <p>llama.cpp's log lines go to the slf4j logger {@code llama.cpp}, unless the system property
+ * {@value #LOG_PROPERTY} is {@code off} when the library loads: then they stay in native code (the command line
+ * does this unless {@code --verbose}, whose logger is off anyway). A model that fails to load still names
+ * llama.cpp's reason: the log is routed from then on and the load tried once more to read it.
  */
 public final class NativeLibrary {
     public static final String DIR_PROPERTY = "paradec.native.dir";
@@ -41,7 +47,15 @@ public final class NativeLibrary {
 
     // ggml before llama: the symbol lookup of the bindings only sees libraries loaded here.
     private static final String[] LIBRARIES = {"libggml-base.so", "libggml-cpu.so", "libggml-cuda.so", "libggml-rpc.so", "libggml.so", "libllama.so"};
-    private static final Logger NATIVE_LOG = LoggerFactory.getLogger("llama.cpp");
+    /** System property: {@code off} keeps llama.cpp's log lines out of Java (read when the library loads). */
+    public static final String LOG_PROPERTY = "paradec.nativeLog";
+
+    /** slf4j's logger, made on the first routed line: a run that routes nothing never starts slf4j. */
+    private static final class Log {
+        static final Logger NATIVE = LoggerFactory.getLogger("llama.cpp");
+    }
+
+    private static volatile boolean logRouted;
 
     private static volatile Path loadedFrom;
     private static final StringBuilder pendingLine = new StringBuilder();
@@ -74,7 +88,8 @@ public final class NativeLibrary {
             } catch (IllegalCallerException e) {
                 throw new IllegalStateException(nativeAccess != null ? nativeAccess : e.getMessage(), e);
             }
-            installLogRouting();
+            if ("off".equals(System.getProperty(LOG_PROPERTY))) silenceLog();
+            else routeLog();
             LlamaLib.llama_backend_init();
             // A build with GGML_BACKEND_DL keeps CPU/CUDA backends in separate modules; this finds them.
             LlamaLib.ggml_backend_load_all();
@@ -178,9 +193,33 @@ public final class NativeLibrary {
         }
     }
 
-    private static void installLogRouting() {
+    /** Sends llama.cpp's log lines to slf4j from now on (what happens unless {@value #LOG_PROPERTY} is off). */
+    static synchronized void routeLog() {
+        if (logRouted) return;
         MemorySegment callback = ggml_log_callback.allocate(NativeLibrary::onLog, Arena.global());
         LlamaLib.llama_log_set(callback, MemorySegment.NULL);
+        logRouted = true;
+    }
+
+    /** Whether llama.cpp's log lines reach Java (and {@link #firstError()} can see them). */
+    static boolean logRouted() {
+        return logRouted;
+    }
+
+    /**
+     * Leaves llama.cpp's log lines in native code. llama.cpp calls its log callback for every line of every level:
+     * a Java callback costs an upcall a line (~200 in a model load) and a stub that takes a young JVM 10-20 ms to
+     * make, a fifth of a one-shot run's Java start-up. The silent callback is libc's {@code abs}: it reads its first
+     * argument (the level) and touches nothing; the text and user data are left unread in argument registers, which
+     * the C calling conventions of x86-64 and AArch64 leave to the caller. Without it, the log is routed.
+     */
+    private static void silenceLog() {
+        var abs = Linker.nativeLinker().defaultLookup().find("abs");
+        if (abs.isEmpty()) {
+            routeLog();
+            return;
+        }
+        LlamaLib.llama_log_set(abs.get(), MemorySegment.NULL);
     }
 
     // llama.cpp logs in pieces; a line is complete at '\n', and level 5 (CONT) continues the last one.
@@ -215,10 +254,10 @@ public final class NativeLibrary {
         if (line.isBlank()) return;
         if (level == 4 && firstError.get() == null) firstError.set(line.strip());
         switch (level) {
-            case 4 -> NATIVE_LOG.error(line);
-            case 3 -> NATIVE_LOG.warn(line);
-            case 2 -> NATIVE_LOG.info(line);
-            default -> NATIVE_LOG.debug(line);
+            case 4 -> Log.NATIVE.error(line);
+            case 3 -> Log.NATIVE.warn(line);
+            case 2 -> Log.NATIVE.info(line);
+            default -> Log.NATIVE.debug(line);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import paradec.gguf.GgufTool;
 import paradec.llama.LlamaException;
+import paradec.llama.NativeLibrary;
 
 /**
  * The paradec command line. Exit codes: 0 ok, 2 usage error, 3 bad model or input, 1 internal error.
@@ -107,6 +108,11 @@ public final class Main {
 
     public static void main(String[] args) {
         CompilerThreads.applyProperty();
+        // without --verbose the llama.cpp logger is off: its lines need not cross into Java at all (saves a
+        // one-shot run 15-25 ms); only a process-wide choice, so run() (which tests call in-process) leaves it alone
+        if (!Arrays.asList(args).contains("--verbose") && System.getProperty(NativeLibrary.LOG_PROPERTY) == null) {
+            System.setProperty(NativeLibrary.LOG_PROPERTY, "off");
+        }
         int rc = run(args, System.out, System.err);
         System.out.flush();
         System.exit(rc);
