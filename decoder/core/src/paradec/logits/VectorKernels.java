@@ -44,32 +44,21 @@ final class VectorKernels {
         IntVector at1 = IntVector.broadcast(IS, -1);
         IntVector at2 = at1;
         IntVector lane = IntVector.zero(IS).addIndex(1);
-        // two vectors a step against the same second best, one branch for both (as argmax below; a last odd vector
-        // is paired with -inf, which never wins); a step that holds the excluded token takes the blends
-        for (int i = 0; i < bound; i += 2 * lanes) {
-            long at0 = (long) i * Float.BYTES;
-            FloatVector v0 = FloatVector.fromMemorySegment(FS, row, at0, ORDER);
-            FloatVector v1 = i + lanes < bound
-                    ? FloatVector.fromMemorySegment(FS, row, at0 + (long) lanes * Float.BYTES, ORDER)
-                    : FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-            boolean holdsExcluded = excludedToken >= i && excludedToken < i + 2 * lanes;
-            if (holdsExcluded || v0.compare(VectorOperators.GT, m2).or(v1.compare(VectorOperators.GT, m2)).anyTrue()) {
-                for (int k = 0; k < 2; k++) {
-                    FloatVector v = k == 0 ? v0 : v1;
-                    int base = i + k * lanes;
-                    if (excludedToken >= base && excludedToken < base + lanes) {
-                        v = v.blend(Float.NEGATIVE_INFINITY, VectorMask.fromLong(FS, 1L << (excludedToken - base)));
-                    }
-                    VectorMask<Float> aboveSecond = v.compare(VectorOperators.GT, m2);
-                    IntVector index = lane.add(base);
-                    VectorMask<Float> first = v.compare(VectorOperators.GT, m1);
-                    VectorMask<Float> second = aboveSecond.andNot(first);
-                    VectorMask<Integer> firstAt = first.cast(IS);
-                    m2 = m2.blend(m1, first).blend(v, second);
-                    at2 = at2.blend(at1, firstAt).blend(index, second.cast(IS));
-                    m1 = m1.blend(v, first);
-                    at1 = at1.blend(index, firstAt);
-                }
+        for (int i = 0; i < bound; i += lanes) {
+            FloatVector v = FloatVector.fromMemorySegment(FS, row, (long) i * Float.BYTES, ORDER);
+            if (excludedToken >= i && excludedToken < i + lanes) {
+                v = v.blend(Float.NEGATIVE_INFINITY, VectorMask.fromLong(FS, 1L << (excludedToken - i)));
+            }
+            VectorMask<Float> aboveSecond = v.compare(VectorOperators.GT, m2);
+            if (aboveSecond.anyTrue()) {
+                IntVector index = lane.add(i);
+                VectorMask<Float> first = v.compare(VectorOperators.GT, m1);
+                VectorMask<Float> second = aboveSecond.andNot(first);
+                VectorMask<Integer> firstAt = first.cast(IS);
+                m2 = m2.blend(m1, first).blend(v, second);
+                at2 = at2.blend(at1, firstAt).blend(index, second.cast(IS));
+                m1 = m1.blend(v, first);
+                at1 = at1.blend(index, firstAt);
             }
         }
         // the row's best is the best of the lanes' bests; its second the best of every other lane candidate

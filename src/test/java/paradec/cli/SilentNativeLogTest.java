@@ -43,6 +43,23 @@ class SilentNativeLogTest {
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
     }
 
+    /** Natives that are nowhere to be found: one line that says where they were looked for, no crash. */
+    @Test
+    void missingNativesAreReportedInOneLine(@TempDir Path dir) throws Exception {
+        String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.contains("natives")).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Dparadec.native.dir=" + dir.resolve("none"), "-Dparadec.root=" + dir,
+                "-cp", classPath, "paradec.cli.Main", "generate", "-m", TestModels.root().resolve("models/code-ar.gguf").toString(),
+                "-p", "hi", "-n", "4");
+        Process p = new ProcessBuilder(command).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child did not finish");
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.exitValue() != 0, err);
+        assertTrue(err.contains("libllama.so not found"), err);
+        assertEquals(1, err.strip().lines().count(), "one line: " + err);
+    }
+
     @Test
     void aGenerationPrintsNothingOfLlamaCppsAndVerboseShowsIt() throws Exception {
         String model = TestModels.root().resolve("models/code-ar.gguf").toString();
