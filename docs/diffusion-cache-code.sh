@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # code-dlm with and without the diffusion prefix KV cache and the suffix window: agreement with the uncached output,
 # quality of the output (its perplexity under code-ar given the prompt) and work (positions computed), per setting.
-# The first 20 held-out code prompts (models/lab/code-heldout.tsv), generation length 128 (prompt + 128 fits
-# code-dlm's 256-token context for all of them), blocks of 32, greedy, one thread. Prints a markdown table.
+# The first 20 held-out code prompts (models/lab/code-heldout.tsv), generation length GEN (default 128; code-dlm's
+# context is 1024 tokens since stop 27), blocks of 32, greedy, one thread. Prints a markdown table.
 #   docs/diffusion-cache-code.sh > /tmp/table.md
 # WORK=DIR keeps the raw outputs there (one JSON per run) and reuses those already present.
 set -euo pipefail
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
 PROMPTS=${PROMPTS:-20}
+GEN=${GEN:-128}
 # the prompts, byte for byte (the TSV escapes \t \n \r \\), one file each
 python3 - "$work" "$PROMPTS" <<'PY'
 import sys
@@ -40,7 +41,7 @@ for ((k = 0; k < PROMPTS; k++)); do
       esac
       out=$(printf '%s/%s_%s_%02d.json' "$work" "$dec" "$s" $k)
       [ -s "$out" ] && continue
-      bin/paradec generate -m models/code-dlm.gguf -f "$(printf '%s/prompt%02d.txt' "$work" $k)" -n 128 --block-length 32 \
+      bin/paradec generate -m models/code-dlm.gguf -f "$(printf '%s/prompt%02d.txt' "$work" $k)" -n "$GEN" --block-length 32 \
         --decoder $dec --temp 0 --threads 1 "${args[@]}" --json > "$out.tmp" 2>/dev/null
       mv "$out.tmp" "$out"
     done
