@@ -209,7 +209,7 @@ public final class NativeLibrary {
     /**
      * Leaves llama.cpp's log lines in native code. llama.cpp calls its log callback for every line of every level:
      * a Java callback costs an upcall a line (~200 in a model load) and a stub that takes a young JVM 10-20 ms to
-     * make, a fifth of a one-shot run's Java start-up. The silent callback is libc's {@code abs}: it reads its first
+     * make (phase marks of a one-shot generate). The silent callback is libc's {@code abs}: it reads its first
      * argument (the level) and touches nothing; the text and user data are left unread in argument registers, which
      * the C calling conventions of x86-64 and AArch64 leave to the caller. Without it, the log is routed.
      */
