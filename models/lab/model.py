@@ -54,6 +54,27 @@ def add_device_arg(ap):
                     help="auto (a CUDA GPU when PyTorch sees one, else the CPU), cpu, cuda or cuda:N")
 
 
+def add_time_weight_arg(ap):
+    ap.add_argument("--time-weight", choices=["inverse", "flat"], default="inverse",
+                    help="llada: inverse: the ELBO's 1/t per sequence, summed over positions; flat: the mean over "
+                         "the step's masked positions (same optimum, no 1/t spikes)")
+
+
+# the weight of a masked position's cross-entropy under each --time-weight, as the cards state it
+TIME_WEIGHT_TEXT = {"inverse": "1/t", "flat": "1 (flat in t: the mean over the step's masked positions)"}
+
+
+def masked_diffusion_loss(ce, masked, t, time_weight):
+    """A diffusion step's loss from per-position cross-entropies ce (B x T), the masked positions and each sequence's t.
+
+    inverse: LLaDA's 1/t per sequence, summed and divided by all positions. flat: the mean over the batch's masked
+    positions: the same optimum, without the spikes of sequences with t near 0 that gradient clipping turns into
+    smaller steps for every other sequence (docs/planning-by-distance.md)."""
+    if time_weight == "flat":
+        return (ce * masked).sum() / masked.sum().clamp(min=1)
+    return (ce * masked / t).sum() / ce.numel()
+
+
 def lab_device(name):
     """The torch device a trainer runs on; `auto` picks the first CUDA GPU if there is one. Batches are built on the
     CPU (numpy, CPU generators, so a seed gives the same data on either device) and moved with .to(device)."""

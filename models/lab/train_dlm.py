@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama, add_device_arg, lab_device  # noqa: E402
+from model import Config, Llama, TIME_WEIGHT_TEXT, add_device_arg, add_time_weight_arg, lab_device, \
+    masked_diffusion_loss  # noqa: E402
 from train_ar import encode_split, write_vocab, SEED  # noqa: E402
 
 MASK_PIECE = "<|mdm_mask|>"
@@ -39,11 +40,7 @@ def mdm_loss(model, x, mask_id, gen, time_weight="inverse"):
     x, masked, t = x.to(dev), masked.to(dev), t.to(dev)
     logits = model(inp.to(dev))
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x.reshape(-1), reduction="none").view(B, T)
-    if time_weight == "flat":
-        # The mean over the batch's masked positions: same optimum as 1/t, without the spikes of sequences with
-        # t near EPS that gradient clipping turns into smaller steps for every other sequence (docs/planning-by-distance.md).
-        return (ce * masked).sum() / masked.sum().clamp(min=1), masked
-    return (ce * masked / t).sum() / (B * T), masked
+    return masked_diffusion_loss(ce, masked, t, time_weight), masked
 
 
 @torch.no_grad()
@@ -76,8 +73,7 @@ def main():
     ap.add_argument("--heads", type=int, default=Config.n_head)
     ap.add_argument("--ff", type=int, default=Config.n_ff)
     ap.add_argument("--ctx", type=int, default=Config.n_ctx, help="training window = the model's context length")
-    ap.add_argument("--time-weight", choices=["inverse", "flat"], default="inverse",
-                    help="per-sequence weight of the masked cross-entropy: LLaDA's 1/t, or flat (mean over masked)")
+    add_time_weight_arg(ap)
     ap.add_argument("--short-ctx", type=int, default=0,
                     help="train most steps on windows this long (the same tokens per step), a --long-share of them at --ctx")
     ap.add_argument("--long-share", type=float, default=0.25)
@@ -154,8 +150,7 @@ def main():
     summary = {"params": n_params, "steps": step, "tokens": tokens, "batch": a.batch, "ctx": T,
                "short_ctx": a.short_ctx or None, "long_share": a.long_share if a.short_ctx else None,
                "train_seconds": round(train_s, 1), "tokens_per_second": round(tokens / train_s, 1),
-               "objective": "masked diffusion, t~U(1e-3,1), CE on masked tokens weighted "
-               + ("1/t" if a.time_weight == "inverse" else "1 (flat in t: the mean over the step's masked positions)"),
+               "objective": "masked diffusion, t~U(1e-3,1), CE on masked tokens weighted " + TIME_WEIGHT_TEXT[a.time_weight],
                "time_weight": a.time_weight,
                "final_train_loss_ema": round(ema, 4), "train_loss_eval": round(train_eval, 4),
                "heldout_loss": round(held_loss, 4), "heldout_ppl_bound": round(math.exp(held_loss), 3),

@@ -47,7 +47,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Llama, add_device_arg, lab_device  # noqa: E402
+from model import Config, Llama, TIME_WEIGHT_TEXT, add_device_arg, add_time_weight_arg, lab_device, \
+    masked_diffusion_loss  # noqa: E402
 import tasks  # noqa: E402
 
 EPS = 1e-3
@@ -118,9 +119,7 @@ def dlm_loss(model, p, ans, gen, mask_id, reweight="focal", time_weight="inverse
         v = ALPHA * (1 - torch.exp(-u.detach())) ** BETA
         if reweight == "focal-mean1":
             v = v / (v * masked).sum().clamp_min(1e-8) * masked.sum().clamp_min(1)
-    if time_weight == "flat":
-        return (v * u * masked).sum() / masked.sum().clamp_min(1)
-    return (v * u * masked / t).sum() / (B * G)
+    return masked_diffusion_loss(v * u, masked, t, time_weight)
 
 
 def ar_loss(model, p, ans):
@@ -199,9 +198,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=EVAL_EVERY, help="steps between held-out checks in loss.csv")
     ap.add_argument("--reweight", choices=["focal", "none", "focal-mean1"], default="focal",
                     help="llada: the token weight v (focal: tasks-dlm's; none: plain SFT; focal-mean1: focal / its mean)")
-    ap.add_argument("--time-weight", choices=["inverse", "flat"], default="inverse",
-                    help="llada: inverse: the ELBO's 1/t per sequence, summed over positions; flat: the mean over "
-                         "the step's masked positions (same optimum, no 1/t spikes)")
+    add_time_weight_arg(ap)
     ap.add_argument("--init-from", default=None, help="a previous run's OUT directory to continue from")
     ap.add_argument("--final-n", type=int, default=500, help="held-out problems of the final exact match, per task")
     ap.add_argument("--name", default=None, help="general.name of the checkpoint (default paradec-tasks-dlm/-ar)")
@@ -288,7 +285,7 @@ def main():
         hits = [exact_match(model, a.arch, {t: (task, probs[i:i + EVAL_N])}, min(EVAL_N, n - i), V)[t] * min(EVAL_N, n - i)
                 for i in range(0, n, EVAL_N)]
         final[t] = round(sum(hits) / n, 4)
-    tw = "(1/t)" if a.time_weight == "inverse" else "1 (flat in t: the mean over the step's masked positions)"
+    tw = "(1/t)" if a.time_weight == "inverse" else TIME_WEIGHT_TEXT["flat"]
     weighting = {"focal": f"{tw} * {ALPHA} * (1 - exp(-u))^{BETA} (MDM token reweighting)",
                  "none": f"{tw} (plain LLaDA SFT, no token reweighting)",
                  "focal-mean1": f"{tw} * v, v = (1 - exp(-u))^{BETA} / its mean over the step's masked positions "
