@@ -43,7 +43,8 @@ def paradec_eval(gguf, decoder, extra):
 
 
 def describe(run):
-    s = json.load(open(os.path.join(run, "summary.json")))
+    path = os.path.join(run, "summary.json")
+    s = json.load(open(path)) if os.path.exists(path) else {}
     if "objective" not in s and "ar_weight" not in s:
         return "code-ar (start)"
     obj = s.get("objective", "hard")
@@ -52,6 +53,8 @@ def describe(run):
         parts.append(f"anchor {s['anchor_weight']:g}")
     if s.get("skip_repeats"):
         parts.append("skip repeats")
+    if s.get("confident"):
+        parts.append(f"targets where code-ar's p >= {s['confident']:g}")
     if s.get("trajectories", 200) != 200:
         parts.append(f"{s['trajectories']} trajectories")
     parts.append(f"{s['train_seconds'] / 60:.0f} min")
@@ -63,12 +66,15 @@ def main():
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--out", default="docs/cllm-runs.md")
     ap.add_argument("--tokenizer", default="build/lab/tokenizer/spm.model")
+    ap.add_argument("--start", default=START,
+                    help="code-ar's checkpoint run directory (gguf_checkpoint.py models/code-ar.gguf ... makes one "
+                         "where the training run is gone)")
     a = ap.parse_args()
     torch.set_num_threads(2)
     sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
-    start = load(START)
+    start = load(a.start)
     rows = []
-    for spec in [START] + a.runs:
+    for spec in [a.start] + a.runs:
         run, _, label = spec.partition("=")
         gguf = os.path.join(run, "f16.gguf")
         if not os.path.exists(gguf):
@@ -76,16 +82,18 @@ def main():
                            capture_output=True)
         ev = {d: paradec_eval(gguf, d, extra) for d, extra in DECODERS}
         # train_cllm.py measures the same at the end of a run; older runs' summaries lack it
-        g = json.load(open(os.path.join(run, "summary.json"))).get("greedy_vs_start") \
+        summary = os.path.join(run, "summary.json")
+        g = (json.load(open(summary)).get("greedy_vs_start") if os.path.exists(summary) else None) \
             or greedy_agreement(load(run), start, sp, "models/lab/code-heldout.tsv")
-        rows.append((label or ("code-ar" if run == START else os.path.basename(run)), describe(run), ev, g))
+        rows.append((label or ("code-ar" if run == a.start else os.path.basename(run)), describe(run), ev, g))
         print(rows[-1][0], {d: ev[d]["forward_calls"] for d in ev}, g, flush=True)
     base = rows[0][2]["jacobi w16"]
     base_tpc = base["generated_tokens"] / base["forward_calls"]
     lines = ["# Consistency-training runs against code-ar", "",
              f"`/usr/bin/python3 models/lab/cllm_runs.py {' '.join(a.runs)}` on {datetime.date.today()}. Each run is "
              "one `train_cllm.py` run from code-ar on the same 200 Jacobi trajectories "
-             "(`build/lab/code-cllm/trajectories.jsonl`). Jacobi and lookahead columns: `bin/paradec eval --task code "
+             "(`build/lab/code-cllm/trajectories.jsonl`) unless its recipe names another count (then the first N of "
+             "`collect_trajectories.py --prompts N`, half from random guesses). Jacobi and lookahead columns: `bin/paradec eval --task code "
              "--n 50` on the F16 export (50 held-out prompts x 32 greedy tokens; calls are deterministic). Perplexity: the "
              "same command's 18,901 held-out tokens. Repeated 4-grams and common prefix: 64 greedy tokens from "
              "the PyTorch checkpoint on the same 50 prompts; the share of 4-grams that already occurred in the "

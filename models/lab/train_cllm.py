@@ -158,6 +158,10 @@ def main():
     ap.add_argument("--anchor-weight", type=float, default=None,
                     help="weight of the KL from the starting model on the clean prefix rows of each state "
                          "(default: 1 with distill, 0 with hard)")
+    ap.add_argument("--confident", type=float, default=0.0,
+                    help="hard: consistency targets only on window rows where the starting model, given the clean "
+                         "prefix, puts at least this probability on y*'s token (a guess it is unsure of even from "
+                         "clean text cannot be accepted reliably; forcing it from noisy text only sharpens the model)")
     ap.add_argument("--skip-repeats", action="store_true",
                     help="no consistency target where the fixed point continues a loop (see load_states)")
     add_device_arg(ap)
@@ -213,7 +217,7 @@ def main():
         # Window rows: the student sees the guesses, the teacher the fixed point (argmax = y*'s next token).
         # Rows before the window see the same clean prefix in both: they anchor the student's own greedy text.
         window = y != IGNORE
-        if a.objective == "distill" or a.anchor_weight > 0:
+        if a.objective == "distill" or a.anchor_weight > 0 or a.confident > 0:
             with torch.no_grad():
                 t_logits = teacher(pad([s[2] for s in batch], 0).to(dev))
             prefix = torch.zeros_like(window)
@@ -223,7 +227,13 @@ def main():
         else:
             lp = torch.zeros((), device=dev)
         if a.objective == "hard":
-            lc = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), y.reshape(-1), ignore_index=IGNORE)
+            if a.confident > 0:
+                with torch.no_grad():
+                    p_fixed = F.softmax(t_logits.float(), -1).gather(-1, y.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+                y = torch.where(window & (p_fixed < a.confident), torch.full_like(y, IGNORE), y)
+            # a batch with no target left (every row unsure) has no consistency term rather than a NaN
+            lc = (F.cross_entropy(logits.reshape(-1, cfg.n_vocab), y.reshape(-1), ignore_index=IGNORE)
+                  if (y != IGNORE).any() else logits.sum() * 0)
             la = F.cross_entropy(model(xa).reshape(-1, cfg.n_vocab), ya.reshape(-1))
         else:
             with torch.no_grad():
@@ -256,6 +266,7 @@ def main():
     summary = {"params": sum(p.numel() for p in model.parameters()), "steps": step, "states_seen": seen,
                "trajectories": n_traj, "states": len(states), "states_per_step": a.states, "ar_batch": a.ar_batch,
                "ar_ctx": AR_CTX, "ar_weight": a.ar_weight, "objective": a.objective, "skip_repeats": a.skip_repeats,
+               "confident": a.confident,
                "anchor_weight": a.anchor_weight, "lr": a.lr, "threads": a.threads,
                "train_seconds": round(train_s, 1), "final_consistency_loss_ema": round(ema_c, 4),
                "final_ar_loss_ema": round(ema_a, 4), "fixed_point_rows_reproduced": round(fp, 4),
