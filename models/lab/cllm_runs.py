@@ -90,7 +90,7 @@ def main():
     base = rows[0][2]["jacobi w16"]
     base_tpc = base["generated_tokens"] / base["forward_calls"]
     lines = ["# Consistency-training runs against code-ar", "",
-             f"`/usr/bin/python3 models/lab/cllm_runs.py {' '.join(a.runs)}` on {datetime.date.today()}. Each run is "
+             f"`/usr/bin/python3 models/lab/cllm_runs.py {' '.join(sys.argv[1:])}` on {datetime.date.today()}. Each run is "
              "one `train_cllm.py` run from code-ar on the same 200 Jacobi trajectories "
              "(`build/lab/code-cllm/trajectories.jsonl`) unless its recipe names another count (then the first N of "
              "`collect_trajectories.py --prompts N`, half from random guesses). Jacobi and lookahead columns: `bin/paradec eval --task code "
