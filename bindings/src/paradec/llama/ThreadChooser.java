@@ -12,12 +12,13 @@ package paradec.llama;
  * between decodes of similar size (power-of-two buckets of the batch's token count); a size not compared yet
  * follows the sizes that have been. The first decode of each size is cold and left out.
  *
- * <p>Why a running mean and single-decode tries (stop 28, measured): with a core kept busy, 2-thread decodes keep
- * the better median (0.24-0.27 against 0.41 ms) but stall for up to 450 ms now and then (mean 6-12 ms against 0.8
- * on 1 thread); a running mean sees that at once. Medians, or windows that a stall-free try replaces, kept half
- * the decodes on 2 threads there and cut AR to 650 tokens/s against llama-bench -t 1's 1,500-3,000. The price,
- * when the machine is merely noisy: the mean's spikes and one-decode tries move 25-45% of one-token decodes to
- * 1 thread although 2 stay ~1.4x faster in mean (-Dparadec.fixed-threads=true keeps the ceiling).
+ * <p>Why a running mean and single-decode tries (stop 28, measured): on a busy machine (here both cores loaded by
+ * other processes) 2-thread decodes keep the better median (0.24-0.27 against 0.41 ms) but stall for up to 450 ms
+ * now and then (mean 6-12 ms against 0.8 on 1 thread); a running mean sees that at once. A chooser comparing
+ * medians kept half the decodes on 2 threads there, and with one core kept busy (docs/bench-busy.sh) gave AR 1,635
+ * tokens/s against llama-bench -t 1's 3,056, where this one gave 2,402 against 2,349. The price, when the machine
+ * is merely noisy: the mean's spikes and one-decode tries move 25-45% of one-token decodes to 1 thread although 2
+ * stay ~1.4x faster in mean (-Dparadec.fixed-threads=true keeps the ceiling).
  *
  * <p>Not thread-safe: a {@link Context} uses it under its lock.
  */

@@ -56,9 +56,9 @@ class ThreadChooserTest {
     }
 
     /**
-     * One core kept busy by another process, as measured in paradec (one-token decodes of code-ar under a busy
-     * loop): 2 threads keep the better median (0.24-0.27 against 0.41 ms) but stall for up to 450 ms now and then
-     * (p99 300-430 ms, mean 6-12 ms against 0.8 on 1 thread).
+     * A busy machine as measured in paradec (one-token decodes of code-ar, both cores loaded by other processes):
+     * 2 threads keep the better median (0.24-0.27 against 0.41 ms) but stall for up to 450 ms now and then (p99
+     * 300-430 ms, mean 6-12 ms against 0.8 on 1 thread).
      */
     private static IntToLongFunction stalls(long seed) {
         java.util.Random random = new java.util.Random(seed);
