@@ -1,5 +1,7 @@
 package paradec.llama;
 
+import java.util.Arrays;
+
 /**
  * Chooses how many of a context's threads each decode uses, from the decode times it has seen.
  *
@@ -7,41 +9,78 @@ package paradec.llama;
  * takes one of the cores, the thread left on it misses its time slice and every barrier waits for it. On the
  * 2-core development machine with one other busy process, a one-token decode of the shipped code model took
  * ~13x longer on 2 threads than on 1 (llama-bench -t 2: 179 tokens/s, -t 1: 1,100-2,080, the same minute). So
- * the configured count is a ceiling: decodes mostly run on the count that has been fastest lately, and now and
- * then (about 1/40 of the time at most) on another one, so a change of load is seen. Times are compared only
- * between decodes of similar size (power-of-two buckets of the batch's token count); a size not compared yet
- * follows the sizes that have been. The first decode of each size is cold and left out.
+ * the configured count is a ceiling: decodes run on the count that has been fastest, and now and then another
+ * count is tried for a few decodes, so a change of load is seen.
  *
- * <p>Why a running mean and single-decode tries (stop 28, measured): on a busy machine (here both cores loaded by
- * other processes) 2-thread decodes keep the better median (0.24-0.27 against 0.41 ms) but stall for up to 450 ms
- * now and then (mean 6-12 ms against 0.8 on 1 thread); a running mean sees that at once. A chooser comparing
- * medians kept half the decodes on 2 threads there, and with one core kept busy (docs/bench-busy.sh) gave AR 1,635
- * tokens/s against llama-bench -t 1's 3,056, where this one gave 2,402 against 2,349. The price, when the machine
- * is merely noisy: the mean's spikes and one-decode tries move 25-45% of one-token decodes to 1 thread although 2
- * stay ~1.4x faster in mean (-Dparadec.fixed-threads=true keeps the ceiling).
+ * <p>What "fastest" must mean was measured on this machine in two states. Merely noisy (other tenants' short
+ * bursts): 2-thread decodes have a tail (p90 above 1 thread's median) while 2 threads stay ~1.4x faster in mean and
+ * median; a running mean with one-decode tries moved 25-45% of AR's one-token decodes to 1 thread there. Busy
+ * (cores loaded by other processes): 2 threads keep the better median but stall for up to 450 ms now and then
+ * (mean 6-12 ms against 0.8 on 1 thread); a median alone kept half the decodes on 2 threads there. So a count's
+ * estimate is the median of its recent decodes ({@value #WINDOW}; a try's own {@value #TRY_DECODES}, one when it
+ * is already {@value #CLEARLY_SLOWER}x slower) plus a stall term: the average excess of its decodes over their
+ * median at the time, halved by every 5 s of decoding and shrunk toward zero by
+ * {@value #STALL_PRIOR} decodes, so a stall keeps a count out for tens of seconds and a count not run for a while
+ * is tried again. Another count takes over only when estimated {@value #MARGIN_PERCENT}% faster, and each try that
+ * keeps the current count on a close call makes the next one rarer. Times are compared only between decodes of
+ * similar size (power-of-two buckets of the batch's token count); a size not compared yet follows the sizes that
+ * have been. The first decode of each size is cold and left out.
  *
  * <p>Not thread-safe: a {@link Context} uses it under its lock.
  */
 final class ThreadChooser {
     /** Fewest decodes between two tries of another count. */
     static final int EXPLORE_EVERY = 8;
-    /** Time of the decodes between two tries, in multiples of what the tried count is expected to take. */
+    /** Time of the decodes between two tries, in multiples of what the try is expected to take: at first... */
     static final double EXPLORE_SHARE = 40;
-    /** Weight of the newest time in a count's running estimate. */
-    static final double ALPHA = 0.25;
+    /** ...and at most, after tries that kept the current count on close calls. */
+    static final double MAX_EXPLORE_SHARE = 640;
+    /** Decodes of a try. */
+    static final int TRY_DECODES = 3;
+    /** A try ends at once when a decode of it takes this multiple of the current count's estimate. */
+    static final double CLEARLY_SLOWER = 1.5;
+    /** How much faster (median against median) another count must be to take over. */
+    static final int MARGIN_PERCENT = 10;
+    /** Recent decodes per bucket and count whose median is that count's time. */
+    static final int WINDOW = 16;
+    /** The current count's estimate moving by this factor (either way) since the last try makes tries frequent again. */
+    static final double LOAD_CHANGE = 1.5;
+    /** Decode time (any count's, per bucket) over which the stall sums lose half their weight. */
+    static final double STALL_HALF_LIFE_NANOS = 5e9;
+    /** Decodes without excess that the stall term starts from: a count not run for a while drifts back to its median. */
+    static final double STALL_PRIOR = 32;
     private static final int BUCKETS = 16;
 
     private final int[] counts;
-    // per bucket and candidate: running estimate of nanoseconds per decode, NaN until first seen
-    private final double[][] estimate;
-    private int decodesSinceTry;
-    private double nanosSinceTry;
-    private int nextTry;
-    private int lastBest;
-    private final boolean[] tried;
-    private boolean trying;
+    /** Per bucket and count: the last {@link #WINDOW} decode times, a ring. */
+    private final double[][][] times;
+    private final int[][] filled;
+    private final int[][] next;
+    /**
+     * Per bucket and count: decayed sums of each decode's excess over the count's median at the time, and of
+     * decodes: the stall term of its estimate, {@code stallNanos / (stallDecodes + STALL_PRIOR)}.
+     */
+    private final double[][] stallNanos;
+    private final double[][] stallDecodes;
+    /** Per bucket and count: the median of its ring, NaN until computed after the ring last changed. */
+    private final double[][] medians;
+    private final double[] scratch = new double[WINDOW];
+    /** Per bucket: the count it runs on (-1: follows {@link #current}); the last count any try settled. */
+    private final int[] currentOf = new int[BUCKETS];
+    private int current;
+    /** Per bucket: the current count's median when its last try ended. */
+    private final double[] reference = new double[BUCKETS];
     /** Per bucket: whether its first, cold decode has been seen (and left out). */
     private final boolean[] warm = new boolean[BUCKETS];
+    /** Counts not tried yet since the start: the first decodes try each once. */
+    private int sweep;
+    private int decodesSinceTry;
+    private double nanosSinceTry;
+    private double share = EXPLORE_SHARE;
+    private int nextTry;
+    private int trying = -1;
+    private int tryBucket;
+    private int tryLeft;
 
     /** Candidates: the ceiling, then (when adaptive) halves of it down to 1. */
     ThreadChooser(int ceiling, boolean adaptive) {
@@ -50,9 +89,14 @@ final class ThreadChooser {
         for (int t = ceiling; t >= 1 && (adaptive || n == 0); t = t == 1 ? 0 : Math.max(1, t / 2)) n++;
         counts = new int[n];
         for (int i = 0, t = ceiling; i < n; i++, t = Math.max(1, t / 2)) counts[i] = t;
-        estimate = new double[BUCKETS][n];
-        tried = new boolean[n];
-        for (double[] row : estimate) java.util.Arrays.fill(row, Double.NaN);
+        times = new double[BUCKETS][n][WINDOW];
+        filled = new int[BUCKETS][n];
+        next = new int[BUCKETS][n];
+        medians = new double[BUCKETS][n];
+        stallNanos = new double[BUCKETS][n];
+        stallDecodes = new double[BUCKETS][n];
+        for (double[] row : medians) Arrays.fill(row, Double.NaN);
+        Arrays.fill(currentOf, -1);
     }
 
     int ceiling() {
@@ -62,28 +106,31 @@ final class ThreadChooser {
     /** The thread count for a decode of {@code tokens} tokens. */
     int choose(int tokens) {
         if (counts.length == 1) return counts[0];
-        double[] row = estimate[bucket(tokens)];
-        // each count is tried once early, whatever the size: until then nothing tells the counts apart
-        for (int i = 0; i < counts.length; i++) if (!tried[i]) return counts[i];
-        int best = best(row);
-        if (known(row) > 1) lastBest = best;
-        // a size without a comparison yet follows the sizes that have one: the load is the machine's, not the size's
-        int pick = known(row) > 1 ? best : lastBest;
-        if (++decodesSinceTry >= EXPLORE_EVERY && best >= 0) {
-            int other = (nextTry + 1) % counts.length;
-            if (other == pick) other = (other + 1) % counts.length;
-            // a try costs what that count takes: it waits until the decodes since the last try took EXPLORE_SHARE
-            // times as long, so tries stay a small share of the time even when the other count is far slower
-            double expected = Double.isNaN(row[other]) ? row[best] : row[other];
-            if (nanosSinceTry >= EXPLORE_SHARE * expected) {
-                nextTry = other;
-                decodesSinceTry = 0;
-                nanosSinceTry = 0;
-                trying = true;
-                return counts[other];
-            }
+        int b = bucket(tokens);
+        int cur = currentIn(b);
+        if (trying >= 0) {
+            if (b == tryBucket) return counts[trying];
+            trying = -1; // a try is one size's: another size's decode ends it
         }
-        return counts[pick];
+        if (!warm[b]) return counts[cur];
+        if (sweep < counts.length) return startTry(b, sweep++);
+        if (++decodesSinceTry < EXPLORE_EVERY) return counts[cur];
+        double now = estimate(b, cur);
+        if (Double.isNaN(now)) return counts[cur];
+        if (reference[b] > 0 && (now > LOAD_CHANGE * reference[b] || now * LOAD_CHANGE < reference[b])) {
+            share = EXPLORE_SHARE;
+            reference[b] = now;
+        }
+        int other = (nextTry + 1) % counts.length;
+        if (other == cur) other = (other + 1) % counts.length;
+        double known = estimate(b, other);
+        // a try of a count clearly slower ends after one decode; otherwise it takes TRY_DECODES
+        double expected = !Double.isNaN(known) && known > CLEARLY_SLOWER * now ? known : TRY_DECODES * (Double.isNaN(known) ? now : known);
+        if (nanosSinceTry >= share * expected) {
+            nextTry = other;
+            return startTry(b, other);
+        }
+        return counts[cur];
     }
 
     /** Records how long a decode of {@code tokens} tokens took on {@code threads} threads. */
@@ -92,33 +139,76 @@ final class ThreadChooser {
         int i = indexOf(threads);
         if (i < 0) return;
         int b = bucket(tokens);
-        double[] row = estimate[b];
-        nanosSinceTry += nanos;
-        // a size's first decode is cold (first touch of the weights and of the output buffer, the graph's
-        // allocation): 20x a warm one on a 126k-vocabulary diffusion model. Kept as that count's estimate it made
-        // the chooser leave the count for the rest of a run (one-shot diffusion at 2 threads decoded on 1, 1.4x slower)
         if (!warm[b]) {
             warm[b] = true;
-            trying = false;
             return;
         }
-        tried[i] = true;
-        // a try reads a count that may not have run for a long time: its old estimate says nothing about now
-        row[i] = Double.isNaN(row[i]) || trying ? nanos : row[i] + ALPHA * (nanos - row[i]);
-        trying = false;
+        nanosSinceTry += nanos;
+        record(b, i, nanos);
+        if (trying != i || b != tryBucket) return;
+        int cur = currentIn(b);
+        double now = estimate(b, cur);
+        boolean clearlySlower = i != cur && !Double.isNaN(now) && nanos > CLEARLY_SLOWER * now;
+        if (--tryLeft > 0 && !clearlySlower) return;
+        trying = -1;
+        decodesSinceTry = 0;
+        nanosSinceTry = 0;
+        double tried = estimate(b, i);
+        if (i != cur && (Double.isNaN(now) || tried * 100 < (100 - MARGIN_PERCENT) * now)) {
+            currentOf[b] = i;
+            current = i;
+            share = EXPLORE_SHARE;
+            reference[b] = tried;
+        } else {
+            // kept: a close call is tried more rarely next time; a clear loss costs its own (long) decode anyway
+            if (i != cur && !clearlySlower) share = Math.min(MAX_EXPLORE_SHARE, share * 2);
+            reference[b] = Double.isNaN(now) ? tried : now;
+        }
     }
 
-    /** The fastest count seen for a size, or -1 when none has been. */
-    private static int best(double[] row) {
-        int best = -1;
-        for (int i = 0; i < row.length; i++) if (!Double.isNaN(row[i]) && (best < 0 || row[i] < row[best])) best = i;
-        return best;
+    private int startTry(int b, int index) {
+        trying = index;
+        tryBucket = b;
+        tryLeft = TRY_DECODES;
+        // the try's decodes alone tell this count's time now
+        filled[b][index] = 0;
+        next[b][index] = 0;
+        medians[b][index] = Double.NaN;
+        return counts[index];
     }
 
-    private static int known(double[] row) {
-        int n = 0;
-        for (double v : row) if (!Double.isNaN(v)) n++;
-        return n;
+    private int currentIn(int b) {
+        return currentOf[b] >= 0 ? currentOf[b] : current;
+    }
+
+    private void record(int b, int i, long nanos) {
+        double typical = median(b, i);
+        double decay = Math.exp(-nanos * Math.log(2) / STALL_HALF_LIFE_NANOS);
+        for (int j = 0; j < counts.length; j++) {
+            stallNanos[b][j] *= decay;
+            stallDecodes[b][j] *= decay;
+        }
+        stallNanos[b][i] += Double.isNaN(typical) ? 0 : Math.max(0, nanos - typical);
+        stallDecodes[b][i] += 1;
+        medians[b][i] = Double.NaN;
+        times[b][i][next[b][i]] = nanos;
+        next[b][i] = (next[b][i] + 1) % WINDOW;
+        if (filled[b][i] < WINDOW) filled[b][i]++;
+    }
+
+    /** A count's time in a bucket: its recent median plus its stall term; NaN when it has no recent decode. */
+    private double estimate(int b, int i) {
+        return median(b, i) + stallNanos[b][i] / (stallDecodes[b][i] + STALL_PRIOR);
+    }
+
+    /** The median of a count's recent decode times in a bucket, NaN when it has none. */
+    private double median(int b, int i) {
+        int n = filled[b][i];
+        if (n == 0) return Double.NaN;
+        if (!Double.isNaN(medians[b][i])) return medians[b][i];
+        System.arraycopy(times[b][i], 0, scratch, 0, n);
+        Arrays.sort(scratch, 0, n);
+        return medians[b][i] = n % 2 == 1 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
     }
 
     private int indexOf(int threads) {

@@ -51,8 +51,37 @@ class ThreadChooserTest {
         Outcome busy = run(chooser, 1000, 1, BUSY);
         assertTrue(busy.uses()[1] > 900, "busy phase on 1 thread: " + busy.uses()[1]);
         Outcome quietAgain = run(chooser, 2000, 1, QUIET);
-        // back on 2 threads after the first try that sees the quiet machine
-        assertTrue(quietAgain.uses()[2] > 1800, "quiet phase on 2 threads: " + quietAgain.uses()[2]);
+        // back on 2 threads after the first try that sees the quiet machine: a try of 2 threads, last seen at 7 ms a
+        // decode, waits until EXPLORE_SHARE times that has passed on 1 thread (0.55 ms a decode)
+        long waited = (long) (ThreadChooser.EXPLORE_SHARE * BUSY.applyAsLong(2) / QUIET.applyAsLong(1));
+        assertTrue(quietAgain.uses()[2] > 2000 - waited - ThreadChooser.EXPLORE_EVERY - 2 * ThreadChooser.TRY_DECODES,
+                "quiet phase on 2 threads: " + quietAgain.uses()[2]);
+        assertTrue(quietAgain.uses()[2] > 1400, "quiet phase on 2 threads: " + quietAgain.uses()[2]);
+    }
+
+    /**
+     * The development machine when merely noisy (measured with a C loop on libllama, 20 x 128 one-token decodes per
+     * count, interleaved): 2 threads median 0.24-0.32 ms with a tail (p90 0.31-0.53), 1 thread 0.34-0.43 (p90
+     * 0.47-0.64). Modelled as a base time plus, now and then, a burst of other tenants' work.
+     */
+    private static IntToLongFunction noisy(long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        return t -> {
+            double base = t == 2 ? 240_000 : 340_000;
+            double burst = random.nextDouble() < (t == 2 ? 0.15 : 0.08) ? 1 + 2.5 * random.nextDouble() : 1;
+            return (long) (base * burst * (0.95 + 0.1 * random.nextDouble()));
+        };
+    }
+
+    @Test
+    void onANoisyMachineTheCeilingKeepsWinningTheComparisons() {
+        for (long seed = 1; seed <= 5; seed++) {
+            IntToLongFunction cost = noisy(seed);
+            Outcome o = run(new ThreadChooser(2, true), 5000, 1, cost);
+            assertTrue(o.uses()[2] > 4850, "seed " + seed + ": decodes on 2 threads: " + o.uses()[2]);
+            Outcome fixed = run(new ThreadChooser(2, false), 5000, 1, noisy(seed + 100));
+            assertTrue(o.nanos() < 1.03 * fixed.nanos(), "seed " + seed + ": " + o.nanos() / 1e6 + " ms against " + fixed.nanos() / 1e6);
+        }
     }
 
     /**
@@ -74,7 +103,8 @@ class ThreadChooserTest {
             Outcome o = run(new ThreadChooser(2, true), 5000, 1, stalls(seed));
             Outcome one = run(new ThreadChooser(1, true), 5000, 1, stalls(seed + 100));
             assertTrue(o.uses()[1] > 4700, "seed " + seed + ": decodes on 1 thread: " + o.uses()[1]);
-            assertTrue(o.nanos() < 1.25 * one.nanos(), "seed " + seed + ": " + o.nanos() / 1e6 + " ms against " + one.nanos() / 1e6);
+            // the first stall cannot be foreseen (up to 450 ms against a whole run of ~2.6 s on 1 thread)
+            assertTrue(o.nanos() < 1.35 * one.nanos(), "seed " + seed + ": " + o.nanos() / 1e6 + " ms against " + one.nanos() / 1e6);
         }
     }
 
@@ -100,7 +130,8 @@ class ThreadChooserTest {
     void candidatesHalveDownToOneAndFixedKeepsTheCeiling() {
         ThreadChooser eight = new ThreadChooser(8, true);
         java.util.Set<Integer> seen = new java.util.TreeSet<>();
-        for (int i = 0; i < 5; i++) { // the first decode of a size is left out: five to see four counts
+        // the first decode of a size is left out, then each count is tried for TRY_DECODES decodes
+        for (int i = 0; i < 1 + 4 * ThreadChooser.TRY_DECODES; i++) {
             int t = eight.choose(1);
             seen.add(t);
             eight.observe(1, t, 1_000_000);
