@@ -39,7 +39,7 @@ final class ThreadChooser {
     static final int TRY_DECODES = 3;
     /** A try ends at once when a decode of it takes this multiple of the current count's estimate. */
     static final double CLEARLY_SLOWER = 1.5;
-    /** How much faster (median against median) another count must be to take over. */
+    /** How much faster (estimate against estimate) another count must be to take over. */
     static final int MARGIN_PERCENT = 10;
     /** Recent decodes per bucket and count whose median is that count's time. */
     static final int WINDOW = 16;
