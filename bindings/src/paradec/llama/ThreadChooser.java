@@ -41,7 +41,7 @@ final class ThreadChooser {
     static final double CLEARLY_SLOWER = 1.5;
     /** How much faster (estimate against estimate) another count must be to take over. */
     static final int MARGIN_PERCENT = 10;
-    /** Recent decodes per bucket and count whose median is that count's time. */
+    /** Recent decodes per bucket and count whose median is the typical part of that count's estimate. */
     static final int WINDOW = 16;
     /** The current count's estimate moving by this factor (either way) since the last try makes tries frequent again. */
     static final double LOAD_CHANGE = 1.5;
