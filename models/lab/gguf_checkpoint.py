@@ -57,8 +57,7 @@ def read(path):
     arrays = {}
     for t in r.tensors:
         shape = tuple(int(d) for d in reversed(t.shape))  # ggml [in, out] -> numpy [out, in]
-        data = dequantize(t.data, t.tensor_type) if t.tensor_type not in (gguf.GGMLQuantizationType.F32,) else t.data
-        arrays[t.name] = np.ascontiguousarray(np.asarray(data, dtype=np.float32).reshape(shape))
+        arrays[t.name] = np.ascontiguousarray(dequantize(t.data, t.tensor_type).astype(np.float32).reshape(shape))
     return props, arrays
 
 

@@ -47,6 +47,7 @@ final class ThreadChooser {
     static final double LOAD_CHANGE = 1.5;
     /** Decode time (any count's, per bucket) over which the stall sums lose half their weight. */
     static final double STALL_HALF_LIFE_NANOS = 5e9;
+    private static final double STALL_DECAY_PER_NANO = -Math.log(2) / STALL_HALF_LIFE_NANOS;
     /** Decodes without excess that the stall term starts from: a count not run for a while drifts back to its median. */
     static final double STALL_PRIOR = 32;
     private static final int BUCKETS = 16;
@@ -183,7 +184,7 @@ final class ThreadChooser {
 
     private void record(int b, int i, long nanos) {
         double typical = median(b, i);
-        double decay = Math.exp(-nanos * Math.log(2) / STALL_HALF_LIFE_NANOS);
+        double decay = Math.exp(nanos * STALL_DECAY_PER_NANO);
         for (int j = 0; j < counts.length; j++) {
             stallNanos[b][j] *= decay;
             stallDecodes[b][j] *= decay;

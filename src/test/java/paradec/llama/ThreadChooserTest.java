@@ -51,12 +51,12 @@ class ThreadChooserTest {
         Outcome busy = run(chooser, 1000, 1, BUSY);
         assertTrue(busy.uses()[1] > 900, "busy phase on 1 thread: " + busy.uses()[1]);
         Outcome quietAgain = run(chooser, 2000, 1, QUIET);
-        // back on 2 threads after the first try that sees the quiet machine: a try of 2 threads, last seen at 7 ms a
-        // decode, waits until EXPLORE_SHARE times that has passed on 1 thread (0.55 ms a decode)
+        // back on 2 threads after the first try that sees the quiet machine. What the chooser guarantees: a try of 2
+        // threads, last seen at 7 ms a decode, waits at most until EXPLORE_SHARE times that has passed on 1 thread
+        // (0.55 ms a decode); where in that period the busy phase ended is chance (this run: 242 decodes)
         long waited = (long) (ThreadChooser.EXPLORE_SHARE * BUSY.applyAsLong(2) / QUIET.applyAsLong(1));
         assertTrue(quietAgain.uses()[2] > 2000 - waited - ThreadChooser.EXPLORE_EVERY - 2 * ThreadChooser.TRY_DECODES,
                 "quiet phase on 2 threads: " + quietAgain.uses()[2]);
-        assertTrue(quietAgain.uses()[2] > 1400, "quiet phase on 2 threads: " + quietAgain.uses()[2]);
     }
 
     /**
