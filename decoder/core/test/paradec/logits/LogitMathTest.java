@@ -133,14 +133,51 @@ class LogitMathTest {
             for (int i = 0; i < n; i += 7) x[i] = i % 2 == 0 ? -150f - i % 13 : Float.NEGATIVE_INFINITY;
             float shift = 12f;
             double[][] sums = new double[4][LogitMath.SUM_LANES];
-            VectorKernels.sums(seg(x), n, shift, true, true, sums[0], sums[1]);
-            VectorKernels.sums(seg(x), n, shift, false, true, sums[2], sums[3]);
-            double[] plain = LogitMath.sums(x, n, shift);
-            assertEquals(plain[0], LogitMath.inLaneOrder(sums[0]), 0.0, "z, 16 lanes, n=" + n);
-            assertEquals(plain[1], LogitMath.inLaneOrder(sums[1]), 0.0, "w, 16 lanes, n=" + n);
-            assertEquals(plain[0], LogitMath.inLaneOrder(sums[2]), 0.0, "z, 2 x 8 lanes, n=" + n);
-            assertEquals(plain[1], LogitMath.inLaneOrder(sums[3]), 0.0, "w, 2 x 8 lanes, n=" + n);
+            assertLaneLayoutsAddAsThePlainLoops(x, n, shift, true);
         }
+    }
+
+    @Test
+    void withoutTheClampRowsAboveItGiveThePlainLoopsSums() {
+        // pass 2 leaves the clamp out for rows whose smallest logit is above it: the same sums, to the bit
+        SplittableRandom rnd = new SplittableRandom(6);
+        for (int n : new int[] {16, 4000, 126_464, 151_936}) {
+            float[] x = randomRow(rnd, n, 0);
+            float shift = 12f;
+            x[n / 3] = shift + LogitMath.EXPF_FLOOR;
+            assertLaneLayoutsAddAsThePlainLoops(x, n, shift, false);
+        }
+    }
+
+    @Test
+    void rowsReachingBelowTheClampAreStillClamped() {
+        // one logit below the floor (or at -inf) anywhere in a row, the excluded token's too, must reach pass 2's clamp:
+        // without it that term's e^t would differ from the plain loop's (and -inf would make the sum NaN)
+        SplittableRandom rnd = new SplittableRandom(8);
+        int n = 126_464;
+        for (float low : new float[] {-100f, -200f, Float.NEGATIVE_INFINITY}) {
+            for (int at : new int[] {0, 77, n - 1}) {
+                float[] x = randomRow(rnd, n, 0);
+                x[at] = low;
+                for (int ex : new int[] {-1, at == 0 ? 1 : 0, at}) {
+                    if (ex == at && at == n - 1) continue;
+                    RowStats sc = LogitMath.statsScalar(seg(x), n, ex);
+                    assertEquals(sc, LogitMath.statsVector(seg(x), n, ex), "low " + low + " at " + at + ", excluded " + ex);
+                }
+            }
+        }
+    }
+
+    private static void assertLaneLayoutsAddAsThePlainLoops(float[] x, int n, float shift, boolean clamp) {
+        double[][] sums = new double[4][LogitMath.SUM_LANES];
+        VectorKernels.sums(seg(x), n, shift, true, true, clamp, sums[0], sums[1]);
+        VectorKernels.sums(seg(x), n, shift, false, true, clamp, sums[2], sums[3]);
+        double[] plain = LogitMath.sums(x, n, shift);
+        String what = "n=" + n + ", clamp " + clamp;
+        assertEquals(plain[0], LogitMath.inLaneOrder(sums[0]), 0.0, "z, 16 lanes, " + what);
+        assertEquals(plain[1], LogitMath.inLaneOrder(sums[1]), 0.0, "w, 16 lanes, " + what);
+        assertEquals(plain[0], LogitMath.inLaneOrder(sums[2]), 0.0, "z, 2 x 8 lanes, " + what);
+        assertEquals(plain[1], LogitMath.inLaneOrder(sums[3]), 0.0, "w, 2 x 8 lanes, " + what);
     }
 
     @Test
