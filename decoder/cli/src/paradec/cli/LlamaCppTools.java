@@ -51,6 +51,24 @@ final class LlamaCppTools {
         return all;
     }
 
+    /**
+     * The value of column {@code name} in the first data line after llama-bench's last CSV header ({@code -o csv}),
+     * quotes removed.
+     *
+     * @throws IOException if there is no header, no data line after it, or no such column
+     */
+    static String csvField(String log, String name) throws IOException {
+        List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
+        int header = -1;
+        for (int i = 0; i < lines.size(); i++) if (lines.get(i).startsWith("build_commit")) header = i;
+        if (header < 0 || header + 1 >= lines.size()) throw new IOException("llama-bench printed no CSV result:\n" + tail(log));
+        List<String> names = List.of(lines.get(header).split(","));
+        String[] values = lines.get(header + 1).replace("\"", "").split(",");
+        int at = names.indexOf(name);
+        if (at < 0 || at >= values.length) throw new IOException("llama-bench's CSV has no " + name + ":\n" + tail(log));
+        return values[at];
+    }
+
     /** llama-simple: greedy AR in C++. */
     BenchCommand.Run simple(String prompt, int n, int promptIndex, int round) throws IOException {
         String log = execUntil(List.of(bin.resolve("llama-simple").toString(), "-m", model.toString(), "-n", Integer.toString(n), prompt), SPEED);
@@ -62,21 +80,22 @@ final class LlamaCppTools {
 
     /**
      * llama-bench's text generation (tg) of n tokens with the same threads: llama.cpp's own AR limit on
-     * this machine (one run; its tokens/s is avg_ts of its CSV line).
+     * this machine (one run; its tokens/s is avg_ts of its CSV line). {@code depth} tokens are in the context
+     * before the timed ones ({@code -d}, outside llama-bench's timer), so its n tokens sit at the positions
+     * paradec's generation after a prompt of that many tokens does: on a small model attention over a longer
+     * context is a visible part of a token's cost (code-ar, 2 threads: 12% slower at depth 48 than at 0).
+     *
+     * @throws IOException if llama-bench fails, prints no CSV result, or ran at another depth
      */
-    BenchCommand.Run bench(int n, int promptIndex, int round) throws IOException {
+    BenchCommand.Run bench(int n, int depth, int promptIndex, int round) throws IOException {
         List<String> command = with(List.of(bin.resolve("llama-bench").toString(), "-m", model.toString(), "-p", "0",
-                "-n", Integer.toString(n), "-t", Integer.toString(threads), "-r", "1", "-o", "csv"));
+                "-n", Integer.toString(n), "-d", Integer.toString(depth), "-t", Integer.toString(threads), "-r", "1", "-o", "csv"));
         String log = execUntil(command, Pattern.compile("avg_ts"));
-        List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
-        int header = -1;
-        for (int i = 0; i < lines.size(); i++) if (lines.get(i).startsWith("build_commit")) header = i;
-        if (header < 0 || header + 1 >= lines.size()) throw new IOException("llama-bench printed no CSV result:\n" + tail(log));
-        List<String> names = List.of(lines.get(header).split(","));
-        String[] values = lines.get(header + 1).replace("\"", "").split(",");
-        int at = names.indexOf("avg_ts");
-        if (at < 0 || at >= values.length) throw new IOException("llama-bench's CSV has no avg_ts:\n" + tail(log));
-        double tps = Double.parseDouble(values[at]);
+        String ranAt = csvField(log, "n_depth");
+        if (!Integer.toString(depth).equals(ranAt)) {
+            throw new IOException("llama-bench ran at depth " + ranAt + ", asked " + depth + ":\n" + tail(log));
+        }
+        double tps = Double.parseDouble(csvField(log, "avg_ts"));
         return new BenchCommand.Run("llama-bench tg" + n + " (C++)", promptIndex, round, tps, 1, n, n, 0, 0, 0, 0, null);
     }
 
@@ -305,7 +324,7 @@ final class LlamaCppTools {
                 @Override
                 public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
                     // llama-simple is left out: it has no thread option and always runs llama.cpp's default of 4
-                    List<BenchCommand.Run> runs = new java.util.ArrayList<>(List.of(bench(maxNew, promptIndex, round),
+                    List<BenchCommand.Run> runs = new java.util.ArrayList<>(List.of(bench(maxNew, promptTokens, promptIndex, round),
                             lookahead(rawPrompt, maxNew, promptIndex, round)));
                     for (String spec : SERVER_SPECULATION) {
                         if (spec == null) {
@@ -322,7 +341,9 @@ final class LlamaCppTools {
 
                 @Override
                 public String notes() {
-                    return "\nllama-server runs on loopback with the same threads, `-c 4096 -np 1`, greedy (`temperature 0, top_k 1`), "
+                    return "\nllama-bench runs each prompt's row at that prompt's depth (`-d` its token count, outside its timer), "
+                            + "so its tokens sit at the positions paradec's generated tokens do.\n"
+                            + "llama-server runs on loopback with the same threads, `-c 4096 -np 1`, greedy (`temperature 0, top_k 1`), "
                             + "no prompt cache; its tokens/s is its own `timings.predicted_per_second` (generation only, like paradec's "
                             + "warm runs), and its tokens per call count each target call as one token plus its accepted drafts. "
                             + "The n-gram speculating servers are started afresh for each run: ngram-mod keeps its n-gram table across "

@@ -1,6 +1,7 @@
 package paradec.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -23,6 +24,28 @@ class LlamaServerAnchorTest {
                 assertTrue(run.tokensPerCall() >= 1.0, run.toString());
             }
         }
+    }
+
+    /** llama-bench's tg anchor runs at the prompt's depth, so its tokens sit where paradec's generated ones do. */
+    @Test
+    void llamaBenchRunsAtThePromptsDepth() throws Exception {
+        Path model = TestModels.root().resolve("models/code-ar.gguf");
+        LlamaCppTools tools = new LlamaCppTools(TestModels.root(), model, 1);
+        for (int depth : new int[] {0, 17}) {
+            BenchCommand.Run run = tools.bench(8, depth, 1, 2);
+            assertEquals("llama-bench tg8 (C++)", run.decoder());
+            assertTrue(run.tokensPerSecond() > 0 && run.tokens() == 8, run.toString());
+        }
+    }
+
+    @Test
+    void llamaBenchCsvFieldsAreReadFromTheLineAfterTheLastHeader() throws Exception {
+        String log = "llama-bench: loading\nbuild_commit,n_depth,avg_ts\n\"abc\",0,\"1.5\"\n"
+                + "build_commit,n_depth,avg_ts\n\"abc\",17,\"2.25\"\n";
+        assertEquals("17", LlamaCppTools.csvField(log, "n_depth"));
+        assertEquals("2.25", LlamaCppTools.csvField(log, "avg_ts"));
+        assertThrows(java.io.IOException.class, () -> LlamaCppTools.csvField(log, "n_gen"));
+        assertThrows(java.io.IOException.class, () -> LlamaCppTools.csvField("no csv here", "avg_ts"));
     }
 
     /** The whole-process anchor: bin/paradec generate and llama-completion both run, each timed with its own wall clock. */
