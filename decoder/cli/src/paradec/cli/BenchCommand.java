@@ -167,14 +167,6 @@ final class BenchCommand {
             try {
                 List<String> prompts = anchors.prompts(rawPrompts);
                 int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
-                CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
-                // the draft decoder's tuner weighs its drafter's one-token decode: measured now too, on the same machine state
-                for (GenerationRequest q : requests.values()) {
-                    if (q.decoder() instanceof paradec.decode.DraftModelDecoder d && d.drafter() instanceof paradec.engine.LlamaCausalModel drafter) {
-                        paradec.engine.CostCurves.recalibrate(drafter);
-                    }
-                }
-
                 // warm-up (JIT, first touch of the weights; not timed): every decoder once on the first prompt, then
                 // more passes over the prompts while they fit in 30 s
                 long warmUntil = System.nanoTime() + 30_000_000_000L;
@@ -193,6 +185,15 @@ final class BenchCommand {
                         }
                     }
                     if (pass >= 1 && !jit.busy(compiling, System.nanoTime() - passStart)) break;
+                }
+                // the curves the auto modes decide by, measured once the decode path is compiled as the timed runs
+                // will find it (measured first thing, a young JVM's one-token decodes made every window look cheap)
+                CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
+                // the draft decoder's tuner weighs its drafter's one-token decode: measured now too, on the same machine state
+                for (GenerationRequest q : requests.values()) {
+                    if (q.decoder() instanceof paradec.decode.DraftModelDecoder d && d.drafter() instanceof paradec.engine.LlamaCausalModel drafter) {
+                        paradec.engine.CostCurves.recalibrate(drafter);
+                    }
                 }
 
                 List<Run> runs = new ArrayList<>();

@@ -54,22 +54,47 @@ public final class CostCurve {
         return nanos[k] / nanos[1];
     }
 
-    /** Measures the curve: median of {@code repeats} decodes at each sampled k, after a warm-up. */
+    /** Tokens already in the context when a k-token decode is timed: a generation's decodes follow a prompt. */
+    static final int DEPTH = 64;
+    /** One-token decodes before any is timed. */
+    static final int WARM_UP_DECODES = 200;
+
+    /**
+     * Measures the curve: median of {@code repeats} decodes at each sampled k, after a warm-up. Each decode is
+     * timed as a generation's decodes run: after {@link #DEPTH} tokens of context (fewer where the context is
+     * smaller), right after a decode of the same k at the same positions (whose tokens are removed again, as
+     * Jacobi's rejected guesses are), so that llama.cpp reuses the graph it built for the one before. Timed on an
+     * empty context right after a decode of another k (how this measured before), code-ar at 2 threads gave
+     * k = 1 0.26-0.42 ms and k = 16 0.9-1.3 ms; in a generation they cost 0.21-0.27 and 1.5-1.9 ms, so the
+     * curve made windows look 2x cheaper than they were and auto modes chose windows that lost to AR.
+     */
     public static CostCurve measure(CausalModel model, int repeats) {
-        int maxK = Math.min(MAX_K, Math.min(model.maxBatch(), model.maxPositions()));
+        int depth = Math.max(0, Math.min(DEPTH, model.maxPositions() - 1 - MAX_K));
+        int maxK = Math.min(MAX_K, Math.min(model.maxBatch(), model.maxPositions() - depth));
         int[] ks = Arrays.stream(SAMPLED_K).filter(k -> k <= maxK).toArray();
         double[] costs = new double[ks.length];
         int token = model.probeToken();
-        TokenBatch batch = new TokenBatch(maxK);
+        int chunk = Math.max(1, Math.min(depth, model.maxBatch()));
+        TokenBatch batch = new TokenBatch(Math.max(maxK, chunk));
         try {
-            for (int w = 0; w < 3; w++) {
-                run(model, batch, token, 1);
-                run(model, batch, token, ks[ks.length - 1]);
+            model.clear();
+            for (int from = 0; from < depth; from += chunk) {
+                batch.clear();
+                for (int p = from; p < Math.min(depth, from + chunk); p++) batch.add(token, p, p == depth - 1, 0);
+                model.decode(batch);
             }
+            // a young JVM runs the decode path in the interpreter and C1 code for its first ~150 decodes (code-ar, 2
+            // threads: one token 0.42-0.45 ms there, 0.27-0.33 after): without this warm-up the curve's k = 1 was
+            // that, every larger k relatively cheap, when a benchmark or a one-shot run measures it first thing
+            for (int w = 0; w < WARM_UP_DECODES; w++) run(model, batch, token, 1, depth);
+            for (int w = 0; w < 3; w++) run(model, batch, token, ks[ks.length - 1], depth);
             // rounds over all k, so a slow moment of a shared machine hits every k alike
             long[][] t = new long[ks.length][repeats];
             for (int r = 0; r < repeats; r++) {
-                for (int i = 0; i < ks.length; i++) t[i][r] = run(model, batch, token, ks[i]);
+                for (int i = 0; i < ks.length; i++) {
+                    run(model, batch, token, ks[i], depth);
+                    t[i][r] = run(model, batch, token, ks[i], depth);
+                }
             }
             for (int i = 0; i < ks.length; i++) {
                 Arrays.sort(t[i]);
@@ -92,10 +117,11 @@ public final class CostCurve {
         return fromPoints(ks, costs);
     }
 
-    private static long run(CausalModel model, TokenBatch batch, int token, int k) {
-        model.clear();
+    /** Decodes k tokens at positions depth.. after removing what the last run left there; its nanoseconds. */
+    private static long run(CausalModel model, TokenBatch batch, int token, int k, int depth) {
+        model.removeTokens(0, depth, -1);
         batch.clear();
-        for (int i = 0; i < k; i++) batch.add(token, i, true, 0);
+        for (int i = 0; i < k; i++) batch.add(token, depth + i, true, 0);
         long t0 = System.nanoTime();
         model.decode(batch);
         return System.nanoTime() - t0;

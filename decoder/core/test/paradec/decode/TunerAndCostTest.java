@@ -48,6 +48,56 @@ class TunerAndCostTest {
         assertTrue(model.counters().forwardCalls() > 0);
     }
 
+    /**
+     * A model whose decodes take what llama.cpp's took on code-ar (busy-waited): a decode whose shape differs from
+     * the one before pays for a new graph, and every token pays for the context it attends to.
+     */
+    private static final class GraphReusingModel implements CausalModel {
+        static final long PER_TOKEN = 60_000;
+        static final long PER_CONTEXT_TOKEN = 2_000;
+        static final long NEW_GRAPH = 1_500_000;
+        final FakeCausalModel inner = FakeCausalModel.builder().maxPositions(256).costCurve(null).build();
+        int lastShape = -1;
+
+        @Override public int vocabSize() { return inner.vocabSize(); }
+        @Override public int maxPositions() { return inner.maxPositions(); }
+        @Override public int kvCells() { return inner.kvCells(); }
+        @Override public int maxBatch() { return inner.maxBatch(); }
+        @Override public int maxSequences() { return inner.maxSequences(); }
+        @Override public boolean unifiedKv() { return inner.unifiedKv(); }
+        @Override public void removeTokens(int seq, int from, int to) { inner.removeTokens(seq, from, to); }
+        @Override public void copySequence(int source, int target, int from, int to) { inner.copySequence(source, target, from, to); }
+        @Override public void clear() { inner.clear(); }
+        @Override public boolean isEndOfGeneration(int token) { return inner.isEndOfGeneration(token); }
+        @Override public ModelCounters counters() { return inner.counters(); }
+
+        @Override
+        public paradec.logits.LogitsView decode(TokenBatch batch) {
+            long cost = batch.size() * (PER_TOKEN + PER_CONTEXT_TOKEN * (inner.storedCount(0) + batch.size()));
+            if (batch.size() != lastShape) cost += NEW_GRAPH;
+            lastShape = batch.size();
+            long until = System.nanoTime() + cost;
+            while (System.nanoTime() < until) Thread.onSpinWait();
+            return inner.decode(batch);
+        }
+    }
+
+    @Test
+    void measureTimesEachDecodeAsAGenerationPaysIt() {
+        // after a prompt's worth of context, right after a decode of the same shape: no new graph in the figure,
+        // and the context's cost in it
+        GraphReusingModel model = new GraphReusingModel();
+        CostCurve measured = CostCurve.measure(model, 5);
+        for (int k : new int[] {1, 4, 16}) {
+            long context = CostCurve.DEPTH + k;
+            double expected = k * (GraphReusingModel.PER_TOKEN + GraphReusingModel.PER_CONTEXT_TOKEN * context);
+            assertTrue(measured.cost(k) >= expected, "k = " + k + ": " + measured.cost(k) + " < " + expected);
+            assertTrue(measured.cost(k) < expected + GraphReusingModel.NEW_GRAPH / 2,
+                    "k = " + k + " paid for a new graph: " + measured.cost(k) + " against " + expected);
+        }
+        assertEquals(0, model.inner.distinctCells(), "the memory is left empty");
+    }
+
     // ---- WindowTuner
 
     /** A tuner whose acceptance estimate has settled where `calls` observations of (window, accepted) put it. */

@@ -51,7 +51,8 @@ public final class CostCurves {
         return base.resolve("cost-" + Integer.toHexString(key.hashCode()) + ".txt");
     }
 
-    // same model file, context shape, thread count and native build: same curve
+    // same model file, context shape, thread count and native build: same curve; v2: each k timed after a decode of
+    // its own shape (see CostCurve.measure), so curves cached before that are measured again
     private static String cacheKey(Path file, Context ctx) {
         Path model = file.toAbsolutePath();
         long size = -1;
@@ -62,7 +63,7 @@ public final class CostCurves {
         } catch (IOException e) {
             // unknown file facts only make the key less reusable
         }
-        return model + "|" + size + "|" + modified + "|" + ctx.contextLength() + "|" + ctx.batchSize() + "|"
+        return "v2|" + model + "|" + size + "|" + modified + "|" + ctx.contextLength() + "|" + ctx.batchSize() + "|"
                 + ctx.maxSequences() + "|" + Runtime.getRuntime().availableProcessors() + "|" + NativeLibrary.ensureLoaded();
     }
 
