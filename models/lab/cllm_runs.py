@@ -49,8 +49,12 @@ def describe(run):
         return "code-ar (start)"
     obj = s.get("objective", "hard")
     parts = [obj, f"lr {s['lr']:g}", f"AR/corpus weight {s['ar_weight']:g}"]
+    if s.get("consistency_weight", 1) != 1:
+        parts.append(f"consistency weight {s['consistency_weight']:g}")
     if s.get("anchor_weight"):
         parts.append(f"anchor {s['anchor_weight']:g}")
+    if s.get("unlikelihood"):
+        parts.append(f"unlikelihood {s['unlikelihood']:g} on looping fixed-point tokens")
     if s.get("skip_repeats"):
         parts.append("skip repeats")
     if s.get("confident"):

@@ -50,7 +50,9 @@ def repeats(seq, n=4):
 
 
 def load_states(path, first=0, skip_repeats=False):
-    """(input ids, target ids, clean input ids, position) per trajectory state of trajectories first.. of the file.
+    """(input ids, target ids, clean input ids, position, loop rows) per trajectory state of trajectories first.. of
+    the file; loop rows are the rows before the window (they see the clean fixed point) whose next token, generated
+    by the starting model, completes a 4-gram seen before in the sequence (the text looping there).
     The clean input is prompt + fixed point up to the window's end (the same length: what the starting model sees
     in place of the guesses); targets are IGNORE outside
     the window rows, and with skip_repeats also where the fixed point's token continues a loop (completes a 4-gram
@@ -60,7 +62,8 @@ def load_states(path, first=0, skip_repeats=False):
     for line in list(open(path))[first:]:
         t = json.loads(line)
         full = t["prompt"] + t["output"]
-        loop = repeats(full) if skip_repeats else [False] * len(full)
+        looping = repeats(full)
+        loop = looping if skip_repeats else [False] * len(full)
         for pos, window in t["states"]:
             assert full[pos] == window[0], "window[0] is the settled token at the state's position"
             k = len(window)
@@ -68,7 +71,8 @@ def load_states(path, first=0, skip_repeats=False):
             tgt = [IGNORE] * pos + [full[pos + i + 1] if pos + i + 1 < len(full) and not loop[pos + i + 1] else IGNORE
                                     for i in range(k)]
             if any(x != IGNORE for x in tgt[pos + 1:]):  # rows after a guess: what the loss is for
-                states.append((inp, tgt, full[:pos + k] + [0] * max(0, pos + k - len(full)), pos))
+                loops = [r for r in range(len(t["prompt"]) - 1, pos) if looping[r + 1]]
+                states.append((inp, tgt, full[:pos + k] + [0] * max(0, pos + k - len(full)), pos, loops))
     return states
 
 
@@ -152,6 +156,9 @@ def main():
     ap.add_argument("--first-trajectory", type=int, default=0,
                     help="skip the trajectories before this line (collect_trajectories.py writes the random-guess ones first)")
     ap.add_argument("--ar-weight", type=float, default=3.0, help="weight of the AR loss against the consistency loss")
+    ap.add_argument("--consistency-weight", type=float, default=1.0,
+                    help="weight of the consistency loss (0: a control run, the same steps with the AR and anchor losses "
+                         "alone, which shows what further training alone does to perplexity and repetition)")
     ap.add_argument("--objective", choices=["hard", "distill"], default="hard",
                     help="hard: fixed-point token labels + corpus cross-entropy; distill: the starting model's "
                          "distributions as soft targets (window rows, clean prefix rows, corpus windows)")
@@ -162,6 +169,10 @@ def main():
                     help="hard: consistency targets only on window rows where the starting model, given the clean "
                          "prefix, puts at least this probability on y*'s token (a guess it is unsure of even from "
                          "clean text cannot be accepted reliably; forcing it from noisy text only sharpens the model)")
+    ap.add_argument("--unlikelihood", type=float, default=0.0,
+                    help="weight of an unlikelihood loss (Welleck et al. 2019, sequence level) on the rows where the "
+                         "starting model's own greedy text, the fixed point, continues a loop: -log(1 - p) of that "
+                         "token given the clean prefix, so the student leaves the loops its teacher falls into")
     ap.add_argument("--skip-repeats", action="store_true",
                     help="no consistency target where the fixed point continues a loop (see load_states)")
     add_device_arg(ap)
@@ -240,7 +251,19 @@ def main():
                 t_corpus = teacher(xa)
             lc = kl_rows(t_logits, logits, window)
             la = kl_rows(t_corpus, model(xa), torch.ones(xa.shape, dtype=torch.bool, device=dev))
-        loss = lc + a.anchor_weight * lp + a.ar_weight * la
+        if a.unlikelihood > 0:
+            rows = [(r, row) for r, st in enumerate(batch) for row in st[4]]
+            if rows:
+                ri = torch.tensor([r for r, _ in rows], device=dev)
+                ci = torch.tensor([c for _, c in rows], device=dev)
+                nxt = x[ri, ci + 1]
+                p_loop = F.softmax(logits[ri, ci].float(), -1).gather(-1, nxt.unsqueeze(-1)).squeeze(-1)
+                lu = -torch.log((1 - p_loop).clamp(min=1e-5)).mean()
+            else:
+                lu = logits.sum() * 0
+        else:
+            lu = torch.zeros((), device=dev)
+        loss = a.consistency_weight * lc + a.anchor_weight * lp + a.ar_weight * la + a.unlikelihood * lu
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -265,7 +288,7 @@ def main():
     write_checkpoint(model, sp, a.out, {"name": "paradec-code-cllm"})
     summary = {"params": sum(p.numel() for p in model.parameters()), "steps": step, "states_seen": seen,
                "trajectories": n_traj, "states": len(states), "states_per_step": a.states, "ar_batch": a.ar_batch,
-               "ar_ctx": AR_CTX, "ar_weight": a.ar_weight, "objective": a.objective, "skip_repeats": a.skip_repeats,
+               "ar_ctx": AR_CTX, "ar_weight": a.ar_weight, "consistency_weight": a.consistency_weight, "unlikelihood": a.unlikelihood, "objective": a.objective, "skip_repeats": a.skip_repeats,
                "confident": a.confident,
                "anchor_weight": a.anchor_weight, "lr": a.lr, "threads": a.threads,
                "train_seconds": round(train_s, 1), "final_consistency_loss_ema": round(ema_c, 4),
