@@ -53,7 +53,7 @@ final class LlamaCppTools {
 
     /**
      * The value of column {@code name} in the first data line after llama-bench's last CSV header ({@code -o csv}),
-     * quotes removed.
+     * unquoted (a quoted value may hold commas: a GPU build's backends are "CUDA,BLAS").
      *
      * @throws IOException if there is no header, no data line after it, or no such column
      */
@@ -62,11 +62,36 @@ final class LlamaCppTools {
         int header = -1;
         for (int i = 0; i < lines.size(); i++) if (lines.get(i).startsWith("build_commit")) header = i;
         if (header < 0 || header + 1 >= lines.size()) throw new IOException("llama-bench printed no CSV result:\n" + tail(log));
-        List<String> names = List.of(lines.get(header).split(","));
-        String[] values = lines.get(header + 1).replace("\"", "").split(",");
+        List<String> names = csvCells(lines.get(header));
+        List<String> values = csvCells(lines.get(header + 1));
         int at = names.indexOf(name);
-        if (at < 0 || at >= values.length) throw new IOException("llama-bench's CSV has no " + name + ":\n" + tail(log));
-        return values[at];
+        if (at < 0 || at >= values.size()) throw new IOException("llama-bench's CSV has no " + name + ":\n" + tail(log));
+        return values.get(at);
+    }
+
+    /** One CSV line's cells: commas inside double quotes belong to the cell, a doubled quote is a quote. */
+    static List<String> csvCells(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '"') {
+                if (quoted && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else {
+                    quoted = !quoted;
+                }
+            } else if (c == ',' && !quoted) {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
     }
 
     /** llama-simple: greedy AR in C++. */

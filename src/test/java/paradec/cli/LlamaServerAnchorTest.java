@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import paradec.testing.TestModels;
 
@@ -41,9 +42,11 @@ class LlamaServerAnchorTest {
     @Test
     void llamaBenchCsvFieldsAreReadFromTheLineAfterTheLastHeader() throws Exception {
         String log = "llama-bench: loading\nbuild_commit,n_depth,avg_ts\n\"abc\",0,\"1.5\"\n"
-                + "build_commit,n_depth,avg_ts\n\"abc\",17,\"2.25\"\n";
+                + "build_commit,backends,n_depth,avg_ts\n\"abc\",\"CUDA,BLAS\",17,\"2.25\"\n";
         assertEquals("17", LlamaCppTools.csvField(log, "n_depth"));
         assertEquals("2.25", LlamaCppTools.csvField(log, "avg_ts"));
+        assertEquals("CUDA,BLAS", LlamaCppTools.csvField(log, "backends"), "a quoted comma stays in its cell");
+        assertEquals(List.of("a\"b", "", "c"), LlamaCppTools.csvCells("\"a\"\"b\",,c"));
         assertThrows(java.io.IOException.class, () -> LlamaCppTools.csvField(log, "n_gen"));
         assertThrows(java.io.IOException.class, () -> LlamaCppTools.csvField("no csv here", "avg_ts"));
     }
