@@ -29,25 +29,14 @@ class DraftModelDecoderTest {
      * A drafter over a fake model of the target's language whose greedy token after the token at position p is the
      * language's own unless {@code wrongAfter(p)}: then it is the next token (mod the ordinary tokens).
      */
-    static final class SkewedDrafter implements CausalModel {
-        final FakeCausalModel inner;
+    static final class SkewedDrafter extends DelegatingCausalModel {
         private final IntPredicate wrongAfter;
 
         SkewedDrafter(int maxPositions, IntPredicate wrongAfter) {
-            this.inner = FakeCausalModel.single(maxPositions);
+            super(FakeCausalModel.single(maxPositions));
             this.wrongAfter = wrongAfter;
         }
 
-        @Override public int vocabSize() { return inner.vocabSize(); }
-        @Override public int maxPositions() { return inner.maxPositions(); }
-        @Override public int kvCells() { return inner.kvCells(); }
-        @Override public int maxBatch() { return inner.maxBatch(); }
-        @Override public int maxSequences() { return inner.maxSequences(); }
-        @Override public boolean unifiedKv() { return inner.unifiedKv(); }
-        @Override public void removeTokens(int seq, int from, int to) { inner.removeTokens(seq, from, to); }
-        @Override public void copySequence(int source, int target, int from, int to) { inner.copySequence(source, target, from, to); }
-        @Override public void clear() { inner.clear(); }
-        @Override public boolean isEndOfGeneration(int token) { return inner.isEndOfGeneration(token); }
         /** When > 0, the counters report this many nanoseconds per decoded token instead of the measured time. */
         long nanosPerToken;
         private long calls;

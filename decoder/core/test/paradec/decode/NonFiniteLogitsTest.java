@@ -20,21 +20,10 @@ import paradec.logits.LogitsView;
  */
 class NonFiniteLogitsTest {
     /** The fake causal model's KV behaviour with every logit NaN. */
-    static final class NanModel implements CausalModel {
-        private final FakeCausalModel inner = FakeCausalModel.unified(64);
-
-        @Override public int vocabSize() { return inner.vocabSize(); }
-        @Override public int maxPositions() { return inner.maxPositions(); }
-        @Override public int kvCells() { return inner.kvCells(); }
-        @Override public int maxBatch() { return inner.maxBatch(); }
-        @Override public int maxSequences() { return inner.maxSequences(); }
-        @Override public boolean unifiedKv() { return inner.unifiedKv(); }
-        @Override public void removeTokens(int seq, int from, int to) { inner.removeTokens(seq, from, to); }
-        @Override public void copySequence(int s, int t, int from, int to) { inner.copySequence(s, t, from, to); }
-        @Override public void clear() { inner.clear(); }
-        @Override public boolean isEndOfGeneration(int token) { return inner.isEndOfGeneration(token); }
-        @Override public ModelCounters counters() { return inner.counters(); }
-        @Override public CostCurve costCurve() { return inner.costCurve(); }
+    static final class NanModel extends DelegatingCausalModel {
+        NanModel() {
+            super(FakeCausalModel.unified(64));
+        }
 
         @Override
         public LogitsView decode(TokenBatch batch) {
