@@ -56,14 +56,18 @@ public final class CostCurve {
 
     /** Tokens already in the context when a k-token decode is timed: a generation's decodes follow a prompt. */
     static final int DEPTH = 64;
-    /** One-token decodes before any is timed. */
+    /** One-token decodes before any is timed, for at most {@link #WARM_UP_NANOS}. */
     static final int WARM_UP_DECODES = 200;
+    static final long WARM_UP_NANOS = 1_000_000_000L;
+    /** Decodes of k that took less than this in the first round are timed after an untimed one of the same k. */
+    static final long SAME_SHAPE_FIRST_BELOW_NANOS = 20_000_000L;
 
     /**
      * Measures the curve: median of {@code repeats} decodes at each sampled k, after a warm-up. Each decode is
      * timed as a generation's decodes run: after {@link #DEPTH} tokens of context (fewer where the context is
      * smaller), right after a decode of the same k at the same positions (whose tokens are removed again, as
-     * Jacobi's rejected guesses are), so that llama.cpp reuses the graph it built for the one before. Timed on an
+     * Jacobi's rejected guesses are), so that llama.cpp reuses the graph it built for the one before (after the
+     * first round only where that k took under 20 ms: beyond, a new graph is noise). Timed on an
      * empty context right after a decode of another k (how this measured before), code-ar at 2 threads gave
      * k = 1 0.26-0.42 ms and k = 16 0.9-1.3 ms; in a generation they cost 0.21-0.27 and 1.5-1.9 ms, so the
      * curve made windows look 2x cheaper than they were and auto modes chose windows that lost to AR.
@@ -86,13 +90,16 @@ public final class CostCurve {
             // a young JVM runs the decode path in the interpreter and C1 code for its first ~150 decodes (code-ar, 2
             // threads: one token 0.42-0.45 ms there, 0.27-0.33 after): without this warm-up the curve's k = 1 was
             // that, every larger k relatively cheap, when a benchmark or a one-shot run measures it first thing
-            for (int w = 0; w < WARM_UP_DECODES; w++) run(model, batch, token, 1, depth);
+            long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+            for (int w = 0; w < WARM_UP_DECODES && System.nanoTime() < warmUntil; w++) run(model, batch, token, 1, depth);
             for (int w = 0; w < 3; w++) run(model, batch, token, ks[ks.length - 1], depth);
             // rounds over all k, so a slow moment of a shared machine hits every k alike
             long[][] t = new long[ks.length][repeats];
             for (int r = 0; r < repeats; r++) {
                 for (int i = 0; i < ks.length; i++) {
-                    run(model, batch, token, ks[i], depth);
+                    // a new graph costs a fraction of a millisecond: next to a decode of tens of milliseconds (a
+                    // large model) it is noise, and the extra decode would double a long measurement
+                    if (r == 0 || t[i][0] < SAME_SHAPE_FIRST_BELOW_NANOS) run(model, batch, token, ks[i], depth);
                     t[i][r] = run(model, batch, token, ks[i], depth);
                 }
             }
