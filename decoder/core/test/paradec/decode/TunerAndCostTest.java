@@ -38,14 +38,17 @@ class TunerAndCostTest {
 
     @Test
     void measureOnTheFakeModelGivesAMonotoneCurveAndLeavesTheMemoryEmpty() {
-        FakeCausalModel model = FakeCausalModel.builder().maxPositions(48).costCurve(null).build();
-        CostCurve measured = model.costCurve(); // the interface's default: CostCurve.measure(model, 5)
-        for (int k = 1; k < CostCurve.MAX_K; k++) {
-            assertTrue(measured.cost(k) > 0);
-            assertTrue(measured.cost(k) <= measured.cost(k + 1), "monotone at k = " + k + ": " + measured);
+        // a context too small for the depth (none), and one whose batch is smaller than the depth (four chunks)
+        for (FakeCausalModel model : new FakeCausalModel[] {FakeCausalModel.builder().maxPositions(48).costCurve(null).build(),
+                FakeCausalModel.builder().maxPositions(256).maxBatch(16).costCurve(null).build()}) {
+            CostCurve measured = model.costCurve(); // the interface's default: CostCurve.measure(model, 5)
+            for (int k = 1; k < CostCurve.MAX_K; k++) {
+                assertTrue(measured.cost(k) > 0);
+                assertTrue(measured.cost(k) <= measured.cost(k + 1), "monotone at k = " + k + ": " + measured);
+            }
+            assertEquals(0, model.distinctCells());
+            assertTrue(model.counters().forwardCalls() > 0);
         }
-        assertEquals(0, model.distinctCells());
-        assertTrue(model.counters().forwardCalls() > 0);
     }
 
     /**
