@@ -21,6 +21,8 @@ final class GuessFiller {
     // the history length the draft was last looked up for, and its length (a lookup is reused within one call)
     private int draftFor = -1;
     private int lookedUp;
+    private int repeated;
+    private final int[] from = new int[1];
 
     GuessFiller(JacobiSettings settings, int maxWindow, int vocab) {
         this.settings = settings;
@@ -65,10 +67,16 @@ final class GuessFiller {
      */
     int lookup(int[] history, int historyLength) {
         if (draftFor != historyLength) {
-            lookedUp = NgramLookup.draft(history, historyLength, history, historyLength, settings.ngram(), draft);
+            lookedUp = NgramLookup.draft(history, historyLength, history, historyLength, settings.ngram(), draft, -1, from);
+            repeated = lookedUp == 0 ? 0 : NgramLookup.repeatedContext(history, historyLength, historyLength - from[0], draft.length);
             draftFor = historyLength;
         }
         return lookedUp;
+    }
+
+    /** For the last {@link #lookup}: how many of the history's last tokens its match repeats (0 without a match). */
+    int repeatedContext() {
+        return repeated;
     }
 
     /** Credits the source of the last window with its accepted guesses. */

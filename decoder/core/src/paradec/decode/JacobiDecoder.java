@@ -20,6 +20,8 @@ import paradec.trace.TraceStart;
  * kept when it equals what sampling would have produced anyway: the output distribution is AR's.
  */
 public final class JacobiDecoder implements Decoder {
+    /** Tokens of repeated context that make a lookup match a copy (its own window tuner, see generate). */
+    static final int LONG_REPEAT = 16;
     private final JacobiSettings settings;
 
     public JacobiDecoder(JacobiSettings settings) {
@@ -52,6 +54,10 @@ public final class JacobiDecoder implements Decoder {
         // blind ones: their acceptance is learnt apart, so a repetition can open the window that blind guesses keep small
         WindowTuner lookupTuner = tuner != null && settings.init() == GuessInit.LOOKUP && settings.reference() == null
                 ? new WindowTuner(model.costCurve(), maxWindow).withPrior(3, 4) : null;
+        // and a match whose context has already repeated for LONG_REPEAT tokens (the text copying itself) is accepted
+        // whole far more often still: learnt apart again, from an optimistic start, so one long copy can open a window
+        // of tens of tokens (llama.cpp's ngram-mod drafts 48-64 tokens only after a 24-token match)
+        WindowTuner copyTuner = lookupTuner != null ? new WindowTuner(model.costCurve(), maxWindow).withPrior(15, 16) : null;
         RunMeter meter = new RunMeter(model);
         Sampler sampler = Samplers.of(gen.sampling());
         Output out = new Output(model, gen.maxNewTokens(), listener);
@@ -84,7 +90,7 @@ public final class JacobiDecoder implements Decoder {
                     break;
                 }
                 int matched = lookupTuner != null ? filler.lookup(history, historyLength) : 0;
-                WindowTuner chosen = matched > 0 ? lookupTuner : tuner;
+                WindowTuner chosen = matched == 0 ? tuner : filler.repeatedContext() >= LONG_REPEAT ? copyTuner : lookupTuner;
                 int k = chosen != null ? chosen.nextWindow() : maxWindow;
                 if (matched > 0) k = Math.min(k, matched + 1); // past the draft, guesses are blind again
                 // a window longer than what may still be emitted or stored only wastes compute

@@ -28,6 +28,16 @@ final class NgramLookup {
      * a near-copy would be at now); -1 prefers the most recent match.
      */
     static int draft(int[] source, int sourceLength, int[] history, int historyLength, int maxN, int[] draft, int expected) {
+        return draft(source, sourceLength, history, historyLength, maxN, draft, expected, null);
+    }
+
+    /**
+     * As {@link #draft(int[], int, int[], int, int, int[], int)}; when {@code from} is not null, {@code from[0]} gets
+     * where in the source the draft was copied from (-1 when nothing matched).
+     */
+    static int draft(int[] source, int sourceLength, int[] history, int historyLength, int maxN, int[] draft, int expected,
+                     int[] from) {
+        if (from != null) from[0] = -1;
         boolean self = source == history;
         for (int n = Math.min(maxN, historyLength); n >= 1; n--) {
             int keyStart = historyLength - n;
@@ -43,19 +53,36 @@ final class NgramLookup {
                 if (best < 0 || Math.abs(s + n - expected) < Math.abs(best + n - expected)) best = s;
             }
             if (best >= 0) {
-                int from = best + n;
-                int count = Math.min(draft.length, sourceLength - from);
-                System.arraycopy(source, from, draft, 0, count);
+                int start = best + n;
+                if (from != null) from[0] = start;
+                int count = Math.min(draft.length, sourceLength - start);
+                System.arraycopy(source, start, draft, 0, count);
                 if (self) {
-                    // the text repeats with period historyLength - from: past the history's end the repetition goes on
+                    // the text repeats with period historyLength - start: past the history's end the repetition goes on
                     // (a loop of a few tokens would otherwise only ever draft those few)
-                    for (int i = count; i < draft.length; i++) draft[i] = draft[i - (historyLength - from)];
+                    for (int i = count; i < draft.length; i++) draft[i] = draft[i - (historyLength - start)];
                     count = draft.length;
                 }
                 return count;
             }
         }
         return 0;
+    }
+
+    /**
+     * How many of the history's last tokens repeat those one period earlier, up to {@code cap}: with a self-lookup
+     * draft of period p (the text now continues what followed p tokens ago), the length of the context that has
+     * already repeated. A long one (the text is copying itself) makes the whole draft likely to be accepted, as
+     * llama.cpp's ngram-mod assumes when it drafts only after a 24-token match.
+     */
+    static int repeatedContext(int[] history, int historyLength, int period, int cap) {
+        if (period <= 0) return 0;
+        int length = 0;
+        while (length < cap && historyLength - 1 - length - period >= 0
+                && history[historyLength - 1 - length] == history[historyLength - 1 - length - period]) {
+            length++;
+        }
+        return length;
     }
 
     private static boolean matches(int[] a, int aStart, int[] b, int bStart, int n) {

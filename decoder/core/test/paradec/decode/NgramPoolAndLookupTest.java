@@ -90,4 +90,21 @@ class NgramPoolAndLookupTest {
         assertEquals(2, NgramLookup.draft(reference, reference.length, history, history.length, 2, draft, 1));
         assertArrayEquals(new int[] {1, 2}, draft);
     }
+
+    @Test
+    void repeatedContextCountsTheTokensThatRepeatOnePeriodEarlier() {
+        int[] history = {7, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2};
+        // period 4: positions 10..5 equal 6..1; position 4 (4) against 0 (7) ends it
+        assertEquals(6, NgramLookup.repeatedContext(history, history.length, 4, 64));
+        assertEquals(3, NgramLookup.repeatedContext(history, history.length, 4, 3), "capped");
+        assertEquals(0, NgramLookup.repeatedContext(history, history.length, 3, 64), "no repeat at period 3");
+        assertEquals(0, NgramLookup.repeatedContext(history, history.length, 0, 64));
+        int[] draft = new int[8];
+        int[] from = new int[1];
+        assertEquals(8, NgramLookup.draft(history, history.length, history, history.length, 3, draft, -1, from));
+        assertEquals(7, from[0], "the latest earlier match of 4 1 2 ends at 6: its continuation starts at 7");
+        int[] fresh = {5, 6, 7};
+        assertEquals(0, NgramLookup.draft(fresh, fresh.length, fresh, fresh.length, 3, draft, -1, from));
+        assertEquals(-1, from[0]);
+    }
 }
