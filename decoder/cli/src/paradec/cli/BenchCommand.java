@@ -35,6 +35,9 @@ final class BenchCommand {
 
     private BenchCommand() {}
 
+    /** How long the warm-up's passes must run without the JIT compiling before the timed runs start. */
+    static final long QUIET_NANOS = 1_000_000_000L;
+
     static final List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, GenerateCommand.GENERATION, List.of(
             Options.Opt.value("--threads|-t", "N", "physical cores", "CPU threads, the same for paradec (its ceiling) and llama.cpp's tools"),
             Options.Opt.value("--decoders", "LIST", "the model's: ar,jacobi,lookahead or its diffusion policies",
@@ -168,24 +171,10 @@ final class BenchCommand {
                 List<String> prompts = anchors.prompts(rawPrompts);
                 int[][] promptTokens = prompts.stream().map(model::tokenize).toArray(int[][]::new);
                 // warm-up (JIT, first touch of the weights; not timed): every decoder once on the first prompt, then
-                // more passes over the prompts while they fit in 30 s
-                long warmUntil = System.nanoTime() + 30_000_000_000L;
+                // passes over the prompts until the JIT is quiet (see warm)
                 for (GenerationRequest q : requests.values()) model.generate(promptTokens[0], q);
-                // then on while the JIT still compiles (its compiler thread takes one of the cores ggml's threads use:
-                // C2 compiled 50-70 methods a second into the measured runs of a short bench)
                 JitClock jit = JitClock.of();
-                warm:
-                for (int pass = 0; pass < 12; pass++) {
-                    long compiling = jit.millis();
-                    long passStart = System.nanoTime();
-                    for (int p = pass == 0 ? 1 : 0; p < promptTokens.length; p++) {
-                        for (GenerationRequest q : requests.values()) {
-                            if (System.nanoTime() > warmUntil) break warm;
-                            model.generate(promptTokens[p], q);
-                        }
-                    }
-                    if (pass >= 1 && !jit.busy(compiling, System.nanoTime() - passStart)) break;
-                }
+                warm(model, requests.values(), promptTokens, jit, 30_000_000_000L);
                 // the curves the auto modes decide by, measured once the decode path is compiled as the timed runs
                 // will find it (measured first thing, a young JVM's one-token decodes made every window look cheap)
                 CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
@@ -195,6 +184,10 @@ final class BenchCommand {
                         paradec.engine.CostCurves.recalibrate(drafter);
                     }
                 }
+                // the curve's decodes of up to 64 tokens deoptimise code the warm-up compiled for its own batch sizes
+                // (LlamaCausalModel.decode, Context.views, ThreadChooser.choose: uncommon traps, -XX:+PrintCompilation);
+                // recompiled here, not in the timed runs
+                warm(model, requests.values(), promptTokens, jit, 10_000_000_000L);
 
                 List<Run> runs = new ArrayList<>();
                 List<String> order = new ArrayList<>(requests.keySet());
@@ -291,6 +284,30 @@ final class BenchCommand {
     }
 
     /** The JIT's total compilation time, where the JVM reports it (java.management); otherwise never busy. */
+    /**
+     * Passes of every request over every prompt until the JIT has been quiet for {@link #QUIET_NANOS} of passes in a
+     * row, or {@code limitNanos} have gone by. The compiler thread takes one of the cores ggml's threads use: C2
+     * compiled 50-70 methods a second into the measured runs of a short bench; and one quiet pass of a few short
+     * generations is no proof, since the compilation clock counts a long compilation only once it finishes.
+     */
+    private static void warm(ParadecModel model, java.util.Collection<GenerationRequest> requests, int[][] prompts,
+                             JitClock jit, long limitNanos) {
+        long until = System.nanoTime() + limitNanos;
+        long quiet = 0;
+        while (quiet < QUIET_NANOS) {
+            long compiling = jit.millis();
+            long passStart = System.nanoTime();
+            for (int[] prompt : prompts) {
+                for (GenerationRequest q : requests) {
+                    if (System.nanoTime() > until) return;
+                    model.generate(prompt, q);
+                }
+            }
+            long passNanos = System.nanoTime() - passStart;
+            quiet = jit.busy(compiling, passNanos) ? 0 : quiet + passNanos;
+        }
+    }
+
     record JitClock(java.lang.management.CompilationMXBean bean) {
         static JitClock of() {
             if (ModuleLayer.boot().findModule("java.management").isEmpty()) return new JitClock(null);
@@ -302,9 +319,12 @@ final class BenchCommand {
             return bean == null ? 0 : bean.getTotalCompilationTime();
         }
 
-        /** Whether the compilers worked more than 2% of a pass that started at {@code before} and took {@code nanos}. */
+        /**
+         * Whether the compilers worked more than 5% of a pass that started at {@code before} and took {@code nanos}
+         * (C2 keeps compiling a few small methods a second long after the decode path is done: 2% never settled).
+         */
         boolean busy(long before, long nanos) {
-            return bean != null && (millis() - before) * 1_000_000L > nanos / 50;
+            return bean != null && (millis() - before) * 1_000_000L > nanos / 20;
         }
     }
 }
