@@ -37,6 +37,13 @@ final class BenchCommand {
 
     /** How long the warm-up's passes must run without the JIT compiling before the timed runs start. */
     static final long QUIET_NANOS = 1_000_000_000L;
+    /**
+     * The compilers' share of a pass above which the warm-up goes on. Measured as their threads' CPU time, C2 at
+     * 2-5% of a core went on into the timed runs when the warm-up stopped at 5%, competing with ggml's workers.
+     */
+    static final double CPU_BUSY_SHARE = 0.01;
+    /** The same, counted by finished compilations (no per-thread clock): a long compilation shows up late. */
+    static final double MXBEAN_BUSY_SHARE = 0.05;
 
     static final List<Options.Opt> OPTIONS = Options.table(GenerateCommand.MODEL, GenerateCommand.GENERATION, List.of(
             Options.Opt.value("--threads|-t", "N", "physical cores", "CPU threads, the same for paradec (its ceiling) and llama.cpp's tools"),
@@ -174,7 +181,7 @@ final class BenchCommand {
                 // passes over the prompts until the JIT is quiet (see warm)
                 for (GenerationRequest q : requests.values()) model.generate(promptTokens[0], q);
                 JitClock jit = JitClock.of();
-                warm(model, requests.values(), promptTokens, jit, 30_000_000_000L);
+                warm(model, requests, promptTokens, baseline, lossless, jit, 30_000_000_000L);
                 // the curves the auto modes decide by, measured once the decode path is compiled as the timed runs
                 // will find it (measured first thing, a young JVM's one-token decodes made every window look cheap)
                 CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
@@ -187,26 +194,12 @@ final class BenchCommand {
                 // the curve's decodes of up to 64 tokens deoptimise code the warm-up compiled for its own batch sizes
                 // (LlamaCausalModel.decode, Context.views, ThreadChooser.choose: uncommon traps, -XX:+PrintCompilation);
                 // recompiled here, not in the timed runs
-                warm(model, requests.values(), promptTokens, jit, 10_000_000_000L);
+                warm(model, requests, promptTokens, baseline, lossless, jit, 10_000_000_000L);
 
                 List<Run> runs = new ArrayList<>();
-                List<String> order = new ArrayList<>(requests.keySet());
                 for (int r = 0; r < repeat; r++) {
                     for (int p = 0; p < prompts.size(); p++) {
-                        Map<String, GenerationResult> results = new LinkedHashMap<>();
-                        // rotate the order so no decoder always runs first (caches, turbo, neighbours)
-                        for (int i = 0; i < order.size(); i++) {
-                            String d = order.get((i + r + p) % order.size());
-                            results.put(d, model.generate(promptTokens[p], requests.get(d)));
-                        }
-                        int[] reference = results.get(baseline).tokens();
-                        for (String d : order) {
-                            GenerationResult g = results.get(d);
-                            long memory = g.extra("memory_nanos", 0);
-                            runs.add(new Run(d, p, r, g.generationTokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
-                                    g.extra("positions_computed", 0), (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
-                                    lossless ? Arrays.equals(reference, g.tokens()) : null, g.tokensPerSecond()));
-                        }
+                        runs.addAll(round(model, requests, promptTokens[p], p, r, baseline, lossless));
                         runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                     }
                 }
@@ -283,48 +276,100 @@ final class BenchCommand {
         return j.endObject();
     }
 
-    /** The JIT's total compilation time, where the JVM reports it (java.management); otherwise never busy. */
     /**
-     * Passes of every request over every prompt until the JIT has been quiet for {@link #QUIET_NANOS} of passes in a
-     * row, or {@code limitNanos} have gone by. The compiler thread takes one of the cores ggml's threads use: C2
-     * compiled 50-70 methods a second into the measured runs of a short bench; and one quiet pass of a few short
-     * generations is no proof, since the compilation clock counts a long compilation only once it finishes.
+     * Rounds of every request over every prompt until the JIT has been quiet (see {@link JitClock#busy}) for {@link
+     * #QUIET_NANOS} of passes in a row, or {@code limitNanos} have gone by. The compiler thread takes one of the cores
+     * ggml's threads use: C2 compiled 50-70 methods a second into the measured runs of a short bench; and one quiet
+     * pass of a few short generations is no proof, since a long compilation goes on across passes.
      */
-    private static void warm(ParadecModel model, java.util.Collection<GenerationRequest> requests, int[][] prompts,
-                             JitClock jit, long limitNanos) {
+    private static void warm(ParadecModel model, Map<String, GenerationRequest> requests, int[][] prompts, String baseline,
+                             boolean lossless, JitClock jit, long limitNanos) {
         long until = System.nanoTime() + limitNanos;
         long quiet = 0;
-        while (quiet < QUIET_NANOS) {
-            long compiling = jit.millis();
+        for (int pass = 0; quiet < QUIET_NANOS; pass++) {
+            long compiling = jit.nanos();
             long passStart = System.nanoTime();
-            for (int[] prompt : prompts) {
-                for (GenerationRequest q : requests) {
-                    if (System.nanoTime() > until) return;
-                    model.generate(prompt, q);
-                }
+            for (int p = 0; p < prompts.length; p++) {
+                if (System.nanoTime() > until) return;
+                round(model, requests, prompts[p], p, pass, baseline, lossless);
             }
             long passNanos = System.nanoTime() - passStart;
             quiet = jit.busy(compiling, passNanos) ? 0 : quiet + passNanos;
         }
     }
 
-    record JitClock(java.lang.management.CompilationMXBean bean) {
+    /**
+     * Every decoder once on one prompt, in an order rotated by round and prompt so no decoder always runs first
+     * (caches, turbo, neighbours). The warm-up runs exactly this too, so the timed runs meet no code the JIT has
+     * not compiled yet.
+     */
+    private static List<Run> round(ParadecModel model, Map<String, GenerationRequest> requests, int[] prompt, int p, int r,
+                                   String baseline, boolean lossless) {
+        List<String> order = new ArrayList<>(requests.keySet());
+        Map<String, GenerationResult> results = new LinkedHashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            String d = order.get((i + r + p) % order.size());
+            results.put(d, model.generate(prompt, requests.get(d)));
+        }
+        int[] reference = results.get(baseline).tokens();
+        List<Run> runs = new ArrayList<>(order.size());
+        for (String d : order) {
+            GenerationResult g = results.get(d);
+            long memory = g.extra("memory_nanos", 0);
+            runs.add(new Run(d, p, r, g.generationTokensPerSecond(), g.tokensPerCall(), g.forwardCalls(), g.generatedTokens(),
+                    g.extra("positions_computed", 0), (g.nativeNanos() - memory) / 1e6, memory / 1e6, g.javaNanos() / 1e6,
+                    lossless ? Arrays.equals(reference, g.tokens()) : null, g.tokensPerSecond()));
+        }
+        return runs;
+    }
+
+    /**
+     * How much the JIT compilers have worked, in nanoseconds: their threads' CPU time where Linux reports it per
+     * thread (/proc/self/task/N/schedstat), which counts a compilation while it runs; otherwise the JVM's total
+     * compilation time (java.management), which counts one only once it finishes; otherwise never busy.
+     */
+    record JitClock(java.util.function.LongSupplier clock, double busyShare) {
+        static final Path TASKS = Path.of("/proc/self/task");
+
         static JitClock of() {
-            if (ModuleLayer.boot().findModule("java.management").isEmpty()) return new JitClock(null);
+            if (compilerThreadNanos(TASKS) > 0) return new JitClock(() -> compilerThreadNanos(TASKS), CPU_BUSY_SHARE);
+            if (ModuleLayer.boot().findModule("java.management").isEmpty()) return new JitClock(null, 0);
             java.lang.management.CompilationMXBean b = java.lang.management.ManagementFactory.getCompilationMXBean();
-            return new JitClock(b != null && b.isCompilationTimeMonitoringSupported() ? b : null);
+            return b != null && b.isCompilationTimeMonitoringSupported()
+                    ? new JitClock(() -> b.getTotalCompilationTime() * 1_000_000L, MXBEAN_BUSY_SHARE) : new JitClock(null, 0);
         }
 
-        long millis() {
-            return bean == null ? 0 : bean.getTotalCompilationTime();
+        long nanos() {
+            return clock == null ? 0 : clock.getAsLong();
+        }
+
+        /** Whether the compilers worked more than {@code busyShare} of a pass that started at {@code before} and took {@code passNanos}. */
+        boolean busy(long before, long passNanos) {
+            return clock != null && nanos() - before > passNanos * busyShare;
         }
 
         /**
-         * Whether the compilers worked more than 5% of a pass that started at {@code before} and took {@code nanos}
-         * (C2 keeps compiling a few small methods a second long after the decode path is done: 2% never settled).
+         * The CPU time of this JVM's compiler threads ("C1 CompilerThre", "C2 CompilerThre" as Linux truncates their
+         * names), 0 where {@code tasks} cannot be read.
          */
-        boolean busy(long before, long nanos) {
-            return bean != null && (millis() - before) * 1_000_000L > nanos / 20;
+        static long compilerThreadNanos(Path tasks) {
+            long sum = 0;
+            try (java.util.stream.Stream<Path> threads = Files.list(tasks)) {
+                for (Path t : (Iterable<Path>) threads::iterator) {
+                    try {
+                        String comm = Files.readString(t.resolve("comm"));
+                        if (!comm.startsWith("C1 Compiler") && !comm.startsWith("C2 Compiler")) continue;
+                        String stat = Files.readString(t.resolve("schedstat")).trim();
+                        int space = stat.indexOf(' ');
+                        sum += Long.parseLong(space < 0 ? stat : stat.substring(0, space));
+                    } catch (IOException | RuntimeException gone) {
+                        // a thread that ended while listed, or a kernel without schedstat: counts nothing
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
+            return sum;
         }
     }
 }
