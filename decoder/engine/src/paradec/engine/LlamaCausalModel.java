@@ -28,6 +28,7 @@ public final class LlamaCausalModel implements CausalModel, AutoCloseable {
     private final boolean unifiedKv;
     private final int vocabSize;
     private final int[] seqScratch;
+    private final ContextParams requested;
 
     /**
      * @throws IllegalArgumentException if the model is a diffusion model
@@ -36,6 +37,7 @@ public final class LlamaCausalModel implements CausalModel, AutoCloseable {
     public LlamaCausalModel(Model model, ContextParams params) {
         if (model.isDiffusion()) throw new IllegalArgumentException(model.path() + " is a diffusion model, not a causal one");
         this.model = model;
+        this.requested = params.withThreads(0);
         this.context = model.newContext(params);
         this.unifiedKv = params.unifiedKv();
         this.vocab = model.vocab();
@@ -55,9 +57,19 @@ public final class LlamaCausalModel implements CausalModel, AutoCloseable {
         return context;
     }
 
+    /** What the context is: llama.cpp's own values (n_ctx rounded up, n_batch capped at n_ctx), threads 0. */
     public ContextParams params() {
         return new ContextParams(context.contextLength(), context.batchSize(), context.microBatch(), context.maxSequences(),
                 0, unifiedKv);
+    }
+
+    /**
+     * What the context was asked for, threads 0: the key a pool of contexts matches requests on ({@link #params()}
+     * differs from it wherever llama.cpp rounds or caps a value, and matching on it made a new context for every
+     * generation of a model trained on fewer than 512 positions).
+     */
+    public ContextParams requested() {
+        return requested;
     }
 
     @Override

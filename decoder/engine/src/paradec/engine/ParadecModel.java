@@ -50,6 +50,12 @@ import paradec.llama.Vocab;
  */
 public final class ParadecModel implements AutoCloseable {
     private static final int IDLE_CONTEXTS = 4;
+    /** Native contexts made so far (generations reuse idle ones): for tests. */
+    private int contextsMade;
+
+    synchronized int contextsMade() {
+        return contextsMade;
+    }
 
     private final Model model;
     private final ModelParams params;
@@ -389,7 +395,7 @@ public final class ParadecModel implements AutoCloseable {
             checkOpen();
             for (int i = 0; i < idleCausal.size(); i++) {
                 LlamaCausalModel m = idleCausal.get(i);
-                if (m.params().equals(params.withThreads(0))) {
+                if (m.requested().equals(params.withThreads(0))) {
                     idleCausal.remove(i);
                     busy.put(m, true);
                     return m;
@@ -573,6 +579,7 @@ public final class ParadecModel implements AutoCloseable {
     /** Marks a context made outside the lock as in use, unless the model closed meanwhile. */
     private <T extends AutoCloseable> T register(T made) {
         synchronized (this) {
+            contextsMade++;
             if (!closed) {
                 busy.put(made, true);
                 return made;

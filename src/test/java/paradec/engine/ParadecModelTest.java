@@ -48,6 +48,22 @@ class ParadecModelTest {
     }
 
     @Test
+    void generationsReuseTheContextsTheyWereGivenEvenWhereLlamaCppCapsTheirSize() throws IOException {
+        // code-ar was trained on 256 positions: llama.cpp caps the 512-token batch AR asks for at n_ctx, and pads a
+        // context of 300 positions to 512; the pool used to compare those capped values with the request, so every
+        // generation made (and paid for) a new native context
+        try (ParadecModel m = ParadecModel.load(TestModels.root().resolve("models/code-ar.gguf"), paradec.llama.ModelParams.defaults(), 1)) {
+            int[] prompt = m.tokenize(PROMPT);
+            for (String decoder : List.of("ar", "jacobi", "ar", "jacobi", "ar")) {
+                m.generate(prompt, GenerationRequest.of(decoder).maxTokens(4));
+            }
+            assertEquals(1, m.contextsMade(), "ar and jacobi ask for the same context: one, made once");
+            for (int i = 0; i < 3; i++) m.generate(prompt, GenerationRequest.of("ar").maxTokens(4).contextLength(300));
+            assertEquals(2, m.contextsMade(), "a padded context length is reused too");
+        }
+    }
+
+    @Test
     void familyIsDetectedAndEveryArDecoderGivesArGreedyTokens() {
         assertTrue(!ar.isDiffusion() && dlm.isDiffusion());
         int[] prompt = ar.tokenize(PROMPT);
