@@ -19,10 +19,13 @@ import java.util.Arrays;
  * (mean 6-12 ms against 0.8 on 1 thread); a median alone kept half the decodes on 2 threads there. So a count's
  * estimate is the median of its recent decodes ({@value #WINDOW}; a try's own {@value #TRY_DECODES}, one when it
  * is already {@value #CLEARLY_SLOWER}x slower) plus a stall term: the average excess of its decodes over their
- * median at the time, halved by every 5 s of decoding and shrunk toward zero by
- * {@value #STALL_PRIOR} decodes, so a stall keeps a count out for tens of seconds and a count not run for a while
- * is tried again. Another count takes over only when estimated {@value #MARGIN_PERCENT}% faster, and each try that
- * keeps the current count on a close call makes the next one rarer. Times are compared only between decodes of
+ * median at the time, halved by every 1.5 s of decoding and shrunk toward zero by {@value #STALL_PRIOR} decodes
+ * without excess (a third of a second of code-ar's), so that stalls that keep coming keep a count out while they
+ * come, while one stall now and then (another tenant taking a core for 20-100 ms, a few times a minute) does not:
+ * with a prior of 32 decodes one such stall sent a long-lived context to 1 thread for the rest of a bench (AR at
+ * 2,840-3,000 tokens/s against 3,580-4,310 with the ceiling fixed). A count not run for a while is tried again.
+ * Another count takes over only when estimated {@value #MARGIN_PERCENT}% faster, and each try that keeps the
+ * current count on a close call makes the next one rarer. Times are compared only between decodes of
  * similar size (power-of-two buckets of the batch's token count); a size not compared yet follows the sizes that
  * have been. The first decode of each size is cold and left out.
  *
@@ -37,6 +40,8 @@ final class ThreadChooser {
     static final double MAX_EXPLORE_SHARE = 640;
     /** Decodes of a try. */
     static final int TRY_DECODES = 3;
+    /** The longest a try is taken to cost when the wait before it is set, in multiples of the current count's estimate. */
+    static final double MAX_TRY_COST = 8;
     /** A try ends at once when a decode of it takes this multiple of the current count's estimate. */
     static final double CLEARLY_SLOWER = 1.5;
     /** How much faster (estimate against estimate) another count must be to take over. */
@@ -46,10 +51,10 @@ final class ThreadChooser {
     /** The current count's estimate moving by this factor (either way) since the last try makes tries frequent again. */
     static final double LOAD_CHANGE = 1.5;
     /** Decode time (any count's, per bucket) over which the stall sums lose half their weight. */
-    static final double STALL_HALF_LIFE_NANOS = 5e9;
+    static final double STALL_HALF_LIFE_NANOS = 1.5e9;
     private static final double STALL_DECAY_PER_NANO = -Math.log(2) / STALL_HALF_LIFE_NANOS;
-    /** Decodes without excess that the stall term starts from: a count not run for a while drifts back to its median. */
-    static final double STALL_PRIOR = 32;
+    /** Decodes without excess that the stall term starts from: one stall weighs little; a count not run for a while drifts back to its median. */
+    static final double STALL_PRIOR = 1000;
     private static final int BUCKETS = 16;
 
     private final int[] counts;
@@ -125,8 +130,11 @@ final class ThreadChooser {
         int other = (nextTry + 1) % counts.length;
         if (other == cur) other = (other + 1) % counts.length;
         double known = estimate(b, other);
-        // a try of a count clearly slower ends after one decode; otherwise it takes TRY_DECODES
-        double expected = !Double.isNaN(known) && known > CLEARLY_SLOWER * now ? known : TRY_DECODES * (Double.isNaN(known) ? now : known);
+        // a try of a count clearly slower ends after one decode; otherwise it takes TRY_DECODES. What the wait is
+        // measured against is capped: a count known by one stalled decode (a try that met another tenant's burst:
+        // 10-130 ms, measured) would otherwise wait hundreds of times that, seconds of decoding, for its next try
+        double expected = !Double.isNaN(known) && known > CLEARLY_SLOWER * now
+                ? Math.min(known, MAX_TRY_COST * now) : TRY_DECODES * (Double.isNaN(known) ? now : known);
         if (nanosSinceTry >= share * expected) {
             nextTry = other;
             return startTry(b, other);

@@ -85,6 +85,46 @@ class ThreadChooserTest {
     }
 
     /**
+     * The same noisy machine over a long run, as a server's or a bench's context lives through it: now and then (a few
+     * times a minute of decoding) another tenant takes a core for 20-100 ms, in a 2-thread decode twice as often as in
+     * a 1-thread one. Measured: with fresh contexts gone (one per model and request shape, kept across generations),
+     * bench runs of AR spent whole runs on 1 thread after such a stall (2,840-3,000 tokens/s against 3,580-4,310 with
+     * the ceiling fixed, interleaved).
+     */
+    private static IntToLongFunction noisyWithRareStalls(long seed) {
+        IntToLongFunction noisy = noisy(seed);
+        java.util.Random random = new java.util.Random(seed + 7);
+        return t -> noisy.applyAsLong(t)
+                + (random.nextDouble() < (t == 2 ? 1 / 3000.0 : 1 / 6000.0) ? (long) (20_000_000 + 80_000_000 * random.nextDouble()) : 0);
+    }
+
+    @Test
+    void aStallNowAndThenDoesNotSendALongRunToOneThread() {
+        for (long seed = 1; seed <= 5; seed++) {
+            Outcome o = run(new ThreadChooser(2, true), 40_000, 1, noisyWithRareStalls(seed));
+            assertTrue(o.uses()[2] > 38_000, "seed " + seed + ": decodes on 2 threads: " + o.uses()[2]);
+            Outcome fixed = run(new ThreadChooser(2, false), 40_000, 1, noisyWithRareStalls(seed + 100));
+            assertTrue(o.nanos() < 1.04 * fixed.nanos(), "seed " + seed + ": " + o.nanos() / 1e6 + " ms against " + fixed.nanos() / 1e6);
+        }
+    }
+
+    @Test
+    void aCountJudgedByOneStalledTryIsTriedAgainSoon() {
+        for (long seed = 1; seed <= 5; seed++) {
+            ThreadChooser chooser = new ThreadChooser(2, true);
+            run(chooser, 3000, 1, noisy(seed));
+            // a burst of another tenant's work: the next 2-thread decodes, tries included, take 130 ms (measured: a
+            // try's one decode of 129 ms then kept 2 threads out of the rest of a bench)
+            int[] stalled = {0};
+            IntToLongFunction noisy = noisy(seed + 50);
+            run(chooser, 200, 1, t -> t == 2 && stalled[0]++ < 4 ? 130_000_000L : noisy.applyAsLong(t));
+            run(chooser, 10_000, 1, noisy(seed + 100));
+            Outcome after = run(chooser, 10_000, 1, noisy(seed + 200));
+            assertTrue(after.uses()[2] > 9_500, "seed " + seed + ": decodes on 2 threads after the burst: " + after.uses()[2]);
+        }
+    }
+
+    /**
      * A busy machine as measured in paradec (one-token decodes of code-ar, both cores loaded by other processes):
      * 2 threads keep the better median (0.24-0.27 against 0.41 ms) but stall for up to 450 ms now and then (p99
      * 300-430 ms, mean 6-12 ms against 0.8 on 1 thread).
@@ -103,8 +143,10 @@ class ThreadChooserTest {
             Outcome o = run(new ThreadChooser(2, true), 5000, 1, stalls(seed));
             Outcome one = run(new ThreadChooser(1, true), 5000, 1, stalls(seed + 100));
             assertTrue(o.uses()[1] > 4700, "seed " + seed + ": decodes on 1 thread: " + o.uses()[1]);
-            // the first stall cannot be foreseen (up to 450 ms against a whole run of ~2.6 s on 1 thread)
-            assertTrue(o.nanos() < 1.35 * one.nanos(), "seed " + seed + ": " + o.nanos() / 1e6 + " ms against " + one.nanos() / 1e6);
+            // the first stalls cannot be foreseen (up to 450 ms each against a whole run of ~2.6 s on 1 thread), and one
+            // stall alone no longer sends the ceiling away (aStallNowAndThenDoesNotSendALongRunToOneThread): 1.18-1.45x
+            // over five seeds (1.35 was the bound while one stall kept 2 threads out for tens of seconds)
+            assertTrue(o.nanos() < 1.5 * one.nanos(), "seed " + seed + ": " + o.nanos() / 1e6 + " ms against " + one.nanos() / 1e6);
         }
     }
 
