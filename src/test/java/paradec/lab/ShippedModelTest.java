@@ -1,5 +1,6 @@
 package paradec.lab;
 
+import paradec.testing.PlainArgmax;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,19 +67,6 @@ class ShippedModelTest {
 
     static int[] ids(String s) {
         return s.isBlank() ? new int[0] : Arrays.stream(s.trim().split(" ")).mapToInt(Integer::parseInt).toArray();
-    }
-
-    static int argmax(MemorySegment row, int n) {
-        int best = 0;
-        float bv = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float v = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (v > bv) {
-                bv = v;
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** The model lab's budget: every shipped GGUF together stays within 30 MB (the repository carries them). */
@@ -181,7 +169,7 @@ class ShippedModelTest {
                 ctx.decode(batch);
                 for (int i = 0; i < n; i++) {
                     if (margin[i] > 2 * tol) {
-                        assertEquals(argmax[i], argmax(ctx.logits(i), nVocab), "argmax at position " + i + " of " + prompt);
+                        assertEquals(argmax[i], PlainArgmax.of(ctx.logits(i)), "argmax at position " + i + " of " + prompt);
                     }
                 }
                 // AR: the last prompt position; diffusion: the first masked position
@@ -203,13 +191,13 @@ class ShippedModelTest {
                 int[] greedy = ids(blk.get("greedy")[0]);
                 double[] gmargin = doubles(blk.get("gmargin")[0]);
                 int pos = promptIds.length;
-                int next = argmax(row, nVocab);
+                int next = PlainArgmax.of(row);
                 for (int k = 0; k < greedy.length && gmargin[k] > 2 * tol; k++) {
                     assertEquals(greedy[k], next, "greedy token " + k + " after " + prompt);
                     batch.clear();
                     batch.add(next, pos++, true);
                     ctx.decode(batch);
-                    next = argmax(ctx.logits(0), nVocab);
+                    next = PlainArgmax.of(ctx.logits(0));
                 }
             }
             assertEquals(3, blocks.size());

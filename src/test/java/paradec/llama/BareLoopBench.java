@@ -19,6 +19,7 @@ import paradec.generation.GenerationResult;
 import paradec.generation.TokenListener;
 import paradec.llama.internal.LlamaLib;
 import paradec.llama.internal.llama_context_params;
+import paradec.testing.PlainArgmax;
 import paradec.testing.TestModels;
 
 /**
@@ -127,28 +128,15 @@ class BareLoopBench {
         for (int i = 0; i < prompt.length; i++) batch.add(prompt[i], i, i == prompt.length - 1);
         context.decode(batch);
         int[] out = new int[NEW_TOKENS];
-        out[0] = argmax(context.logits(prompt.length - 1), context.vocabSize());
+        out[0] = PlainArgmax.of(context.logits(prompt.length - 1));
         long t0 = System.nanoTime();
         for (int i = 1; i < NEW_TOKENS; i++) {
             batch.clear().add(out[i - 1], prompt.length + i - 1, true);
             context.decode(batch);
-            out[i] = argmax(context.logits(0), context.vocabSize());
+            out[i] = PlainArgmax.of(context.logits(0));
         }
         tokens[v] = out;
         return t0;
-    }
-
-    static int argmax(MemorySegment row, int n) {
-        int best = 0;
-        float top = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (x > top) {
-                top = x;
-                best = i;
-            }
-        }
-        return best;
     }
 
     static double quantile(double[] xs, double q) {
@@ -187,14 +175,14 @@ class BareLoopBench {
             check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, prompt.length)));
             long decode = System.nanoTime() - p0;
             int[] out = new int[NEW_TOKENS];
-            out[0] = argmax(logits(), vocab);
+            out[0] = PlainArgmax.of(logits());
             long t0 = System.nanoTime();
             for (int i = 1; i < NEW_TOKENS; i++) {
                 token.setAtIndex(ValueLayout.JAVA_INT, 0, out[i - 1]);
                 long d0 = System.nanoTime();
                 check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, 1)));
                 decode += System.nanoTime() - d0;
-                out[i] = argmax(logits(), vocab);
+                out[i] = PlainArgmax.of(logits());
             }
             nanos = System.nanoTime() - t0;
             decodeNanos = decode;

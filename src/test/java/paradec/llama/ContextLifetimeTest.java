@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import paradec.testing.PlainArgmax;
 import paradec.testing.TestModels;
 
 /** Native lifetimes bound to arenas, and the one-thread-at-a-time rule of a Context. */
@@ -56,30 +57,16 @@ class ContextLifetimeTest {
         c.decode(b);
     }
 
-    static int argmax(MemorySegment row) {
-        int best = 0;
-        float v = row.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
-        long n = row.byteSize() / Float.BYTES;
-        for (int i = 1; i < n; i++) {
-            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (x > v) {
-                v = x;
-                best = i;
-            }
-        }
-        return best;
-    }
-
     static int[] greedy(Context c, int steps) {
         int[] out = new int[steps];
         try (Context.Lease lease = c.acquire(); Batch b = c.newBatch(PROMPT.length)) {
             decodePrompt(c, b);
-            int token = argmax(c.logits(PROMPT.length - 1));
+            int token = PlainArgmax.of(c.logits(PROMPT.length - 1));
             for (int s = 0; s < steps; s++) {
                 out[s] = token;
                 b.clear().add(token, PROMPT.length + s, true);
                 c.decode(b);
-                token = argmax(c.logits(0));
+                token = PlainArgmax.of(c.logits(0));
             }
         }
         return out;
@@ -433,13 +420,13 @@ class ContextLifetimeTest {
                     for (int gen = 0; gen < 1000; gen++) {
                         try (Context.Lease lease = c.acquire()) {
                             decodePrompt(c, b);
-                            int token = argmax(c.logits(PROMPT.length - 1));
+                            int token = PlainArgmax.of(c.logits(PROMPT.length - 1));
                             running.countDown();
                             for (int s = 0; s < N_CTX - PROMPT.length; s++) {
                                 b.clear().add(token, PROMPT.length + s, true);
                                 c.decode(b);
                                 decodes.incrementAndGet();
-                                token = argmax(c.logits(0));
+                                token = PlainArgmax.of(c.logits(0));
                             }
                         }
                     }
