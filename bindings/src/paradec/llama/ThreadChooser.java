@@ -20,7 +20,7 @@ import java.util.Arrays;
  * estimate is the median of its recent decodes ({@value #WINDOW}; a try's own {@value #TRY_DECODES}, one when it
  * is already {@value #CLEARLY_SLOWER}x slower) plus a stall term: the average excess of its decodes over their
  * median at the time, halved by every 1.5 s of decoding and shrunk toward zero by {@value #STALL_PRIOR} decodes
- * without excess (a third of a second of code-ar's), so that stalls that keep coming keep a count out while they
+ * without excess (a quarter of a second of code-ar's), so that stalls that keep coming keep a count out while they
  * come, while one stall now and then (another tenant taking a core for 20-100 ms, a few times a minute) does not:
  * with a prior of 32 decodes one such stall sent a long-lived context to 1 thread for the rest of a bench (AR at
  * 2,840-3,000 tokens/s against 3,580-4,310 with the ceiling fixed). A count not run for a while is tried again.
