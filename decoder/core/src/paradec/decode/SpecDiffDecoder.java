@@ -63,6 +63,10 @@ public final class SpecDiffDecoder implements Decoder {
         this.draftSteps = draftSteps;
     }
 
+    public DenoisingModel drafter() {
+        return drafter;
+    }
+
     @Override
     public String name() {
         return "specdiff";

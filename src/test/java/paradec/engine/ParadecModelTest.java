@@ -64,6 +64,41 @@ class ParadecModelTest {
     }
 
     @Test
+    void aDraftersContextIsHeldForTheWholeGeneration() throws IOException {
+        // held, its logits views live in a confined arena; between its decodes another thread could otherwise take it
+        // (and each decode's views paid a shared arena's close: a handshake with every thread)
+        try (ParadecModel draft = ParadecModel.load(TestModels.root().resolve("models/code-draft.gguf"), paradec.llama.ModelParams.defaults(), 1)) {
+            LlamaCausalModel drafter = draft.causalDrafter(0);
+            List<String> seen = new ArrayList<>();
+            GenerationRequest request = GenerationRequest.of("ar").decoder(paradec.decode.DraftModelDecoder.adaptive(drafter, 4))
+                    .maxTokens(12).onToken(token -> {
+                        Thread other = new Thread(() -> {
+                            try (paradec.llama.Context.Lease lease = drafter.context().acquire()) {
+                                seen.add("taken");
+                            } catch (IllegalStateException e) {
+                                seen.add("held");
+                            }
+                        });
+                        other.start();
+                        try {
+                            other.join();
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        return true;
+                    });
+            GenerationResult r = ar.generate(ar.tokenize(PROMPT), request);
+            assertEquals(12, r.tokens().length);
+            assertEquals(12, seen.size());
+            assertTrue(seen.stream().allMatch("held"::equals), seen.toString());
+            // and free again once the generation is over
+            try (paradec.llama.Context.Lease lease = drafter.context().acquire()) {
+                assertEquals(drafter.context(), lease.context());
+            }
+        }
+    }
+
+    @Test
     void familyIsDetectedAndEveryArDecoderGivesArGreedyTokens() {
         assertTrue(!ar.isDiffusion() && dlm.isDiffusion());
         int[] prompt = ar.tokenize(PROMPT);
