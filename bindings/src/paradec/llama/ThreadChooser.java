@@ -80,9 +80,15 @@ final class ThreadChooser {
     private final boolean[] warm = new boolean[BUCKETS];
     /** Counts not tried yet since the start: the first decodes try each once. */
     private int sweep;
-    private int decodesSinceTry;
-    private double nanosSinceTry;
-    private double share = EXPLORE_SHARE;
+    /**
+     * Per bucket: decodes and decode time since its last try ended, and the share of time its tries may take. Kept
+     * per size: with one count's decodes of other sizes in between (Jacobi's and the draft decoder's windows share
+     * AR's context), their tries reset a shared clock so often that a size whose other count had met one stall was
+     * not tried again for seconds (measured: AR on 1 thread for 2,000 one-token decodes in a bench).
+     */
+    private final int[] decodesSinceTry = new int[BUCKETS];
+    private final double[] nanosSinceTry = new double[BUCKETS];
+    private final double[] share = new double[BUCKETS];
     private int nextTry;
     private int trying = -1;
     private int tryBucket;
@@ -103,6 +109,7 @@ final class ThreadChooser {
         stallDecodes = new double[BUCKETS][n];
         for (double[] row : medians) Arrays.fill(row, Double.NaN);
         Arrays.fill(currentOf, -1);
+        Arrays.fill(share, EXPLORE_SHARE);
     }
 
     int ceiling() {
@@ -120,11 +127,11 @@ final class ThreadChooser {
         }
         if (!warm[b]) return counts[cur];
         if (sweep < counts.length) return startTry(b, sweep++);
-        if (++decodesSinceTry < EXPLORE_EVERY) return counts[cur];
+        if (++decodesSinceTry[b] < EXPLORE_EVERY) return counts[cur];
         double now = estimate(b, cur);
         if (Double.isNaN(now)) return counts[cur];
         if (reference[b] > 0 && (now > LOAD_CHANGE * reference[b] || now * LOAD_CHANGE < reference[b])) {
-            share = EXPLORE_SHARE;
+            share[b] = EXPLORE_SHARE;
             reference[b] = now;
         }
         int other = (nextTry + 1) % counts.length;
@@ -135,7 +142,7 @@ final class ThreadChooser {
         // 10-130 ms, measured) would otherwise wait hundreds of times that, seconds of decoding, for its next try
         double expected = !Double.isNaN(known) && known > CLEARLY_SLOWER * now
                 ? Math.min(known, MAX_TRY_COST * now) : TRY_DECODES * (Double.isNaN(known) ? now : known);
-        if (nanosSinceTry >= share * expected) {
+        if (nanosSinceTry[b] >= share[b] * expected) {
             nextTry = other;
             return startTry(b, other);
         }
@@ -152,7 +159,7 @@ final class ThreadChooser {
             warm[b] = true;
             return;
         }
-        nanosSinceTry += nanos;
+        nanosSinceTry[b] += nanos;
         record(b, i, nanos);
         if (trying != i || b != tryBucket) return;
         int cur = currentIn(b);
@@ -160,17 +167,17 @@ final class ThreadChooser {
         boolean clearlySlower = i != cur && !Double.isNaN(now) && nanos > CLEARLY_SLOWER * now;
         if (--tryLeft > 0 && !clearlySlower) return;
         trying = -1;
-        decodesSinceTry = 0;
-        nanosSinceTry = 0;
+        decodesSinceTry[b] = 0;
+        nanosSinceTry[b] = 0;
         double tried = estimate(b, i);
         if (i != cur && (Double.isNaN(now) || tried * 100 < (100 - MARGIN_PERCENT) * now)) {
             currentOf[b] = i;
             current = i;
-            share = EXPLORE_SHARE;
+            share[b] = EXPLORE_SHARE;
             reference[b] = tried;
         } else {
             // kept: a close call is tried more rarely next time; a clear loss costs its own (long) decode anyway
-            if (i != cur && !clearlySlower) share = Math.min(MAX_EXPLORE_SHARE, share * 2);
+            if (i != cur && !clearlySlower) share[b] = Math.min(MAX_EXPLORE_SHARE, share[b] * 2);
             reference[b] = Double.isNaN(now) ? tried : now;
         }
     }

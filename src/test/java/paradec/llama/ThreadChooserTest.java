@@ -124,6 +124,36 @@ class ThreadChooserTest {
         }
     }
 
+    @Test
+    void otherSizesTryingInBetweenDoNotDelayTheTriesOfOneTokenDecodes() {
+        // AR's one-token decodes share a context with Jacobi's windows of 2-16 tokens (rounds of 128 one-token
+        // decodes, then 40 windows). Two rounds in which every 2-thread decode stalls (12 ms) send the one-token
+        // decodes to 1 thread, and their last try of 2 threads stalled too; the next try must not wait for a stretch
+        // of decoding that the windows' own tries keep cutting short (with one try clock for all sizes: 9 rounds
+        // mostly on 1 thread after the stalls for seed 1; with one per size at most 4 for these seeds)
+        for (long seed = 1; seed <= 6; seed++) {
+            ThreadChooser chooser = new ThreadChooser(2, true);
+            java.util.Random sizes = new java.util.Random(seed);
+            IntToLongFunction noisy = noisy(seed);
+            int roundsOnOne = 0;
+            for (int round = 0; round < 80; round++) {
+                int onTwo = 0;
+                for (int i = 0; i < 128; i++) {
+                    int t = chooser.choose(1);
+                    chooser.observe(1, t, t == 2 && (round == 50 || round == 51) ? 12_000_000L : noisy.applyAsLong(t));
+                    if (t == 2) onTwo++;
+                }
+                for (int i = 0; i < 40; i++) {
+                    int k = 2 + sizes.nextInt(15);
+                    int t = chooser.choose(k);
+                    chooser.observe(k, t, (long) (noisy.applyAsLong(t) * (1 + 0.3 * k)));
+                }
+                if (round >= 52 && onTwo < 64) roundsOnOne++;
+            }
+            assertTrue(roundsOnOne <= 4, "seed " + seed + ": rounds mostly on 1 thread after the stalls: " + roundsOnOne);
+        }
+    }
+
     /**
      * A busy machine as measured in paradec (one-token decodes of code-ar, both cores loaded by other processes):
      * 2 threads keep the better median (0.24-0.27 against 0.41 ms) but stall for up to 450 ms now and then (p99
