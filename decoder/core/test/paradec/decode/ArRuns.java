@@ -57,4 +57,28 @@ final class ArRuns {
     static void assertSpeculationPaid(long acceptedGuesses, String label) {
         assertTrue(acceptedGuesses > 0, label + ": no guess was ever accepted, the test would prove little");
     }
+
+    /** Tokens per call and the widest window of lookup-initialised auto Jacobi over six seeds. */
+    record LookupJacobi(double tokensPerCall, long widestWindow) {}
+
+    /**
+     * Lookup-initialised auto Jacobi on the fake language (which settles into loops) over seeds 1-6, under a cost
+     * curve; asserts every run's tokens equal AR's.
+     */
+    static LookupJacobi lookupJacobi(CostCurve curve, int maxNew) {
+        long tokens = 0, calls = 0, widest = 0;
+        for (long seed = 1; seed <= 6; seed++) {
+            FakeCausalModel model = FakeCausalModel.builder().maxPositions(1024).maxBatch(64).costCurve(curve).build();
+            int[] prompt = prompt(seed, 6, model.vocabSize());
+            GenerationSettings greedy = GenerationSettings.greedy(maxNew);
+            int[] reference = ar(model, prompt, greedy).tokens();
+            GenerationResult r = new JacobiDecoder(new JacobiSettings(JacobiSettings.AUTO, GuessInit.LOOKUP, 3, null, 1))
+                    .generate(model, prompt, greedy, null);
+            assertArrayEquals(reference, r.tokens(), "seed " + seed);
+            tokens += r.generatedTokens();
+            calls += r.forwardCalls();
+            widest = Math.max(widest, r.extra("window", 0));
+        }
+        return new LookupJacobi((double) tokens / calls, widest);
+    }
 }

@@ -45,21 +45,9 @@ class JacobiLookupWindowTest {
         // the fake language's greedy text settles into a cycle: once the context has repeated for LONG_REPEAT tokens
         // the copy tuner (optimistic, learnt apart from the plain lookup matches, which fail more often) opens the
         // window sooner and keeps it open
-        long tokens = 0, calls = 0;
-        long widest = 0;
-        for (long seed = 1; seed <= 6; seed++) {
-            FakeCausalModel model = FakeCausalModel.builder().maxPositions(1024).maxBatch(64).costCurve(MEASURED).build();
-            int[] prompt = ArRuns.prompt(seed, 6, model.vocabSize());
-            GenerationSettings greedy = GenerationSettings.greedy(300);
-            int[] reference = new ArDecoder().generate(model, prompt, greedy, null).tokens();
-            GenerationResult r = new JacobiDecoder(new JacobiSettings(JacobiSettings.AUTO, GuessInit.LOOKUP, 3, null, 1))
-                    .generate(model, prompt, greedy, null);
-            assertArrayEquals(reference, r.tokens(), "seed " + seed);
-            tokens += r.generatedTokens();
-            calls += r.forwardCalls();
-            widest = Math.max(widest, r.extra("window", 0));
-        }
-        double rate = (double) tokens / calls;
+        ArRuns.LookupJacobi run = ArRuns.lookupJacobi(MEASURED, 300);
+        long widest = run.widestWindow();
+        double rate = run.tokensPerCall();
         assertTrue(widest > 32, "widest window " + widest);
         // deterministic: 16.8 tokens a call (107 calls) with the copy tuner, 14.3 (126) with copies and plain lookup
         // matches learnt together

@@ -1,10 +1,8 @@
 package paradec.decode;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import paradec.generation.GenerationResult;
 
 /**
  * Jacobi's auto window once greedy text has fallen into a loop (as the small code models' outputs do): the lookup
@@ -17,21 +15,9 @@ class JacobiLoopTest {
 
     @Test
     void loopsAreDraftedInLongWindowsAndTheTokensStayAr() {
-        long tokens = 0, calls = 0;
-        int widest = 0;
-        for (long seed = 1; seed <= 6; seed++) {
-            FakeCausalModel model = FakeCausalModel.builder().maxPositions(1024).maxBatch(64).costCurve(MEASURED_CPU).build();
-            int[] prompt = ArRuns.prompt(seed, 6, model.vocabSize());
-            GenerationSettings greedy = GenerationSettings.greedy(600);
-            int[] reference = new ArDecoder().generate(model, prompt, greedy, null).tokens();
-            GenerationResult jacobi = new JacobiDecoder(new JacobiSettings(JacobiSettings.AUTO, GuessInit.LOOKUP, 3, null, 1))
-                    .generate(model, prompt, greedy, null);
-            assertArrayEquals(reference, jacobi.tokens(), "seed " + seed);
-            tokens += jacobi.generatedTokens();
-            calls += jacobi.forwardCalls();
-            widest = (int) Math.max(widest, jacobi.extra("window", 0));
-        }
-        double rate = (double) tokens / calls;
+        ArRuns.LookupJacobi run = ArRuns.lookupJacobi(MEASURED_CPU, 600);
+        long widest = run.widestWindow();
+        double rate = run.tokensPerCall();
         assertTrue(widest >= 32, "widest window " + widest);
         assertTrue(rate > 8, "tokens per call " + rate);
     }
