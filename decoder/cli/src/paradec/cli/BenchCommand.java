@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,6 +53,9 @@ final class BenchCommand {
             Options.Opt.value("--prompts", "FILE", "built-in code prompts", "prompts, one per line"),
             Options.Opt.value("--repeat", "R", "3", "timed rounds per prompt and decoder"),
             Options.Opt.flag("--against-llama-cpp", "time llama.cpp's own tools on the same model, prompts and threads"),
+            Options.Opt.value("--anchors", "LIST", "all the model's", "which tools --against-llama-cpp times (implies it): "
+                    + String.join(",", LlamaCppTools.AR_ANCHORS) + " for an autoregressive model, "
+                    + String.join(",", LlamaCppTools.DIFFUSION_ANCHORS) + " for a diffusion one"),
             Options.Opt.value("--out", "FILE", null, "write the report (markdown) there"),
             Options.Opt.value("--tokens-per-step", "K", null, "diffusion: steps = generation length / K at every --gen-length"),
             Options.Opt.flag("--json", "print the runs as JSON")));
@@ -167,11 +171,12 @@ final class BenchCommand {
             for (GenerationRequest q : requests.values()) {
                 if (q.decoder() instanceof paradec.decode.ArDecoder) arNeeds = q.decoder().needs();
             }
-            LlamaCppTools.Anchors anchors = o.has("--against-llama-cpp")
+            Set<String> wanted = anchors(o, model.model().isDiffusion(), decoders.contains("draft"));
+            LlamaCppTools.Anchors anchors = wanted != null
                     ? new LlamaCppTools(Main.root(), modelPath, threads, Placement.modelParams(o).gpuLayers()).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32),
                             // the draft decoder's drafter (checked autoregressive above) drafts for llama-server's draft-simple too
                             decoders.contains("draft") ? Path.of(o.get("--draft-model")) : null,
-                            "auto".equals(o.getOr("auto", "--draft-length")) ? 0 : o.getInt(8, 1, 63, "--draft-length"))
+                            "auto".equals(o.getOr("auto", "--draft-length")) ? 0 : o.getInt(8, 1, 63, "--draft-length"), wanted)
                     : LlamaCppTools.NONE;
             Section section;
             try {
@@ -199,11 +204,12 @@ final class BenchCommand {
                 List<Run> runs = new ArrayList<>();
                 for (int r = 0; r < repeat; r++) {
                     for (int p = 0; p < prompts.size(); p++) {
-                        runs.addAll(round(model, requests, promptTokens[p], p, r, baseline, lossless));
+                        runs.addAll(round(model, requests, promptTokens[p], p, r, baseline, lossless, true));
                         runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                     }
                 }
-                String table = Report.table(runs, baseline);
+                String versus = Report.againstTools(runs);
+                String table = Report.table(runs, baseline) + (versus.isEmpty() ? "" : "\n" + versus);
                 String extra = (curve != null ? Report.curveTable(curve) : perStep(runs, baseline)) + anchors.notes();
                 section = new Section(modelPath, model.model().description(), requests.get(baseline).maxTokens(), baseline, runs, prompts,
                         requests.get(baseline).maxTokens(), table, extra);
@@ -211,7 +217,7 @@ final class BenchCommand {
                 anchors.close();
             }
             // once llama-server is gone: nothing else of the bench runs beside the one-shot processes
-            if (!lossless || !o.has("--against-llama-cpp")) return section;
+            if (!lossless || wanted == null || !wanted.contains("llama-completion")) return section;
             return new Section(section.model(), section.description(), section.genLength(), section.baseline(), section.runs(),
                     section.prompts(), section.maxNew(), section.table(), section.extra()
                             + oneShot(o, modelPath, threads, section.prompts().get(0), maxNew, repeat));
@@ -228,6 +234,28 @@ final class BenchCommand {
         } catch (IOException e) {
             return "\nOne-shot, whole process: not measured (" + e.getMessage().lines().findFirst().orElse("") + ").\n";
         }
+    }
+
+    /**
+     * The llama.cpp tools to time: null without {@code --against-llama-cpp} or {@code --anchors}, else the ones
+     * {@code --anchors} names (all of the model family's without it).
+     */
+    static Set<String> anchors(Options o, boolean diffusion, boolean drafting) throws UsageException {
+        if (!o.has("--against-llama-cpp") && !o.has("--anchors")) return null;
+        List<String> known = new ArrayList<>(diffusion ? LlamaCppTools.DIFFUSION_ANCHORS : LlamaCppTools.AR_ANCHORS);
+        if (!drafting) known.remove(LlamaCppTools.DRAFT_SIMPLE);
+        if (!o.has("--anchors")) return new LinkedHashSet<>(known);
+        Set<String> wanted = new LinkedHashSet<>();
+        for (String name : o.get("--anchors").split(",", -1)) {
+            String n = name.trim();
+            if (!known.contains(n)) {
+                throw new UsageException("--anchors: " + (n.isEmpty() ? "an empty name" : "'" + n + "'") + " is not one of "
+                        + String.join(",", known) + (!diffusion && !drafting && n.equals(LlamaCppTools.DRAFT_SIMPLE)
+                        ? " (draft-simple needs the draft decoder and --draft-model)" : ""));
+            }
+            wanted.add(n);
+        }
+        return wanted;
     }
 
     /** Forward and Java time per forward call of the baseline (diffusion reports). */
@@ -291,24 +319,44 @@ final class BenchCommand {
             long passStart = System.nanoTime();
             for (int p = 0; p < prompts.length; p++) {
                 if (System.nanoTime() > until) return;
-                round(model, requests, prompts[p], p, pass, baseline, lossless);
+                round(model, requests, prompts[p], p, pass, baseline, lossless, false);
             }
             long passNanos = System.nanoTime() - passStart;
             quiet = jit.busy(compiling, passNanos) ? 0 : quiet + passNanos;
         }
     }
 
+    /** How long every timed run, paradec's and the anchors', waits first: see {@link #settle}. */
+    static final long SETTLE_MILLIS = Long.getLong("paradec.bench.settle", 40);
+
+    /**
+     * Waits until what ran before has stopped spinning. ggml's OpenMP workers spin after a decode before they sleep:
+     * llama-server's used 7.8-8.4 ms of a core in the 50 ms after its response (schedstat of its threads, four
+     * completions), and paradec's own do the same after a generation. Run back to back, a timed run shared a core
+     * with the one before it for its first milliseconds: every round's first decoder ran after the draft-simple
+     * server's completion, while llama-bench's timed tokens come long after its process start. Every timed run, on
+     * both sides, now starts {@value #SETTLE_MILLIS} ms after the last one.
+     */
+    static void settle() {
+        try {
+            Thread.sleep(SETTLE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Every decoder once on one prompt, in an order rotated by round and prompt so no decoder always runs first
      * (caches, turbo, neighbours). The warm-up runs exactly this too, so the timed runs meet no code the JIT has
-     * not compiled yet.
+     * not compiled yet. {@code timed}: each generation starts {@link #settle settled}.
      */
     private static List<Run> round(ParadecModel model, Map<String, GenerationRequest> requests, int[] prompt, int p, int r,
-                                   String baseline, boolean lossless) {
+                                   String baseline, boolean lossless, boolean timed) {
         List<String> order = new ArrayList<>(requests.keySet());
         Map<String, GenerationResult> results = new LinkedHashMap<>();
         for (int i = 0; i < order.size(); i++) {
             String d = order.get((i + r + p) % order.size());
+            if (timed) settle();
             results.put(d, model.generate(prompt, requests.get(d)));
         }
         int[] reference = results.get(baseline).tokens();

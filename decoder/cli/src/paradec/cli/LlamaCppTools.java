@@ -296,7 +296,7 @@ final class LlamaCppTools {
     };
 
     /** llama.cpp's model-free speculation in llama-server, as a user would turn it on. */
-    static final List<String> SERVER_SPECULATION = java.util.Arrays.asList(null, "ngram-map-k", "ngram-mod");
+    static final List<String> SERVER_SPECULATION = List.of("ngram-map-k", "ngram-mod");
 
     /** llama.cpp's classic draft-model speculation: a small AR model drafts greedily, the target verifies. */
     static final String DRAFT_SIMPLE = "draft-simple";
@@ -313,12 +313,18 @@ final class LlamaCppTools {
         return args;
     }
 
+    /** The tools {@code --anchors} may name for an autoregressive model ({@link #DRAFT_SIMPLE} with a draft model only). */
+    static final List<String> AR_ANCHORS = List.of("llama-bench", "llama-lookahead", "llama-server", "ngram-map-k", "ngram-mod",
+            DRAFT_SIMPLE, "llama-completion");
+    /** The tools {@code --anchors} may name for a diffusion model. */
+    static final List<String> DIFFUSION_ANCHORS = List.of("llama-diffusion-cli");
+
     /**
      * For an autoregressive model: llama-bench (tg), llama-lookahead and llama-server plain and with its
      * n-gram speculation; for a diffusion model: llama-diffusion-cli.
      */
     Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) throws IOException {
-        return anchorsFor(loaded, maxNew, settings, null, 0);
+        return anchorsFor(loaded, maxNew, settings, null, 0, null);
     }
 
     /**
@@ -326,18 +332,22 @@ final class LlamaCppTools {
      * {@code draftModel} (null: none) also llama-server's {@link #DRAFT_SIMPLE} speculation with that draft model.
      *
      * @param draftMax the draft length llama-server gets (0: its default)
+     * @param wanted   the tools to run, names of {@link #AR_ANCHORS} or {@link #DIFFUSION_ANCHORS} (null: all of them;
+     *                 llama-completion's one-shot comparison is the bench's own)
      */
-    Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings, Path draftModel, int draftMax) throws IOException {
+    Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings, Path draftModel, int draftMax,
+                       java.util.Set<String> wanted) throws IOException {
+        java.util.function.Predicate<String> runs = name -> wanted == null || wanted.contains(name);
         if (!loaded.isDiffusion()) {
             // the plain and draft-model servers keep nothing from one request to the next; the n-gram ones are started
             // afresh for every run, since ngram-mod's table outlives a request: from the second round on it
             // would draft the answer it produced for the same prompt before
-            Server plain = new Server(null);
+            Server plain = runs.test("llama-server") ? new Server(null) : null;
             Server drafting;
             try {
-                drafting = draftModel == null ? null : new Server(DRAFT_SIMPLE, draftArgs(draftModel, draftMax));
+                drafting = draftModel == null || !runs.test(DRAFT_SIMPLE) ? null : new Server(DRAFT_SIMPLE, draftArgs(draftModel, draftMax));
             } catch (IOException e) {
-                plain.close();
+                if (plain != null) plain.close();
                 throw e;
             }
             return new Anchors() {
@@ -349,40 +359,67 @@ final class LlamaCppTools {
                 @Override
                 public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
                     // llama-simple is left out: it has no thread option and always runs llama.cpp's default of 4
-                    List<BenchCommand.Run> runs = new java.util.ArrayList<>(List.of(bench(maxNew, promptTokens, promptIndex, round),
-                            lookahead(rawPrompt, maxNew, promptIndex, round)));
+                    // each run starts settled, as paradec's do (BenchCommand.settle)
+                    List<BenchCommand.Run> timed = new java.util.ArrayList<>();
+                    if (runs.test("llama-bench")) {
+                        BenchCommand.settle();
+                        timed.add(bench(maxNew, promptTokens, promptIndex, round));
+                    }
+                    if (runs.test("llama-lookahead")) {
+                        BenchCommand.settle();
+                        timed.add(lookahead(rawPrompt, maxNew, promptIndex, round));
+                    }
+                    if (plain != null) {
+                        BenchCommand.settle();
+                        timed.add(plain.complete(rawPrompt, maxNew, promptIndex, round));
+                    }
                     for (String spec : SERVER_SPECULATION) {
-                        if (spec == null) {
-                            runs.add(plain.complete(rawPrompt, maxNew, promptIndex, round));
-                            continue;
-                        }
+                        if (!runs.test(spec)) continue;
                         try (Server fresh = new Server(spec)) {
-                            runs.add(fresh.complete(rawPrompt, maxNew, promptIndex, round));
+                            BenchCommand.settle();
+                            timed.add(fresh.complete(rawPrompt, maxNew, promptIndex, round));
                         }
                     }
-                    if (drafting != null) runs.add(drafting.complete(rawPrompt, maxNew, promptIndex, round));
-                    return runs;
+                    if (drafting != null) {
+                        BenchCommand.settle();
+                        timed.add(drafting.complete(rawPrompt, maxNew, promptIndex, round));
+                    }
+                    return timed;
                 }
 
                 @Override
                 public String notes() {
-                    return "\nllama-bench runs each prompt's row at that prompt's depth (`-d` its token count, outside its timer), "
-                            + "so its tokens sit at the positions paradec's generated tokens do.\n"
-                            + "llama-server runs on loopback with the same threads, `-c 4096 -np 1`, greedy (`temperature 0, top_k 1`), "
-                            + "no prompt cache; its tokens/s is its own `timings.predicted_per_second` (generation only, like paradec's "
-                            + "warm runs), and its tokens per call count each target call as one token plus its accepted drafts. "
-                            + "The n-gram speculating servers are started afresh for each run: ngram-mod keeps its n-gram table across "
-                            + "requests, so a server kept for the whole bench drafts, from the second round on, the answer it "
-                            + "gave the same prompt before (paradec's decoders start every generation with nothing remembered).\n"
-                            + (draftModel == null ? "" : "llama-server " + DRAFT_SIMPLE + " drafts with `-md " + draftModel.getFileName()
-                            + "` on the same threads, " + (draftMax > 0 ? "`--spec-draft-n-max " + draftMax + "` (paradec's --draft-length)"
-                            : "its default draft length (paradec's draft: --draft-length auto)") + ".\n");
+                    StringBuilder n = new StringBuilder("\nEvery timed run, paradec's and the tools', starts " + BenchCommand.SETTLE_MILLIS
+                            + " ms after the one before (ggml's OpenMP workers spin for milliseconds after a decode).\n");
+                    if (runs.test("llama-bench")) {
+                        n.append("llama-bench runs each prompt's row at that prompt's depth (`-d` its token count, outside its timer), ")
+                                .append("so its tokens sit at the positions paradec's generated tokens do.\n");
+                    }
+                    if (plain != null || drafting != null || SERVER_SPECULATION.stream().anyMatch(runs)) {
+                        n.append("llama-server runs on loopback with the same threads, `-c 4096 -np 1`, greedy (`temperature 0, top_k 1`), ")
+                                .append("no prompt cache; its tokens/s is its own `timings.predicted_per_second` (generation only, like paradec's ")
+                                .append("warm runs), and its tokens per call count each target call as one token plus its accepted drafts.\n");
+                    }
+                    if (SERVER_SPECULATION.stream().anyMatch(runs)) {
+                        n.append("The n-gram speculating servers are started afresh for each run: ngram-mod keeps its n-gram table across ")
+                                .append("requests, so a server kept for the whole bench drafts, from the second round on, the answer it ")
+                                .append("gave the same prompt before (paradec's decoders start every generation with nothing remembered).\n");
+                    }
+                    if (drafting != null) {
+                        n.append("llama-server ").append(DRAFT_SIMPLE).append(" drafts with `-md ").append(draftModel.getFileName())
+                                .append("` on the same threads, ").append(draftMax > 0 ? "`--spec-draft-n-max " + draftMax + "` (paradec's --draft-length)"
+                                        : "its default draft length (paradec's draft: --draft-length auto)").append(".\n");
+                    }
+                    return n.toString();
                 }
 
                 @Override
                 public void close() {
-                    plain.close();
-                    if (drafting != null) drafting.close();
+                    try {
+                        if (plain != null) plain.close();
+                    } finally {
+                        if (drafting != null) drafting.close();
+                    }
                 }
             };
         }
@@ -398,6 +435,7 @@ final class LlamaCppTools {
 
             @Override
             public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
+                BenchCommand.settle();
                 return List.of(diffusion(rawPrompt, promptTokens, settings, promptIndex, round, samplingTimes));
             }
 

@@ -45,7 +45,7 @@ public final class Main {
                          (one path for both families: -n is the generation length of a diffusion model too)
               tokenize   -m MODEL [--vocab-only] -p TEXT
               bench      [-m MODEL[,MODEL...]] --decoders ar,jacobi,lookahead [--prompts FILE] [-n N] [--repeat R] [--json]
-                         [--against-llama-cpp] [--out FILE] [--gen-length L[,L...]] [--tokens-per-step K]
+                         [--against-llama-cpp [--anchors LIST]] [--out FILE] [--gen-length L[,L...]] [--tokens-per-step K]
                          [--kv-cache prefix] [--cache-refresh N] [--suffix-window W]
                          (several models or lengths: one section each and a summary table; --tokens-per-step:
                          diffusion steps = length / K at every length; --kv-cache prefix: each policy with and without)

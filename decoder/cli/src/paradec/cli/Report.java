@@ -49,6 +49,51 @@ final class Report {
         return sb.toString();
     }
 
+    /** How llama.cpp's tools' rows are named: the anchors, as opposed to paradec's decoders. */
+    static final String TOOL_SUFFIX = " (C++)";
+
+    /**
+     * Every paradec decoder against every llama.cpp tool of the bench, three ways, since on a noisy machine they
+     * differ: the ratio of the medians, the median of the ratios of runs paired by prompt and round (with its
+     * quartiles), and the ratio of each side's best run. Empty when the bench timed no tool.
+     */
+    static String againstTools(List<BenchCommand.Run> runs) {
+        Map<String, Map<String, BenchCommand.Run>> byName = new LinkedHashMap<>();
+        for (BenchCommand.Run r : runs) byName.computeIfAbsent(r.decoder(), k -> new LinkedHashMap<>()).put(r.prompt() + "/" + r.round(), r);
+        List<String> tools = byName.keySet().stream().filter(n -> n.endsWith(TOOL_SUFFIX)).toList();
+        if (tools.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder("| paradec | against | ratio of the medians | paired: median [p25-p75] (pairs) | ratio of the best runs |\n|---|---|---|---|---|\n");
+        for (var decoder : byName.entrySet()) {
+            if (decoder.getKey().endsWith(TOOL_SUFFIX)) continue;
+            double[] ours = speeds(decoder.getValue().values());
+            for (String tool : tools) {
+                Map<String, BenchCommand.Run> theirs = byName.get(tool);
+                double[] paired = decoder.getValue().entrySet().stream().filter(e -> theirs.containsKey(e.getKey()))
+                        .mapToDouble(e -> e.getValue().tokensPerSecond() / theirs.get(e.getKey()).tokensPerSecond()).sorted().toArray();
+                double[] other = speeds(theirs.values());
+                sb.append("| ").append(decoder.getKey()).append(" | ").append(tool.substring(0, tool.length() - TOOL_SUFFIX.length()))
+                        .append(" | ").append(BenchCommand.fmt(median(ours) / median(other))).append("x | ")
+                        .append(paired.length == 0 ? "n/a" : BenchCommand.fmt(median(paired)) + "x [" + BenchCommand.fmt(quantile(paired, 0.25))
+                                + "-" + BenchCommand.fmt(quantile(paired, 0.75)) + "] (" + paired.length + ")")
+                        .append(" | ").append(BenchCommand.fmt(max(ours) / max(other))).append("x |\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static double[] speeds(java.util.Collection<BenchCommand.Run> runs) {
+        return runs.stream().mapToDouble(BenchCommand.Run::tokensPerSecond).toArray();
+    }
+
+    /** The q-quantile of sorted values, interpolated between the nearest two. */
+    static double quantile(double[] sorted, double q) {
+        if (sorted.length == 0) return 0;
+        double at = q * (sorted.length - 1);
+        int lo = (int) Math.floor(at);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+    }
+
     static String curveTable(CostCurve curve) {
         StringBuilder sb = new StringBuilder("| k tokens per decode | 1 | 2 | 4 | 8 | 16 | 32 | 64 |\n|---|---|---|---|---|---|---|---|\n| ms |");
         int[] ks = {1, 2, 4, 8, 16, 32, 64};

@@ -15,7 +15,10 @@ class LlamaServerAnchorTest {
     void plainAndNgramSpeculatingServersReportTheirOwnTimings() throws Exception {
         Path model = TestModels.root().resolve("models/code-ar.gguf");
         LlamaCppTools tools = new LlamaCppTools(TestModels.root(), model, 1);
-        for (String spec : LlamaCppTools.SERVER_SPECULATION) {
+        List<String> specs = new java.util.ArrayList<>();
+        specs.add(null); // the plain server
+        specs.addAll(LlamaCppTools.SERVER_SPECULATION);
+        for (String spec : specs) {
             LlamaCppTools.Server server = tools.new Server(spec);
             try (server) {
                 BenchCommand.Run run = server.complete("def fibonacci(n):\n    ", 24, 0, 0);
