@@ -30,9 +30,12 @@ import paradec.testing.TestModels;
  *       {@code llama_batch_get_one}, a plain argmax over the logits (llama-bench's tg loop plus the argmax it lacks);</li>
  *   <li>safe: the same loop on the safe layer (Context, Batch, logits views under a lease);</li>
  *   <li>decoder: {@code ArDecoder} on a {@code LlamaCausalModel} with the context paradec would give it, under a lease;</li>
- *   <li>ar: {@code ParadecModel.generate} with the ar decoder, as bench and serve run it.</li>
+ *   <li>ar: {@code ParadecModel.generate} with the ar decoder, as bench and serve run it;</li>
+ *   <li>nolog: llama-bench's own tg loop on the raw bindings (the bare loop's tokens fed back, logits never read);</li>
+ *   <li>fixed: ar on a context whose thread chooser keeps the ceiling ({@code paradec.fixed-threads});</li>
+ *   <li>tool: llama-bench itself, a process (tg of the same length at the prompt's depth, one repetition).</li>
  * </ul>
- * Each variant's tokens/s counts the 127 decodes after the prompt's; all three must decode the same tokens. Run with {@code -Dparadec.bench=true
+ * Each variant's tokens/s counts the 127 decodes after the prompt's (llama-bench: its own 128); all must decode the same tokens. Run with {@code -Dparadec.bench=true
  * -Dtest=BareLoopBench} (rounds: {@code -Dparadec.bench.rounds}, default 300).
  */
 @EnabledIfSystemProperty(named = "paradec.bench", matches = "true")
@@ -44,10 +47,11 @@ class BareLoopBench {
     void arAgainstABareLoopInTheSameProcess() throws IOException {
         int rounds = Integer.getInteger("paradec.bench.rounds", 300);
         Path path = TestModels.root().resolve("models/code-ar.gguf");
-        String[] names = {"bare", "safe", "decoder", "ar"};
+        String[] names = {"bare", "safe", "decoder", "ar", "nolog", "fixed", "tool"};
         double[][] tps = new double[names.length][rounds];
         double[][] nativeUs = new double[names.length][rounds];
         try (ParadecModel paradec = ParadecModel.load(path, ModelParams.defaults(), THREADS);
+             ParadecModel fixed = ParadecModel.load(path, ModelParams.defaults(), THREADS);
              Arena arena = Arena.ofConfined()) {
             Model model = paradec.model();
             int[] prompt = model.vocab().tokenize("def fibonacci(n):", true, false);
@@ -64,6 +68,15 @@ class BareLoopBench {
                  LlamaCausalModel causal = new LlamaCausalModel(model, paradec.contextFor(decoder.needs(), 0))) {
                 GenerationRequest request = GenerationRequest.of("ar").maxTokens(NEW_TOKENS);
                 int[][] tokens = new int[names.length][];
+                int[] reference = bare.generate(prompt);
+                // the fixed model's AR context is made now, while the property says so (read at a context's making)
+                String was = System.setProperty(Context.FIXED_THREADS_PROPERTY, "true");
+                try {
+                    fixed.generate(prompt, request);
+                } finally {
+                    if (was == null) System.clearProperty(Context.FIXED_THREADS_PROPERTY);
+                    else System.setProperty(Context.FIXED_THREADS_PROPERTY, was);
+                }
                 for (int r = -20; r < rounds; r++) { // 20 rounds of warm-up
                     for (int k = 0; k < names.length; k++) {
                         int v = (k + Math.max(r, 0)) % names.length;
@@ -92,8 +105,19 @@ class BareLoopBench {
                                     decode = g.nativeNanos();
                                 }
                             }
+                            case 4 -> {
+                                tokens[v] = bare.replay(prompt, reference);
+                                nanos = bare.nanos;
+                                decode = bare.decodeNanos;
+                            }
+                            case 6 -> {
+                                tokens[v] = reference;
+                                double t = llamaBench(path, prompt.length);
+                                nanos = (long) ((NEW_TOKENS - 1) * 1e9 / t);
+                                decode = nanos;
+                            }
                             default -> {
-                                GenerationResult g = paradec.generate(prompt, request);
+                                GenerationResult g = (v == 3 ? paradec : fixed).generate(prompt, request);
                                 tokens[v] = g.tokens();
                                 nanos = (long) ((NEW_TOKENS - 1) * 1e9 / g.generationTokensPerSecond());
                                 decode = g.nativeNanos();
@@ -107,6 +131,8 @@ class BareLoopBench {
                     assertArrayEquals(tokens[0], tokens[1], "the safe layer's loop decoded other tokens than the bare loop");
                     assertArrayEquals(tokens[0], tokens[2], "ArDecoder decoded other tokens than the bare loop");
                     assertArrayEquals(tokens[0], tokens[3], "paradec's AR decoded other tokens than the bare loop");
+                    assertArrayEquals(tokens[0], tokens[4], "the replay fed other tokens");
+                    assertArrayEquals(tokens[0], tokens[5], "paradec's AR on fixed threads decoded other tokens than the bare loop");
                 }
             } finally {
                 bare.close();
@@ -137,6 +163,21 @@ class BareLoopBench {
         }
         tokens[v] = out;
         return t0;
+    }
+
+    static double llamaBench(Path model, int depth) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("paradec.native.dir"), "llama-bench").toString(), "-m", model.toString(),
+                    "-p", "0", "-n", Integer.toString(NEW_TOKENS), "-d", Integer.toString(depth), "-t", Integer.toString(THREADS), "-r", "1", "-o", "csv")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            java.util.List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+            p.waitFor();
+            java.util.List<String> header = java.util.List.of(lines.get(0).split(","));
+            String[] row = lines.get(1).split(",");
+            return Double.parseDouble(row[header.indexOf("avg_ts")].replace("\"", ""));
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static double quantile(double[] xs, double q) {
@@ -187,6 +228,27 @@ class BareLoopBench {
             nanos = System.nanoTime() - t0;
             decodeNanos = decode;
             return out;
+        }
+
+        /** llama-bench's own tg loop: the given tokens fed back, the logits never read, a synchronize per decode. */
+        int[] replay(int[] prompt, int[] tokens) {
+            LlamaLib.llama_memory_clear(memory, true);
+            MemorySegment.copy(prompt, 0, token, ValueLayout.JAVA_INT, 0, prompt.length);
+            long p0 = System.nanoTime();
+            check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, prompt.length)));
+            LlamaLib.llama_synchronize(context);
+            long decode = System.nanoTime() - p0;
+            long t0 = System.nanoTime();
+            for (int i = 1; i < NEW_TOKENS; i++) {
+                token.setAtIndex(ValueLayout.JAVA_INT, 0, tokens[i - 1]);
+                long d0 = System.nanoTime();
+                check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, 1)));
+                LlamaLib.llama_synchronize(context);
+                decode += System.nanoTime() - d0;
+            }
+            nanos = System.nanoTime() - t0;
+            decodeNanos = decode;
+            return tokens.clone();
         }
 
         private MemorySegment logits() {
