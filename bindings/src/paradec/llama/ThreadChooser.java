@@ -27,7 +27,12 @@ import java.util.Arrays;
  * Another count takes over only when estimated {@value #MARGIN_PERCENT}% faster, and each try that keeps the
  * current count on a close call makes the next one rarer. Times are compared only between decodes of
  * similar size (power-of-two buckets of the batch's token count); a size not compared yet follows the sizes that
- * have been. The first decode of each size is cold and left out.
+ * have been. The first decode of each size is cold and left out. A try's first decode on more threads than the
+ * decode before it is judged leniently ({@value #WOKEN_SLOWER}x): ggml's OpenMP workers sleep once they have spun a
+ * few milliseconds without work, and waking them costs that one decode a few hundred microseconds (the median of the
+ * try's decodes shrugs it off). Judged as any other, tries of 2 threads after a stretch on 1 ended at their first
+ * decode as clearly slower, again and again (measured: 31% of a noisy minute's one-token decodes on 1 thread, in runs
+ * of 100-290 between one-decode tries, 1 thread's median 525 us against 347 on 2; 13-19% with this).
  *
  * <p>Not thread-safe: a {@link Context} uses it under its lock.
  */
@@ -44,6 +49,8 @@ final class ThreadChooser {
     static final double MAX_TRY_COST = 8;
     /** A try ends at once when a decode of it takes this multiple of the current count's estimate. */
     static final double CLEARLY_SLOWER = 1.5;
+    /** The same for a try's first decode when it wakes sleeping workers (more threads than the decode before). */
+    static final double WOKEN_SLOWER = 4;
     /** How much faster (estimate against estimate) another count must be to take over. */
     static final int MARGIN_PERCENT = 10;
     /** Recent decodes per bucket and count whose median is the typical part of that count's estimate. */
@@ -90,6 +97,8 @@ final class ThreadChooser {
     private final double[] nanosSinceTry = new double[BUCKETS];
     private final double[] share = new double[BUCKETS];
     private int nextTry;
+    /** The thread count of the last decode observed, any size (0: none yet). */
+    private int lastThreads;
     private int trying = -1;
     private int tryBucket;
     private int tryLeft;
@@ -154,6 +163,8 @@ final class ThreadChooser {
         if (counts.length == 1 || nanos <= 0) return;
         int i = indexOf(threads);
         if (i < 0) return;
+        boolean woke = lastThreads > 0 && threads > lastThreads;
+        lastThreads = threads;
         int b = bucket(tokens);
         if (!warm[b]) {
             warm[b] = true;
@@ -164,7 +175,9 @@ final class ThreadChooser {
         if (trying != i || b != tryBucket) return;
         int cur = currentIn(b);
         double now = estimate(b, cur);
-        boolean clearlySlower = i != cur && !Double.isNaN(now) && nanos > CLEARLY_SLOWER * now;
+        // the first decode on more threads than the last one wakes workers that went to sleep in between: what a
+        // switch costs, once; a try ends on it only when it took far longer than that (a stall)
+        boolean clearlySlower = i != cur && !Double.isNaN(now) && nanos > (woke ? WOKEN_SLOWER : CLEARLY_SLOWER) * now;
         if (--tryLeft > 0 && !clearlySlower) return;
         trying = -1;
         decodesSinceTry[b] = 0;

@@ -180,6 +180,36 @@ class ThreadChooserTest {
         }
     }
 
+    /**
+     * ggml's second thread sleeps once it has spun a few milliseconds without work: the first 2-thread decode after a
+     * stretch on 1 thread wakes it and takes {@code wake} longer (measured on the noisy machine: tries of 2 threads
+     * ended at their first decode as more than 1.5x 1 thread's median of 525 us, where 2 threads' median was 347).
+     */
+    private static IntToLongFunction withWakeUps(IntToLongFunction cost, long wake) {
+        int[] last = {0};
+        return t -> {
+            long nanos = cost.applyAsLong(t) + (last[0] > 0 && t > last[0] ? wake : 0);
+            last[0] = t;
+            return nanos;
+        };
+    }
+
+    @Test
+    void waitingForSleepingWorkersDoesNotKeepTheirCountOut() {
+        for (long seed = 1; seed <= 5; seed++) {
+            ThreadChooser chooser = new ThreadChooser(2, true);
+            run(chooser, 2000, 1, withWakeUps(noisy(seed), 600_000));
+            // a burst of another tenant's work sends the decodes to 1 thread (as in aCountJudgedByOneStalledTryIsTriedAgainSoon)
+            int[] stalled = {0};
+            IntToLongFunction noisy = withWakeUps(noisy(seed + 50), 600_000);
+            run(chooser, 200, 1, t -> t == 2 && stalled[0]++ < 4 ? 130_000_000L : noisy.applyAsLong(t));
+            run(chooser, 10_000, 1, withWakeUps(noisy(seed + 100), 600_000));
+            Outcome after = run(chooser, 10_000, 1, withWakeUps(noisy(seed + 200), 600_000));
+            // judged by the waking decode, every try of 2 threads failed and this stayed at 0-30
+            assertTrue(after.uses()[2] > 9_500, "seed " + seed + ": decodes on 2 threads: " + after.uses()[2]);
+        }
+    }
+
     @Test
     void aColdFirstDecodeDoesNotDriveTheChoice() {
         // a context's first decode pays for first touches (here 300 ms against 0.38 ms warm): taken as the ceiling's
