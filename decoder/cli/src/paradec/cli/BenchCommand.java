@@ -204,7 +204,7 @@ final class BenchCommand {
                 List<Run> runs = new ArrayList<>();
                 for (int r = 0; r < repeat; r++) {
                     for (int p = 0; p < prompts.size(); p++) {
-                        runs.addAll(round(model, requests, promptTokens[p], p, r, baseline, lossless, true));
+                        runs.addAll(round(model, requests, promptTokens[p], p, r, baseline, lossless));
                         runs.addAll(anchors.run(rawPrompts.get(p), promptTokens[p].length, p, r));
                     }
                 }
@@ -319,44 +319,26 @@ final class BenchCommand {
             long passStart = System.nanoTime();
             for (int p = 0; p < prompts.length; p++) {
                 if (System.nanoTime() > until) return;
-                round(model, requests, prompts[p], p, pass, baseline, lossless, false);
+                round(model, requests, prompts[p], p, pass, baseline, lossless);
             }
             long passNanos = System.nanoTime() - passStart;
             quiet = jit.busy(compiling, passNanos) ? 0 : quiet + passNanos;
         }
     }
 
-    /** How long every timed run, paradec's and the anchors', waits first: see {@link #settle}. */
-    static final long SETTLE_MILLIS = Long.getLong("paradec.bench.settle", 40);
-
-    /**
-     * Waits until what ran before has stopped spinning. ggml's OpenMP workers spin after a decode before they sleep:
-     * llama-server's used 7.8-8.4 ms of a core in the 50 ms after its response (schedstat of its threads, four
-     * completions), and paradec's own do the same after a generation. Run back to back, a timed run shared a core
-     * with the one before it for its first milliseconds: every round's first decoder ran after the draft-simple
-     * server's completion, while llama-bench's timed tokens come long after its process start. Every timed run, on
-     * both sides, now starts {@value #SETTLE_MILLIS} ms after the last one.
-     */
-    static void settle() {
-        try {
-            Thread.sleep(SETTLE_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /**
      * Every decoder once on one prompt, in an order rotated by round and prompt so no decoder always runs first
      * (caches, turbo, neighbours). The warm-up runs exactly this too, so the timed runs meet no code the JIT has
-     * not compiled yet. {@code timed}: each generation starts {@link #settle settled}.
+     * not compiled yet. Runs follow each other without a pause, as llama-bench's timed tokens follow its own start and
+     * warm-up run: a 40 ms pause before each run (meant to let the OpenMP workers of the run before stop spinning)
+     * made paradec's AR 20-33% slower here (three interleaved pairs), the cores of this VM coming back slow from idle.
      */
     private static List<Run> round(ParadecModel model, Map<String, GenerationRequest> requests, int[] prompt, int p, int r,
-                                   String baseline, boolean lossless, boolean timed) {
+                                   String baseline, boolean lossless) {
         List<String> order = new ArrayList<>(requests.keySet());
         Map<String, GenerationResult> results = new LinkedHashMap<>();
         for (int i = 0; i < order.size(); i++) {
             String d = order.get((i + r + p) % order.size());
-            if (timed) settle();
             results.put(d, model.generate(prompt, requests.get(d)));
         }
         int[] reference = results.get(baseline).tokens();

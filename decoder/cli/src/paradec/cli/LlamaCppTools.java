@@ -359,29 +359,23 @@ final class LlamaCppTools {
                 @Override
                 public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
                     // llama-simple is left out: it has no thread option and always runs llama.cpp's default of 4
-                    // each run starts settled, as paradec's do (BenchCommand.settle)
                     List<BenchCommand.Run> timed = new java.util.ArrayList<>();
                     if (runs.test("llama-bench")) {
-                        BenchCommand.settle();
                         timed.add(bench(maxNew, promptTokens, promptIndex, round));
                     }
                     if (runs.test("llama-lookahead")) {
-                        BenchCommand.settle();
                         timed.add(lookahead(rawPrompt, maxNew, promptIndex, round));
                     }
                     if (plain != null) {
-                        BenchCommand.settle();
                         timed.add(plain.complete(rawPrompt, maxNew, promptIndex, round));
                     }
                     for (String spec : SERVER_SPECULATION) {
                         if (!runs.test(spec)) continue;
                         try (Server fresh = new Server(spec)) {
-                            BenchCommand.settle();
                             timed.add(fresh.complete(rawPrompt, maxNew, promptIndex, round));
                         }
                     }
                     if (drafting != null) {
-                        BenchCommand.settle();
                         timed.add(drafting.complete(rawPrompt, maxNew, promptIndex, round));
                     }
                     return timed;
@@ -389,8 +383,7 @@ final class LlamaCppTools {
 
                 @Override
                 public String notes() {
-                    StringBuilder n = new StringBuilder("\nEvery timed run, paradec's and the tools', starts " + BenchCommand.SETTLE_MILLIS
-                            + " ms after the one before (ggml's OpenMP workers spin for milliseconds after a decode).\n");
+                    StringBuilder n = new StringBuilder("\n");
                     if (runs.test("llama-bench")) {
                         n.append("llama-bench runs each prompt's row at that prompt's depth (`-d` its token count, outside its timer), ")
                                 .append("so its tokens sit at the positions paradec's generated tokens do.\n");
@@ -435,7 +428,6 @@ final class LlamaCppTools {
 
             @Override
             public List<BenchCommand.Run> run(String rawPrompt, int promptTokens, int promptIndex, int round) throws IOException {
-                BenchCommand.settle();
                 return List.of(diffusion(rawPrompt, promptTokens, settings, promptIndex, round, samplingTimes));
             }
 
