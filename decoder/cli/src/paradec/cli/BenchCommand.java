@@ -171,7 +171,7 @@ final class BenchCommand {
             for (GenerationRequest q : requests.values()) {
                 if (q.decoder() instanceof paradec.decode.ArDecoder) arNeeds = q.decoder().needs();
             }
-            Set<String> wanted = anchors(o, model.model().isDiffusion(), decoders.contains("draft"));
+            Set<String> wanted = anchors(o, LlamaCppTools.anchorsOf(model.model(), decoders.contains("draft")));
             LlamaCppTools.Anchors anchors = wanted != null
                     ? new LlamaCppTools(Main.root(), modelPath, threads, Placement.modelParams(o).gpuLayers()).anchorsFor(model.model(), maxNew, DecoderSpec.diffusionSettings(o, maxNew, 32),
                             // the draft decoder's drafter (checked autoregressive above) drafts for llama-server's draft-simple too
@@ -238,20 +238,18 @@ final class BenchCommand {
 
     /**
      * The llama.cpp tools to time: null without {@code --against-llama-cpp} or {@code --anchors}, else the ones
-     * {@code --anchors} names (all of the model family's without it).
+     * {@code --anchors} names (all of {@code known}, the model's, without it).
      */
-    static Set<String> anchors(Options o, boolean diffusion, boolean drafting) throws UsageException {
+    static Set<String> anchors(Options o, List<String> known) throws UsageException {
         if (!o.has("--against-llama-cpp") && !o.has("--anchors")) return null;
-        List<String> known = new ArrayList<>(diffusion ? LlamaCppTools.DIFFUSION_ANCHORS : LlamaCppTools.AR_ANCHORS);
-        if (!drafting) known.remove(LlamaCppTools.DRAFT_SIMPLE);
         if (!o.has("--anchors")) return new LinkedHashSet<>(known);
         Set<String> wanted = new LinkedHashSet<>();
         for (String name : o.get("--anchors").split(",", -1)) {
             String n = name.trim();
             if (!known.contains(n)) {
                 throw new UsageException("--anchors: " + (n.isEmpty() ? "an empty name" : "'" + n + "'") + " is not one of "
-                        + String.join(",", known) + (!diffusion && !drafting && n.equals(LlamaCppTools.DRAFT_SIMPLE)
-                        ? " (draft-simple needs the draft decoder and --draft-model)" : ""));
+                        + String.join(",", known) + (n.equals(LlamaCppTools.DRAFT_SIMPLE)
+                        ? " (draft-simple needs an autoregressive model, the draft decoder and --draft-model)" : ""));
             }
             wanted.add(n);
         }

@@ -319,6 +319,12 @@ final class LlamaCppTools {
     /** The tools {@code --anchors} may name for a diffusion model. */
     static final List<String> DIFFUSION_ANCHORS = List.of("llama-diffusion-cli");
 
+    /** The tools a bench of this model may time; {@link #DRAFT_SIMPLE} only beside paradec's draft decoder. */
+    static List<String> anchorsOf(Model loaded, boolean drafting) {
+        if (loaded.isDiffusion()) return DIFFUSION_ANCHORS;
+        return drafting ? AR_ANCHORS : AR_ANCHORS.stream().filter(a -> !a.equals(DRAFT_SIMPLE)).toList();
+    }
+
     /**
      * For an autoregressive model: llama-bench (tg), llama-lookahead and llama-server plain and with its
      * n-gram speculation; for a diffusion model: llama-diffusion-cli.

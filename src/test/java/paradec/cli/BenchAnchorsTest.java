@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import paradec.testing.TestModels;
 
 /** Which of llama.cpp's tools bench times: --against-llama-cpp alone, --anchors naming some, and names it refuses. */
 class BenchAnchorsTest {
@@ -15,7 +16,11 @@ class BenchAnchorsTest {
         String[] all = new String[args.length + 1];
         all[0] = "bench";
         System.arraycopy(args, 0, all, 1, args.length);
-        return BenchCommand.anchors(Options.parse(all, 1, BenchCommand.OPTIONS), diffusion, drafting);
+        try (paradec.llama.Model model = paradec.llama.Model.load(TestModels.root().resolve(diffusion ? "models/code-dlm.gguf" : "models/code-ar.gguf"))) {
+            return BenchCommand.anchors(Options.parse(all, 1, BenchCommand.OPTIONS), LlamaCppTools.anchorsOf(model, drafting));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -47,7 +52,7 @@ class BenchAnchorsTest {
             assertTrue(e.getMessage().startsWith("--anchors: "), e.getMessage());
         }
         UsageException noDraft = assertThrows(UsageException.class, () -> anchors(false, false, "--anchors", "draft-simple"));
-        assertTrue(noDraft.getMessage().contains("needs the draft decoder"), noDraft.getMessage());
+        assertTrue(noDraft.getMessage().contains("needs an autoregressive model, the draft decoder"), noDraft.getMessage());
         assertThrows(UsageException.class, () -> anchors(true, false, "--anchors", "llama-bench"));
     }
 }
