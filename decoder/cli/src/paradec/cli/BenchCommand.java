@@ -192,8 +192,9 @@ final class BenchCommand {
                 CostCurve curve = arNeeds == null ? null : model.recalibrateCostCurve(arNeeds, 0);
                 // the draft decoder's tuner weighs its drafter's one-token decode: measured now too, on the same machine state
                 for (GenerationRequest q : requests.values()) {
-                    if (q.decoder() instanceof paradec.decode.DraftModelDecoder d && d.drafter() instanceof paradec.engine.LlamaCausalModel drafter) {
-                        paradec.engine.CostCurves.recalibrate(drafter);
+                    if (q.decoder() == null) continue;
+                    for (Object helper : q.decoder().auxiliaryModels()) {
+                        if (helper instanceof paradec.engine.LlamaCausalModel drafter) paradec.engine.CostCurves.recalibrate(drafter);
                     }
                 }
                 // the curve's decodes of up to 64 tokens deoptimise code the warm-up compiled for its own batch sizes

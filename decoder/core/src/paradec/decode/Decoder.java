@@ -1,5 +1,6 @@
 package paradec.decode;
 
+import java.util.List;
 import paradec.generation.GenerationResult;
 import paradec.generation.TokenListener;
 
@@ -9,6 +10,14 @@ public interface Decoder {
 
     /** The KV context this decoder needs, so an engine can size one. */
     ContextNeeds needs();
+
+    /**
+     * The models besides the one {@link #generate} is given that this decoder decodes with (a drafter), so an engine
+     * can hold them for a generation as it holds that one. None by default.
+     */
+    default List<Object> auxiliaryModels() {
+        return List.of();
+    }
 
     /**
      * Generates a continuation of the prompt. The model's KV memory is cleared first, so one

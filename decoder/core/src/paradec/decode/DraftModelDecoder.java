@@ -56,13 +56,13 @@ public final class DraftModelDecoder implements Decoder {
     }
 
     @Override
-    public String name() {
-        return "draft";
+    public java.util.List<Object> auxiliaryModels() {
+        return java.util.List.of(drafter);
     }
 
-    /** The model that drafts (a benchmark re-measures its cost curve with the target's). */
-    public CausalModel drafter() {
-        return drafter;
+    @Override
+    public String name() {
+        return "draft";
     }
 
     @Override

@@ -63,8 +63,9 @@ public final class SpecDiffDecoder implements Decoder {
         this.draftSteps = draftSteps;
     }
 
-    public DenoisingModel drafter() {
-        return drafter;
+    @Override
+    public java.util.List<Object> auxiliaryModels() {
+        return java.util.List.of(drafter);
     }
 
     @Override

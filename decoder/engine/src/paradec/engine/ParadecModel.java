@@ -377,7 +377,7 @@ public final class ParadecModel implements AutoCloseable {
                 request.contextLength());
         LlamaCausalModel causal = take(params);
         // the lease keeps other threads off the context for the whole generation and scopes its logits views
-        try (Context.Lease lease = causal.context().acquire(); Context.Lease drafting = drafterLease(decoder)) {
+        try (Context.Lease lease = causal.context().acquire(); Leases helpers = holdAuxiliary(decoder)) {
             return decoder.generate(causal, prompt, new GenerationSettings(request.maxTokens(), request.sampling(), request.trace()), listener);
         } finally {
             give(causal, idleCausal);
@@ -385,17 +385,43 @@ public final class ParadecModel implements AutoCloseable {
     }
 
     /**
-     * A drafter's context, held for the generation as the model's is: its logits views then live in a confined arena.
-     * Without a lease each decode's views live in a shared one, whose close is a handshake with every thread of the
-     * JVM (perf: is_accessing_session, safepoint poll updates): the draft decoder on code-ar spent 10-19% of its
-     * decode time in Java, 1.4-3.1% with the drafter held.
-     * Null (nothing to hold) for other decoders and drafters.
+     * The contexts of a decoder's auxiliary models (a drafter's), held for the generation as the model's is: their
+     * logits views then live in a confined arena. Without a lease each decode's views live in a shared one, whose
+     * close is a handshake with every thread of the JVM (perf: is_accessing_session, safepoint poll updates): the
+     * draft decoder on code-ar spent 10-19% of its decode time in Java, 1.4-3.1% with the drafter held. Released in
+     * the reverse order; models without a paradec context (a test's) hold nothing.
      */
-    private static Context.Lease drafterLease(Decoder decoder) {
-        Context drafter = decoder instanceof paradec.decode.DraftModelDecoder d && d.drafter() instanceof LlamaCausalModel m ? m.context()
-                : decoder instanceof paradec.decode.SpecDiffDecoder s && s.drafter() instanceof LlamaDenoisingModel m ? m.context()
-                : null;
-        return drafter == null ? null : drafter.acquire();
+    private static Leases holdAuxiliary(Decoder decoder) {
+        Leases leases = new Leases();
+        try {
+            for (Object m : java.util.Objects.requireNonNullElse(decoder.auxiliaryModels(), List.<Object>of())) {
+                Context c = m instanceof LlamaCausalModel causal ? causal.context() : m instanceof LlamaDenoisingModel denoising ? denoising.context() : null;
+                if (c != null) leases.held.add(c.acquire());
+            }
+        } catch (RuntimeException e) {
+            leases.close();
+            throw e;
+        }
+        return leases;
+    }
+
+    /** Leases released in the reverse order of their taking. */
+    private static final class Leases implements AutoCloseable {
+        private final java.util.ArrayDeque<Context.Lease> held = new java.util.ArrayDeque<>();
+
+        @Override
+        public void close() {
+            RuntimeException first = null;
+            while (!held.isEmpty()) {
+                try {
+                    held.removeLast().close();
+                } catch (RuntimeException e) {
+                    if (first == null) first = e;
+                    else first.addSuppressed(e);
+                }
+            }
+            if (first != null) throw first;
+        }
     }
 
     /** The context an AR-family decoder with these needs runs on. */

@@ -69,32 +69,41 @@ class ParadecModelTest {
         // (and each decode's views paid a shared arena's close: a handshake with every thread)
         try (ParadecModel draft = ParadecModel.load(TestModels.root().resolve("models/code-draft.gguf"), paradec.llama.ModelParams.defaults(), 1)) {
             LlamaCausalModel drafter = draft.causalDrafter(0);
-            List<String> seen = new ArrayList<>();
-            GenerationRequest request = GenerationRequest.of("ar").decoder(paradec.decode.DraftModelDecoder.adaptive(drafter, 4))
-                    .maxTokens(12).onToken(token -> {
-                        Thread other = new Thread(() -> {
-                            try (paradec.llama.Context.Lease lease = drafter.context().acquire()) {
-                                seen.add("taken");
-                            } catch (IllegalStateException e) {
-                                seen.add("held");
-                            }
-                        });
-                        other.start();
-                        try {
-                            other.join();
-                        } catch (InterruptedException e) {
-                            throw new AssertionError(e);
-                        }
-                        return true;
-                    });
-            GenerationResult r = ar.generate(ar.tokenize(PROMPT), request);
-            assertEquals(12, r.tokens().length);
-            assertEquals(12, seen.size());
-            assertTrue(seen.stream().allMatch("held"::equals), seen.toString());
-            // and free again once the generation is over
-            try (paradec.llama.Context.Lease lease = drafter.context().acquire()) {
-                assertEquals(drafter.context(), lease.context());
+            assertHeldWhileItDecodes(drafter.context(), paradec.decode.DraftModelDecoder.adaptive(drafter, 4));
+        }
+        // a diffusion drafter (SpecDiff) the same way
+        try (ParadecModel draft = ParadecModel.load(TestModels.root().resolve("models/code-dlm.gguf"), paradec.llama.ModelParams.defaults(), 1)) {
+            LlamaDenoisingModel drafter = draft.drafter(256);
+            assertHeldWhileItDecodes(drafter.context(), new paradec.decode.SpecDiffDecoder(drafter, 6, 2));
+        }
+    }
+
+    /** At every token of a generation with this decoder, another thread cannot take the context; afterwards it can. */
+    private void assertHeldWhileItDecodes(paradec.llama.Context context, paradec.decode.Decoder decoder) {
+        List<String> seen = new ArrayList<>();
+        GenerationRequest request = GenerationRequest.of("ar").decoder(decoder).maxTokens(12).onToken(token -> {
+            Thread other = new Thread(() -> {
+                try (paradec.llama.Context.Lease lease = context.acquire()) {
+                    seen.add("taken");
+                } catch (IllegalStateException e) {
+                    seen.add("held");
+                }
+            });
+            other.start();
+            try {
+                other.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
             }
+            return true;
+        });
+        GenerationResult r = ar.generate(ar.tokenize(PROMPT), request);
+        assertEquals(12, r.tokens().length, decoder.name());
+        assertEquals(12, seen.size(), decoder.name());
+        assertTrue(seen.stream().allMatch("held"::equals), decoder.name() + ": " + seen);
+        // and free again once the generation is over
+        try (paradec.llama.Context.Lease lease = context.acquire()) {
+            assertEquals(context, lease.context());
         }
     }
 
