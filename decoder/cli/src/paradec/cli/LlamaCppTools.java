@@ -326,16 +326,9 @@ final class LlamaCppTools {
     }
 
     /**
-     * For an autoregressive model: llama-bench (tg), llama-lookahead and llama-server plain and with its
-     * n-gram speculation; for a diffusion model: llama-diffusion-cli.
-     */
-    Anchors anchorsFor(Model loaded, int maxNew, DiffusionSettings settings) throws IOException {
-        return anchorsFor(loaded, maxNew, settings, null, 0, null);
-    }
-
-    /**
-     * As {@link #anchorsFor(Model, int, DiffusionSettings)}, and for an autoregressive model with an autoregressive
-     * {@code draftModel} (null: none) also llama-server's {@link #DRAFT_SIMPLE} speculation with that draft model.
+     * For an autoregressive model: llama-bench (tg), llama-lookahead, llama-server plain and with its n-gram
+     * speculation, and with an autoregressive {@code draftModel} (null: none) llama-server's {@link #DRAFT_SIMPLE}
+     * speculation with that draft model; for a diffusion model: llama-diffusion-cli.
      *
      * @param draftMax the draft length llama-server gets (0: its default)
      * @param wanted   the tools to run, names of {@link #AR_ANCHORS} or {@link #DIFFUSION_ANCHORS} (null: all of them;

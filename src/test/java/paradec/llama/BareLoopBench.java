@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import paradec.cli.LlamaBenchRunner;
 import paradec.decode.ArDecoder;
 import paradec.decode.GenerationSettings;
 import paradec.engine.GenerationRequest;
@@ -112,7 +113,7 @@ class BareLoopBench {
                             }
                             case 6 -> {
                                 tokens[v] = reference;
-                                double t = llamaBench(path, prompt.length);
+                                double t = LlamaBenchRunner.tokensPerSecond(path, THREADS, NEW_TOKENS, prompt.length);
                                 nanos = (long) ((NEW_TOKENS - 1) * 1e9 / t);
                                 decode = nanos;
                             }
@@ -165,21 +166,6 @@ class BareLoopBench {
         return t0;
     }
 
-    static double llamaBench(Path model, int depth) {
-        try {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("paradec.native.dir"), "llama-bench").toString(), "-m", model.toString(),
-                    "-p", "0", "-n", Integer.toString(NEW_TOKENS), "-d", Integer.toString(depth), "-t", Integer.toString(THREADS), "-r", "1", "-o", "csv")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            java.util.List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
-            p.waitFor();
-            java.util.List<String> header = java.util.List.of(lines.get(0).split(","));
-            String[] row = lines.get(1).split(",");
-            return Double.parseDouble(row[header.indexOf("avg_ts")].replace("\"", ""));
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static double quantile(double[] xs, double q) {
         double[] s = xs.clone();
         Arrays.sort(s);
@@ -210,45 +196,36 @@ class BareLoopBench {
         }
 
         int[] generate(int[] prompt) {
+            return run(prompt, null);
+        }
+
+        /** llama-bench's own tg loop: the given tokens fed back, the logits never read, a synchronize per decode. */
+        int[] replay(int[] prompt, int[] tokens) {
+            return run(prompt, tokens);
+        }
+
+        /** The greedy loop, or with {@code feed} the loop that feeds those tokens and never reads a logit. */
+        private int[] run(int[] prompt, int[] feed) {
             LlamaLib.llama_memory_clear(memory, true);
             MemorySegment.copy(prompt, 0, token, ValueLayout.JAVA_INT, 0, prompt.length);
             long p0 = System.nanoTime();
             check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, prompt.length)));
+            if (feed != null) LlamaLib.llama_synchronize(context);
             long decode = System.nanoTime() - p0;
-            int[] out = new int[NEW_TOKENS];
-            out[0] = PlainArgmax.of(logits());
+            int[] out = feed != null ? feed.clone() : new int[NEW_TOKENS];
+            if (feed == null) out[0] = PlainArgmax.of(logits());
             long t0 = System.nanoTime();
             for (int i = 1; i < NEW_TOKENS; i++) {
                 token.setAtIndex(ValueLayout.JAVA_INT, 0, out[i - 1]);
                 long d0 = System.nanoTime();
                 check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, 1)));
+                if (feed != null) LlamaLib.llama_synchronize(context);
                 decode += System.nanoTime() - d0;
-                out[i] = PlainArgmax.of(logits());
+                if (feed == null) out[i] = PlainArgmax.of(logits());
             }
             nanos = System.nanoTime() - t0;
             decodeNanos = decode;
             return out;
-        }
-
-        /** llama-bench's own tg loop: the given tokens fed back, the logits never read, a synchronize per decode. */
-        int[] replay(int[] prompt, int[] tokens) {
-            LlamaLib.llama_memory_clear(memory, true);
-            MemorySegment.copy(prompt, 0, token, ValueLayout.JAVA_INT, 0, prompt.length);
-            long p0 = System.nanoTime();
-            check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, prompt.length)));
-            LlamaLib.llama_synchronize(context);
-            long decode = System.nanoTime() - p0;
-            long t0 = System.nanoTime();
-            for (int i = 1; i < NEW_TOKENS; i++) {
-                token.setAtIndex(ValueLayout.JAVA_INT, 0, tokens[i - 1]);
-                long d0 = System.nanoTime();
-                check(LlamaLib.llama_decode(context, LlamaLib.llama_batch_get_one(arena, token, 1)));
-                LlamaLib.llama_synchronize(context);
-                decode += System.nanoTime() - d0;
-            }
-            nanos = System.nanoTime() - t0;
-            decodeNanos = decode;
-            return tokens.clone();
         }
 
         private MemorySegment logits() {
