@@ -345,6 +345,9 @@ public final class Context implements AutoCloseable {
                 outputCount = 0;
                 Arrays.fill(outputRowOfBatchIndex, -1);
                 int use = threadChooser.choose(n);
+                // only one thread of the process may run OpenMP teams (ComputeThread): elsewhere one thread, unobserved
+                boolean chosen = use == 1 || ComputeThread.mayRunTeam();
+                if (!chosen) use = 1;
                 if (use != threadsInUse) {
                     LlamaLib.llama_set_n_threads(handle, use, use);
                     threadsInUse = use;
@@ -353,7 +356,7 @@ public final class Context implements AutoCloseable {
                 int rc = LlamaLib.llama_decode(handle, struct);
                 long took = System.nanoTime() - t0;
                 decodeNanos += took;
-                threadChooser.observe(n, use, took);
+                if (chosen) threadChooser.observe(n, use, took);
                 decodeCalls++;
                 decodedTokens += n;
                 model.decodeReturned();
@@ -539,6 +542,14 @@ public final class Context implements AutoCloseable {
 
     public long decodedTokens() {
         return decodedTokens;
+    }
+
+    /**
+     * The CPU threads llama.cpp was last set to use: the thread chooser's pick at the last decode, or one when that
+     * decode ran on another thread than the {@linkplain ComputeThread team thread}.
+     */
+    public int threadsInUse() {
+        return threadsInUse;
     }
 
     public void resetCounters() {

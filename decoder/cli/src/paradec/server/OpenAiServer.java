@@ -35,6 +35,8 @@ import paradec.llama.ChatMessage;
  *
  * <p>{@code parallel} requests generate at once, each on a context of its own (the model keeps one per
  * thread); up to {@code queue} more wait for a free slot, and a request beyond that is answered 503 at once.
+ * One of the generations at a time runs on paradec's compute thread, whose decodes use every configured thread;
+ * the others run on their request's thread, on one core ({@link paradec.llama.ComputeThread} says why).
  * A request that has not finished {@code timeout} after it arrived (waiting included) is stopped: 504, or an
  * error event when streaming. A streamed generation stops at its next token when the client has gone away;
  * a non-streamed one cannot tell (the JDK's server gives no signal before writing) and ends at the timeout.
@@ -81,6 +83,9 @@ public final class OpenAiServer implements AutoCloseable {
         this.model = model;
         this.modelId = modelId;
         this.limits = limits;
+        // requests run on whichever pool thread takes them: generations go to the one thread whose decodes use
+        // every core (a second thread running OpenMP teams would slow both ~5x), one at a time, the rest on one core
+        if (!model.usesRpc()) paradec.llama.ComputeThread.start();
         this.slots = new Semaphore(limits.parallel(), true);
         this.http = HttpServer.create(new InetSocketAddress(host, port), 64);
         // a thread per open exchange; the slots, not this pool, bound the generations
@@ -213,10 +218,14 @@ public final class OpenAiServer implements AutoCloseable {
         send(ex, 200, j.endObject().toString());
     }
 
-    /** paradec's extension object: the decoder, forward calls, tokens per call, timings, the sampling seed. */
+    /**
+     * paradec's extension object: the decoder, forward calls, tokens per call, timings (tokens per second over the
+     * whole generation and after its first token, as llama-server's predicted_per_second), the sampling seed.
+     */
     private static JsonWriter paradecFields(JsonWriter j, GenerationResult r, GenerationRequest request) {
         j.name("paradec").beginObject().field("decoder", r.decoder()).field("forward_calls", r.forwardCalls())
                 .field("tokens_per_call", r.tokensPerCall()).field("tokens_per_second", r.tokensPerSecond())
+                .field("generation_tokens_per_second", r.generationTokensPerSecond())
                 .field("wall_ms", r.wallNanos() / 1e6).field("native_ms", r.nativeNanos() / 1e6)
                 .field("java_ms", (r.wallNanos() - r.nativeNanos()) / 1e6);
         if (request.sampling().temperature() > 0) j.field("seed", request.sampling().seed());

@@ -24,6 +24,7 @@ import paradec.diffusion.UnmaskingPolicy;
 import paradec.generation.GenerationResult;
 import paradec.generation.StopReason;
 import paradec.generation.TokenListener;
+import paradec.llama.ComputeThread;
 import paradec.llama.Context;
 import paradec.llama.ContextParams;
 import paradec.llama.LlamaException;
@@ -117,16 +118,21 @@ public final class ParadecModel implements AutoCloseable {
         return new ParadecModel(model, params, threads, remote);
     }
 
-    /** Runs work where this model's native calls belong: here, or on its RPC thread. */
+    /**
+     * Runs work where this model's native calls belong: on its RPC thread, else where {@link ComputeThread#call}
+     * puts it (here, or paradec's compute thread when a server started it).
+     */
     private <T> T onModelThread(java.util.concurrent.Callable<T> work) {
         if (remote == null) {
-            try {
-                return work.call();
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            return ComputeThread.call(() -> {
+                try {
+                    return work.call();
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
         }
         try {
             return remote.call(work);
@@ -161,6 +167,11 @@ public final class ParadecModel implements AutoCloseable {
 
     public boolean isDiffusion() {
         return model.isDiffusion();
+    }
+
+    /** Whether its offloaded layers run on ggml-rpc servers (its native calls then run on a thread of its own). */
+    public boolean usesRpc() {
+        return remote != null;
     }
 
     /** Tokenizes a prompt as the CLI does: with BOS where the model wants it, special tokens parsed. */

@@ -25,7 +25,8 @@ import paradec.generation.StopReason;
  * A paradec model as a LangChain4j {@link ChatModel} and {@link StreamingChatModel}: the messages go
  * through the model's chat template (the plain fallback of ParadecModel.chatPrompt when it has none), generation runs with any decoder of
  * the model's family, and the request's temperature, top-k, top-p, max output tokens and stop
- * sequences apply. The model stays the caller's: closing it is theirs.
+ * sequences apply. The model stays the caller's: closing it is theirs. Generations run on paradec's compute thread
+ * ({@link paradec.llama.ComputeThread}) while it is free, so a streaming handler hears from that thread.
  *
  * <pre>{@code
  * try (ParadecModel model = ParadecModel.load(Path.of("model.gguf"))) {
@@ -50,6 +51,9 @@ public final class ParadecChatModel implements ChatModel, StreamingChatModel {
         if (defaultMaxTokens < 1) throw new IllegalArgumentException("defaultMaxTokens must be >= 1, got " + defaultMaxTokens);
         model.checkDecoder(decoder);
         this.defaultMaxTokens = defaultMaxTokens;
+        // an application calls a chat model from any of its threads: its generations go to paradec's compute
+        // thread (paradec.llama.ComputeThread), whose decodes may use every core
+        if (!model.usesRpc()) paradec.llama.ComputeThread.start();
     }
 
     /** The model's default decoder (AR for an autoregressive model), 256 tokens. */

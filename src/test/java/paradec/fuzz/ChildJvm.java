@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import paradec.testing.TestModels;
+import paradec.testing.JavaCommand;
 
 /**
  * Runs fuzz cases in child JVMs, so that a case that kills the process (a native abort, SIGSEGV, a C++
@@ -44,16 +44,7 @@ final class ChildJvm {
 
     /** The java command for {@code main} with this JVM's class path, native library and the test JVM's flags. */
     static List<String> command(Class<?> main, List<String> jvmArgs, List<String> args) {
-        List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-XX:TieredStopAtLevel=1",
-                "-Dparadec.native.dir=" + TestModels.nativeDir(), "-Dparadec.root=" + TestModels.root(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=off", "-cp", System.getProperty("java.class.path"),
-                // a crash report of a case that kills the child goes to the temp folder, not into the source tree
-                "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "paradec-fuzz-hs_err_%p.log")));
-        c.addAll(jvmArgs);
-        c.add(main.getName());
-        c.addAll(args);
-        return c;
+        return JavaCommand.of(main, jvmArgs, args);
     }
 
     /**

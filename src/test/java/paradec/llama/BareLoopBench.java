@@ -48,7 +48,7 @@ class BareLoopBench {
     void arAgainstABareLoopInTheSameProcess() throws IOException {
         int rounds = Integer.getInteger("paradec.bench.rounds", 300);
         Path path = TestModels.root().resolve("models/code-ar.gguf");
-        String[] names = {"bare", "safe", "decoder", "ar", "nolog", "fixed", "tool"};
+        String[] names = {"bare", "safe", "decoder", "ar", "nolog", "fixed", "tool", "pooled"};
         double[][] tps = new double[names.length][rounds];
         double[][] nativeUs = new double[names.length][rounds];
         try (ParadecModel paradec = ParadecModel.load(path, ModelParams.defaults(), THREADS);
@@ -57,6 +57,8 @@ class BareLoopBench {
             Model model = paradec.model();
             int[] prompt = model.vocab().tokenize("def fibonacci(n):", true, false);
             BareLoop bare = new BareLoop(model, arena, model.contextLengthTrained());
+            BareLoop pooled = new BareLoop(model, arena, model.contextLengthTrained());
+            pooled.attachPool();
             ArDecoder decoder = new ArDecoder();
             GenerationSettings settings = new GenerationSettings(NEW_TOKENS, null, null);
             long[] firstToken = {0};
@@ -111,6 +113,11 @@ class BareLoopBench {
                                 nanos = bare.nanos;
                                 decode = bare.decodeNanos;
                             }
+                            case 7 -> {
+                                tokens[v] = pooled.generate(prompt);
+                                nanos = pooled.nanos;
+                                decode = pooled.decodeNanos;
+                            }
                             case 6 -> {
                                 tokens[v] = reference;
                                 double t = LlamaBenchRunner.tokensPerSecond(path, THREADS, NEW_TOKENS, prompt.length);
@@ -133,10 +140,12 @@ class BareLoopBench {
                     assertArrayEquals(tokens[0], tokens[2], "ArDecoder decoded other tokens than the bare loop");
                     assertArrayEquals(tokens[0], tokens[3], "paradec's AR decoded other tokens than the bare loop");
                     assertArrayEquals(tokens[0], tokens[4], "the replay fed other tokens");
+                    assertArrayEquals(tokens[0], tokens[7], "the pooled loop decoded other tokens");
                     assertArrayEquals(tokens[0], tokens[5], "paradec's AR on fixed threads decoded other tokens than the bare loop");
                 }
             } finally {
                 bare.close();
+                pooled.close();
             }
         }
         for (int v = 0; v < names.length; v++) {
@@ -226,6 +235,23 @@ class BareLoopBench {
             nanos = System.nanoTime() - t0;
             decodeNanos = decode;
             return out;
+        }
+
+        void attachPool() {
+            try {
+                var lookup = java.lang.foreign.SymbolLookup.loaderLookup();
+                var linker = java.lang.foreign.Linker.nativeLinker();
+                var init = linker.downcallHandle(lookup.find("ggml_threadpool_params_init").orElseThrow(),
+                        java.lang.foreign.FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+                var create = linker.downcallHandle(lookup.find("ggml_threadpool_new").orElseThrow(),
+                        java.lang.foreign.FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+                MemorySegment params = arena.allocate(512 + 16, 8);
+                init.invokeExact(params, THREADS);
+                MemorySegment pool = (MemorySegment) create.invokeExact(params);
+                LlamaLib.llama_attach_threadpool(context, pool, pool);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
         }
 
         private MemorySegment logits() {

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""paradec serve against llama-server, one request at a time, as a single user sends them.
+
+Starts llama-server and one `paradec serve` per launcher given (default: bin/paradec), all on loopback with the same
+model and threads, then for ROUNDS rounds sends each server the same greedy completion in a rotated order and reads
+each server's own generation speed after the first token (llama-server: timings.predicted_per_second; paradec:
+paradec.generation_tokens_per_second). Every 10 rounds each paradec server also gets a burst of 4 concurrent requests
+(not timed), as several users would send, so its requests land on several of its HTTP threads.
+
+usage: docs/bench-serve.py ROUNDS [LAUNCHER ...]     (env: MODEL, THREADS, N)
+"""
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = os.environ.get("MODEL", os.path.join(ROOT, "models/code-ar.gguf"))
+THREADS = os.environ.get("THREADS", "2")
+N = int(os.environ.get("N", "128"))
+PROMPTS = ["def fibonacci(n):", "class Queue:\n    def __init__(self", "import os\n\ndef walk(path):",
+           "def parse_args(argv):"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(port, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.load(r)
+
+
+def wait_up(port, proc, name):
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{name} exited before serving")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"{name} did not come up")
+
+
+class Llama:
+    def __init__(self):
+        self.name = "llama-server"
+        self.port = free_port()
+        self.proc = subprocess.Popen([os.path.join(ROOT, "build/llama/bin/llama-server"), "-m", MODEL, "--host", "127.0.0.1",
+                                      "--port", str(self.port), "-t", THREADS, "-tb", THREADS, "-c", "4096", "-np", "1",
+                                      "--no-webui"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_up(self.port, self.proc, self.name)
+
+    def speed(self, prompt):
+        r = post(self.port, "/completion", {"prompt": prompt, "n_predict": N, "temperature": 0, "top_k": 1,
+                                            "cache_prompt": False})
+        return r["timings"]["predicted_per_second"]
+
+
+class Paradec:
+    def __init__(self, launcher):
+        self.name = "paradec serve (" + os.path.relpath(launcher, ROOT) + ")"
+        self.port = free_port()
+        self.proc = subprocess.Popen([launcher, "serve", "-m", MODEL, "--port", str(self.port), "-t", THREADS],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_up(self.port, self.proc, self.name)
+
+    def complete(self, prompt):
+        return post(self.port, "/v1/completions", {"prompt": prompt, "max_tokens": N, "temperature": 0})["paradec"]
+
+    def speed(self, prompt):
+        p = self.complete(prompt)
+        # servers of earlier commits report only the whole generation's rate
+        return p.get("generation_tokens_per_second", p["tokens_per_second"])
+
+    def burst(self):
+        threads = [threading.Thread(target=self.complete, args=(p,)) for p in PROMPTS]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    rounds = int(sys.argv[1])
+    launchers = sys.argv[2:] or [os.path.join(ROOT, "bin/paradec")]
+    servers = []
+    try:
+        servers.append(Llama())
+        servers += [Paradec(os.path.abspath(l)) for l in launchers]
+        speeds = {s.name: [] for s in servers}
+        for r in range(-3, rounds):  # three rounds of warm-up
+            if r >= 0 and r % 10 == 0:
+                for s in servers:
+                    if isinstance(s, Paradec):
+                        s.burst()
+            order = servers[r % len(servers):] + servers[:r % len(servers)]
+            for s in order:
+                v = s.speed(PROMPTS[r % len(PROMPTS)])
+                if r >= 0:
+                    speeds[s.name].append(v)
+        base = speeds[servers[0].name]
+        print(f"model {os.path.relpath(MODEL, ROOT)}, {THREADS} threads, {N} greedy tokens a request, {rounds} rounds, "
+              f"tokens/s after the first token")
+        print("| server | median [p25-p75] | best | paired against llama-server: median [p25-p75] |")
+        print("|---|---|---|---|")
+        for s in servers:
+            v = sorted(speeds[s.name])
+            q = lambda xs, f: xs[min(len(xs) - 1, round(f * (len(xs) - 1)))]
+            ratios = sorted(a / b for a, b in zip(speeds[s.name], base))
+            print(f"| {s.name} | {statistics.median(v):.0f} [{q(v, .25):.0f}-{q(v, .75):.0f}] | {v[-1]:.0f} | "
+                  f"{statistics.median(ratios):.2f}x [{q(ratios, .25):.2f}-{q(ratios, .75):.2f}] |")
+    finally:
+        for s in servers:
+            s.proc.terminate()
+        for s in servers:
+            s.proc.wait()
+
+
+if __name__ == "__main__":
+    main()
