@@ -7,7 +7,7 @@ each server's own generation speed after the first token (llama-server: timings.
 paradec.generation_tokens_per_second). Every 10 rounds each paradec server also gets a burst of 4 concurrent requests
 (not timed), as several users would send, so its requests land on several of its HTTP threads.
 
-usage: docs/bench-serve.py ROUNDS [LAUNCHER ...]     (env: MODEL, THREADS, N)
+usage: docs/bench-serve.py ROUNDS [LAUNCHER ...]     (env: MODEL, THREADS, N, WARMUP)
 """
 import json
 import os
@@ -23,6 +23,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = os.environ.get("MODEL", os.path.join(ROOT, "models/code-ar.gguf"))
 THREADS = os.environ.get("THREADS", "2")
 N = int(os.environ.get("N", "128"))
+# rounds before the timed ones: a server JIT-compiles its paths over its first ~30 requests
+WARMUP = int(os.environ.get("WARMUP", "30"))
 PROMPTS = ["def fibonacci(n):", "class Queue:\n    def __init__(self", "import os\n\ndef walk(path):",
            "def parse_args(argv):"]
 
@@ -70,7 +72,10 @@ class Llama:
 
 class Paradec:
     def __init__(self, launcher):
-        self.name = "paradec serve (" + os.path.relpath(launcher, ROOT) + ")"
+        root = os.path.dirname(os.path.dirname(launcher))
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+        self.name = f"paradec serve ({commit or launcher}{' + changes' if dirty else ''})"
         self.port = free_port()
         self.proc = subprocess.Popen([launcher, "serve", "-m", MODEL, "--port", str(self.port), "-t", THREADS],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -102,7 +107,7 @@ def main():
         servers.append(Llama())
         servers += [Paradec(os.path.abspath(l)) for l in launchers]
         speeds = {s.name: [] for s in servers}
-        for r in range(-3, rounds):  # three rounds of warm-up
+        for r in range(-WARMUP, rounds):
             if r >= 0 and r % 10 == 0:
                 for s in servers:
                     if isinstance(s, Paradec):
