@@ -34,7 +34,9 @@ import paradec.testing.TestModels;
  *   <li>ar: {@code ParadecModel.generate} with the ar decoder, as bench and serve run it;</li>
  *   <li>nolog: llama-bench's own tg loop on the raw bindings (the bare loop's tokens fed back, logits never read);</li>
  *   <li>fixed: ar on a context whose thread chooser keeps the ceiling ({@code paradec.fixed-threads});</li>
- *   <li>tool: llama-bench itself, a process (tg of the same length at the prompt's depth, one repetition).</li>
+ *   <li>tool: llama-bench itself, a process (tg of the same length at the prompt's depth, one repetition);</li>
+ *   <li>pooled: the bare loop on a context with a ggml thread pool attached (poll 50), as llama-bench runs its
+ *       own (two runs of 150-200 rounds: 1.009 and 0.993 of the bare loop: no difference in an OpenMP build).</li>
  * </ul>
  * Each variant's tokens/s counts the 127 decodes after the prompt's (llama-bench: its own 128); all must decode the same tokens. Run with {@code -Dparadec.bench=true
  * -Dtest=BareLoopBench} (rounds: {@code -Dparadec.bench.rounds}, default 300).
