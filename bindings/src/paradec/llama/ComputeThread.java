@@ -65,12 +65,6 @@ public final class ComputeThread {
         return t != null && t.isAlive() ? t : null;
     }
 
-    /** Whether the calling thread's decodes may use more than one thread (without taking the role). */
-    public static boolean isTeamThread() {
-        Thread t = team;
-        return !OPENMP || t == Thread.currentThread() || (!Thread.currentThread().isVirtual() && (t == null || !t.isAlive()));
-    }
-
     /**
      * Starts paradec's compute thread and gives it the team role, unless another live thread holds it.
      *

@@ -45,7 +45,10 @@ import paradec.llama.Vocab;
  *
  * <p>Contexts are made for the decoder they serve (sequences, unified KV, batch; the context length
  * defaults to the model's trained length) and kept for the next generation that needs the same.
- * Several threads may generate at once: each generation gets a context of its own. {@link #close()}
+ * Several threads may generate at once: each generation gets a context of its own, and only one thread of the
+ * process decodes on more than one CPU thread ({@link ComputeThread}: the first to decode so, or paradec's compute
+ * thread once something called {@link ComputeThread#start()}, as the server does, which then takes each generation
+ * while it is free); the others decode on one. {@link #close()}
  * from another thread fails the running generations cleanly (they end with an
  * {@link IllegalStateException}), never the JVM.
  */
