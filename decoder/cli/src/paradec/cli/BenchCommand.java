@@ -185,6 +185,11 @@ final class BenchCommand {
                 // warm-up (JIT, first touch of the weights; not timed): every decoder once on the first prompt, then
                 // passes over the prompts until the JIT is quiet (see warm)
                 for (GenerationRequest q : requests.values()) model.generate(promptTokens[0], q);
+                // and every anchor once, untimed: the first child process loads the JDK's process classes, a thread
+                // pool's worker among them, a second subclass of the lock class the decode path takes; C2 had
+                // compiled that path for one, so all of it (Context.decode, ArDecoder.generate, ...) was deoptimised
+                // and recompiled inside the first timed round (-Xlog:jit+compilation,class+load)
+                anchors.run(rawPrompts.get(0), promptTokens[0].length, 0, -1);
                 JitClock jit = JitClock.of();
                 warm(model, requests, promptTokens, baseline, lossless, jit, 30_000_000_000L);
                 // the curves the auto modes decide by, measured once the decode path is compiled as the timed runs
