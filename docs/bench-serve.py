@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""paradec serve against llama-server, one request at a time, as a single user sends them.
+"""paradec serve against llama-server: one request at a time, as a single user sends them, and bursts of four.
 
 Starts llama-server and one `paradec serve` per launcher given (default: bin/paradec), all on loopback with the same
-model and threads, then for ROUNDS rounds sends each server the same greedy completion in a rotated order and reads
-each server's own generation speed after the first token (llama-server: timings.predicted_per_second; paradec:
-paradec.generation_tokens_per_second). Every 10 rounds each paradec server also gets a burst of 4 concurrent requests
-(not timed), as several users would send, so its requests land on several of its HTTP threads.
+model and threads (each server with its default slots: llama-server -np 1, paradec --parallel 2), then for ROUNDS
+rounds, in a rotated order of servers: one greedy completion, timed by the server's own generation speed after the
+first token (llama-server: timings.predicted_per_second; paradec: paradec.generation_tokens_per_second), and a burst
+of four at once (the four prompts), timed by the client as the tokens of all four over the burst's wall time.
 
 usage: docs/bench-serve.py ROUNDS [LAUNCHER ...]     (env: MODEL, THREADS, N, WARMUP)
 """
@@ -55,6 +55,17 @@ def wait_up(port, proc, name):
     sys.exit(f"{name} did not come up")
 
 
+def burst(server):
+    """Aggregate tokens/s of the four prompts sent at once."""
+    start = time.time()
+    threads = [threading.Thread(target=server.speed, args=(p,)) for p in PROMPTS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(PROMPTS) * N / (time.time() - start)
+
+
 class Llama:
     def __init__(self):
         self.name = "llama-server"
@@ -89,12 +100,6 @@ class Paradec:
         # servers of earlier commits report only the whole generation's rate
         return p.get("generation_tokens_per_second", p["tokens_per_second"])
 
-    def burst(self):
-        threads = [threading.Thread(target=self.complete, args=(p,)) for p in PROMPTS]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
 
 
 def main():
@@ -107,27 +112,29 @@ def main():
         servers.append(Llama())
         servers += [Paradec(os.path.abspath(l)) for l in launchers]
         speeds = {s.name: [] for s in servers}
+        bursts = {s.name: [] for s in servers}
         for r in range(-WARMUP, rounds):
-            if r >= 0 and r % 10 == 0:
-                for s in servers:
-                    if isinstance(s, Paradec):
-                        s.burst()
             order = servers[r % len(servers):] + servers[:r % len(servers)]
             for s in order:
                 v = s.speed(PROMPTS[r % len(PROMPTS)])
+                b = burst(s)
                 if r >= 0:
                     speeds[s.name].append(v)
-        base = speeds[servers[0].name]
-        print(f"model {os.path.relpath(MODEL, ROOT)}, {THREADS} threads, {N} greedy tokens a request, {rounds} rounds, "
-              f"tokens/s after the first token")
-        print("| server | median [p25-p75] | best | paired against llama-server: median [p25-p75] |")
-        print("|---|---|---|---|")
-        for s in servers:
-            v = sorted(speeds[s.name])
-            q = lambda xs, f: xs[min(len(xs) - 1, round(f * (len(xs) - 1)))]
-            ratios = sorted(a / b for a, b in zip(speeds[s.name], base))
-            print(f"| {s.name} | {statistics.median(v):.0f} [{q(v, .25):.0f}-{q(v, .75):.0f}] | {v[-1]:.0f} | "
-                  f"{statistics.median(ratios):.2f}x [{q(ratios, .25):.2f}-{q(ratios, .75):.2f}] |")
+                    bursts[s.name].append(b)
+        print(f"model {os.path.relpath(MODEL, ROOT)}, {THREADS} threads, {N} greedy tokens a request, {rounds} rounds "
+              f"after {WARMUP} of warm-up")
+        q = lambda xs, f: xs[min(len(xs) - 1, round(f * (len(xs) - 1)))]
+        for title, table in (("one request at a time: tokens/s after the first token, the server's own figure", speeds),
+                             (f"bursts of {len(PROMPTS)} requests at once: their tokens over the burst's wall time", bursts)):
+            base = table[servers[0].name]
+            print(f"\n{title}\n")
+            print("| server | median [p25-p75] | best | paired against llama-server: median [p25-p75] |")
+            print("|---|---|---|---|")
+            for s in servers:
+                v = sorted(table[s.name])
+                ratios = sorted(a / b for a, b in zip(table[s.name], base))
+                print(f"| {s.name} | {statistics.median(v):.0f} [{q(v, .25):.0f}-{q(v, .75):.0f}] | {v[-1]:.0f} | "
+                      f"{statistics.median(ratios):.2f}x [{q(ratios, .25):.2f}-{q(ratios, .75):.2f}] |")
     finally:
         for s in servers:
             s.proc.terminate()

@@ -344,10 +344,11 @@ public final class Context implements AutoCloseable {
                 rawLogits = MemorySegment.NULL;
                 outputCount = 0;
                 Arrays.fill(outputRowOfBatchIndex, -1);
-                int use = threadChooser.choose(n);
-                // only one thread of the process may run OpenMP teams (ComputeThread): elsewhere one thread, unobserved
-                boolean chosen = use == 1 || ComputeThread.mayRunTeam();
-                if (!chosen) use = 1;
+                int chose = threadChooser.choose(n);
+                // only one thread of the process runs OpenMP teams, sharing the cores with work beside it (ComputeThread);
+                // a decode on fewer threads than chosen is left out of the chooser's statistics
+                int use = ComputeThread.threadsFor(chose);
+                boolean chosen = use == chose;
                 if (use != threadsInUse) {
                     LlamaLib.llama_set_n_threads(handle, use, use);
                     threadsInUse = use;

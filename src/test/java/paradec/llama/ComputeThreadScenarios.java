@@ -78,7 +78,8 @@ public final class ComputeThreadScenarios {
         Thread.currentThread().interrupt();
         String after = ComputeThread.call(() -> "done");
         check(after.equals("done") && Thread.interrupted(), "an interrupted caller waits for the result and keeps its interrupt");
-        // three callers at once, each with its own context, their work overlapping: one gets the compute thread
+        // three callers at once, each with its own context, their work overlapping: one gets the compute thread, the
+        // two others run in place on one thread each, and the compute thread's decodes share the cores with them
         List<Context> contexts = List.of(newContext(), newContext(), newContext());
         try {
             CyclicBarrier together = new CyclicBarrier(3);
@@ -86,26 +87,35 @@ public final class ComputeThreadScenarios {
             List<Thread> callers = new ArrayList<>();
             for (Context c : contexts) {
                 callers.add(Thread.ofPlatform().name("caller").start(() -> done.add(ComputeThread.call(() -> {
+                    await(together);
                     Decode d = decode(c);
-                    try {
-                        together.await(60, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
+                    await(together);
                     return d;
                 }))));
             }
             for (Thread t : callers) t.join();
             check(done.size() == 3, "three calls returned: " + done);
-            long onCompute = done.stream().filter(d -> d.thread.equals("paradec-compute") && d.threads == 2).count();
+            int share = Math.max(1, Math.min(2, ContextParams.defaultThreads() - 2));
+            long onCompute = done.stream().filter(d -> d.thread.equals("paradec-compute") && d.threads == share).count();
             long inPlace = done.stream().filter(d -> d.thread.equals("caller") && d.threads == 1).count();
-            check(onCompute == 1 && inPlace == 2, "one call on the compute thread (2 threads), two in place (1 thread): " + done);
+            check(onCompute == 1 && inPlace == 2, "one call on the compute thread (" + share + " threads beside two others), two in place "
+                    + "(1 thread): " + done);
+            Decode alone = ComputeThread.call(() -> decode(contexts.get(0)));
+            check(alone.thread.equals("paradec-compute") && alone.threads == 2, "with the others done, 2 threads again: " + alone);
         } finally {
             for (Context c : contexts) c.close();
         }
     }
 
     record Decode(String thread, int threads, int token) {}
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private static Context newContext() {
         return model.newContext(new ContextParams(256, 64, 64, 1, 2, false));
