@@ -11,6 +11,7 @@ usage: docs/bench-serve.py ROUNDS [LAUNCHER ...]     (env: MODEL, THREADS, N, WA
 """
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -88,8 +89,9 @@ class Paradec:
         dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
         self.name = f"paradec serve ({commit or launcher}{' + changes' if dirty else ''})"
         self.port = free_port()
+        # a session of its own, killed whole: older launchers did not pass a kill on to their JVM
         self.proc = subprocess.Popen([launcher, "serve", "-m", MODEL, "--port", str(self.port), "-t", THREADS],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         wait_up(self.port, self.proc, self.name)
 
     def complete(self, prompt):
@@ -137,7 +139,10 @@ def main():
                       f"{statistics.median(ratios):.2f}x [{q(ratios, .25):.2f}-{q(ratios, .75):.2f}] |")
     finally:
         for s in servers:
-            s.proc.terminate()
+            try:
+                os.killpg(s.proc.pid, signal.SIGTERM) if isinstance(s, Paradec) else s.proc.terminate()
+            except ProcessLookupError:
+                pass
         for s in servers:
             s.proc.wait()
 
