@@ -49,8 +49,8 @@ public final class ComputeThread {
      * team thread while it has the cores to itself; one elsewhere; on the team thread, while work that {@link #call}
      * could not hand over runs beside it (one core each), what those leave of the cores. Without that share the
      * team's threads and the overflow's competed for the development machine's two cores: bursts of four requests to
-     * the server (two slots) made 3,711 tokens/s in all (median of 20), 4,533 with it, 5,399 before the team rule,
-     * when every decode ran on one thread (docs/bench-serve.md).
+     * the server (two slots) made 3,711 tokens/s in all against 4,533 with it (medians of 20, one noisy run); 0.90x
+     * of the server before the team rule, when every decode ran on one thread (docs/bench-serve.md).
      */
     static int threadsFor(int wanted) {
         if (wanted == 1 || !mayRunTeam()) return 1;
