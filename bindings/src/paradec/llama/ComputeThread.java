@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  * one-token decodes of code-ar on 2 threads, one process): 4,699 tokens/s when one thread decodes, 826 when a
  * second thread decodes in between (5.7x slower), 5,042 when the second thread's decodes use one thread
  * (no team). {@code paradec serve}, whose requests run on whichever pool thread the HTTP server hands them to,
- * was there from its second request on (its thread chooser then kept the decodes on 1 thread, the server at
- * ~0.6x of paradec's own bench).
+ * was there from its second request on: its thread chooser then kept every decode on 1 thread, and one request at a
+ * time it generated at 0.71x llama-server's speed (1.01x with this class; docs/bench-serve.md).
  *
  * <p>So the first platform thread whose decode uses more than one thread becomes the process's team thread, for
  * as long as it lives; a decode on any other thread (any virtual thread too: its carrier changes) uses one thread,

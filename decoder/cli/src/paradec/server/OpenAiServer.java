@@ -35,8 +35,9 @@ import paradec.llama.ChatMessage;
  *
  * <p>{@code parallel} requests generate at once, each on a context of its own (the model keeps one per
  * thread); up to {@code queue} more wait for a free slot, and a request beyond that is answered 503 at once.
- * One of the generations at a time runs on paradec's compute thread, whose decodes use every configured thread;
- * the others run on their request's thread, on one core ({@link paradec.llama.ComputeThread} says why).
+ * One of the generations at a time runs on paradec's compute thread, whose decodes use the configured threads less
+ * a core for each generation beside it; those run on their request's thread, on one core each
+ * ({@link paradec.llama.ComputeThread} says why).
  * A request that has not finished {@code timeout} after it arrived (waiting included) is stopped: 504, or an
  * error event when streaming. A streamed generation stops at its next token when the client has gone away;
  * a non-streamed one cannot tell (the JDK's server gives no signal before writing) and ends at the timeout.
