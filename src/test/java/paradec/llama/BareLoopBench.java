@@ -239,6 +239,9 @@ class BareLoopBench {
             return out;
         }
 
+        /** The ggml thread pool attached by {@link #attachPool}, freed after the context; NULL when none. */
+        private MemorySegment pool = MemorySegment.NULL;
+
         void attachPool() {
             try {
                 var lookup = java.lang.foreign.SymbolLookup.loaderLookup();
@@ -249,7 +252,7 @@ class BareLoopBench {
                         java.lang.foreign.FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
                 MemorySegment params = arena.allocate(512 + 16, 8);
                 init.invokeExact(params, THREADS);
-                MemorySegment pool = (MemorySegment) create.invokeExact(params);
+                pool = (MemorySegment) create.invokeExact(params);
                 LlamaLib.llama_attach_threadpool(context, pool, pool);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
@@ -267,6 +270,16 @@ class BareLoopBench {
         @Override
         public void close() {
             LlamaLib.llama_free(context);
+            if (!pool.equals(MemorySegment.NULL)) {
+                try {
+                    var free = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                            java.lang.foreign.SymbolLookup.loaderLookup().find("ggml_threadpool_free").orElseThrow(),
+                            java.lang.foreign.FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+                    free.invokeExact(pool);
+                } catch (Throwable t) {
+                    throw new IllegalStateException(t);
+                }
+            }
         }
     }
 }
