@@ -546,8 +546,8 @@ public final class Context implements AutoCloseable {
     }
 
     /**
-     * The CPU threads llama.cpp was last set to use: the thread chooser's pick at the last decode, or one when that
-     * decode ran on another thread than the {@linkplain ComputeThread team thread}.
+     * The CPU threads llama.cpp was last set to use: the thread chooser's pick at the last decode, or fewer where
+     * {@link ComputeThread} allowed fewer (one off the team thread; the team thread's share beside other work).
      */
     public int threadsInUse() {
         return threadsInUse;
